@@ -1,0 +1,7 @@
+/**
+ * The operator contract shared by every stateful component.
+ *
+ * @packageDocumentation
+ */
+export type { Step, Recipe, Operator, OperatorDefinition } from "./operator.js";
+export { defineOperator } from "./operator.js";

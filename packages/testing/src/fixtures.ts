@@ -1,0 +1,73 @@
+/**
+ * Golden fixtures: real production telemetry shipped with this package (Node only).
+ *
+ * @packageDocumentation
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * Names of the real fixtures.
+ *
+ * - `streaming-events-2026-01-08.jsonl`: 65 envelopes of one real session, one per line, as received.
+ * - `event-logs-streaming-events-2026-01-08.json`: the same 65 envelopes in a UI-export wrapper array.
+ * - `getNetworkCapabilities.json`, `getNetworkCapabilities-ai-batch-byoc.json`: capability API
+ *   responses (`{ capabilities_names, orchestrators }`).
+ *
+ * @category Fixtures
+ */
+export const REAL_FIXTURES = [
+  "streaming-events-2026-01-08.jsonl",
+  "event-logs-streaming-events-2026-01-08.json",
+  "getNetworkCapabilities.json",
+  "getNetworkCapabilities-ai-batch-byoc.json",
+] as const;
+
+/**
+ * A real fixture name.
+ *
+ * @category Fixtures
+ */
+export type RealFixture = (typeof REAL_FIXTURES)[number];
+
+/**
+ * Absolute path of the directory holding the real fixtures.
+ *
+ * @category Fixtures
+ */
+export const REAL_FIXTURES_DIR: string = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "fixtures",
+  "real",
+);
+
+/**
+ * Absolute path of a real fixture.
+ *
+ * @category Fixtures
+ */
+export function realFixturePath(name: RealFixture): string {
+  return join(REAL_FIXTURES_DIR, name);
+}
+
+/**
+ * Text of a real fixture (UTF-8).
+ *
+ * @category Fixtures
+ */
+export function readRealFixture(name: RealFixture): string {
+  return readFileSync(realFixturePath(name), "utf8");
+}
+
+/**
+ * The 65 envelope lines of `streaming-events-2026-01-08.jsonl`, exactly as in the file.
+ *
+ * @category Fixtures
+ */
+export function realEventLines(): string[] {
+  return readRealFixture("streaming-events-2026-01-08.jsonl")
+    .split("\n")
+    .filter((l) => l.length > 0);
+}

@@ -1,0 +1,17 @@
+// Property tests are reproducible by default: every run uses the same seed unless FC_SEED is set
+// (FC_SEED=random draws a fresh one and prints it). FC_NUM_RUNS scales the number of cases.
+import fc from "fast-check";
+
+const raw = process.env["FC_SEED"];
+const seed =
+  raw === "random" ? Date.now() ^ (Math.random() * 0x100000000) : Number(raw ?? 20260108);
+if (!Number.isInteger(seed)) throw new Error(`FC_SEED must be an integer or "random", got ${raw}`);
+if (raw === "random") process.stderr.write(`fast-check seed: ${seed}\n`);
+const numRuns = Number(process.env["FC_NUM_RUNS"] ?? 100);
+
+fc.configureGlobal({
+  seed,
+  numRuns,
+  interruptAfterTimeLimit: 20_000,
+  markInterruptAsFailure: true,
+});
