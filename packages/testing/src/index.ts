@@ -1,9 +1,14 @@
 /**
- * `@livepeer-analytics/testing`: fast-check arbitraries of realistic Livepeer telemetry and
- * invariant helpers, for testing `@livepeer-analytics/core` and code built on it.
+ * `@livepeer-analytics/testing`: fast-check arbitraries of realistic Livepeer telemetry, for
+ * property-testing `@livepeer-analytics/core` and code built on it.
  *
  * Node-only golden fixtures live in the `@livepeer-analytics/testing/fixtures` subpath.
  *
  * @packageDocumentation
  */
-export {};
+export {
+  envelopeArbitrary,
+  mutatedEnvelopeArbitrary,
+  recordValueArbitrary,
+} from "./arbitraries/envelopes.js";
+export type { EnvelopeArbitraryOptions, MutatedEnvelope } from "./arbitraries/envelopes.js";

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { readRealFixture, realEventLines } from "@livepeer-analytics/testing/fixtures";
+import { loadContainer } from "../events/containers.js";
+import { DEFAULT_GATE_CONFIG } from "./config.js";
+import { emptyTally, initQualityState, qualityOperator, tallyOutput, type QualityState } from "./pipeline.js";
+import type { TransportRecord } from "../events/transport.js";
+
+function run(state: QualityState, records: readonly TransportRecord[], config = DEFAULT_GATE_CONFIG) {
+  const tally = emptyTally();
+  let watermark = -Infinity;
+  for (const record of records) {
+    for (const o of qualityOperator.stepInPlace(state, { record, now: 1_800_000_000_000 }, config)) {
+      tallyOutput(tally, o);
+      if (o.kind === "accepted") watermark = Math.max(watermark, o.event.timestamp);
+    }
+    if (watermark > -Infinity) qualityOperator.advanceInPlace(state, watermark, config);
+  }
+  return tally;
+}
+
+const expectedTypes = {
+  stream_ingest_metrics: 34,
+  ai_stream_status: 17,
+  stream_trace: 6,
+  create_new_payment: 6,
+  discovery_results: 1,
+  network_capabilities: 1,
+};
+
+describe("the real 2026-01-08 event log through the gate (ingest-and-storage.md §10.3)", () => {
+  const jsonl = loadContainer(readRealFixture("streaming-events-2026-01-08.jsonl"), { topic: "jsonl" });
+  const ui = loadContainer(readRealFixture("event-logs-streaming-events-2026-01-08.json"), { topic: "ui" });
+
+  it("all 65 events pass (0 DLQ, 0 quarantine), every dedup key by event_id", () => {
+    const tally = run(initQualityState(), jsonl.records);
+    expect(tally.input).toBe(65);
+    expect(tally.acceptedByType).toEqual(expectedTypes);
+    expect(tally.dlqByReason).toEqual({});
+    expect(tally.quarantineByReason).toEqual({});
+    expect(tally.dedupStrategies).toEqual({ event_id: 65, payload_hash: 0 });
+    expect(tally.rowsByTable).toEqual({
+      raw_stream_ingest_metrics: 34,
+      raw_ai_stream_status: 17,
+      raw_stream_trace_events: 6,
+      raw_payment_events: 6,
+      raw_discovery_results: 1,
+      raw_network_capabilities: 1,
+      raw_network_capabilities_advertised: 16,
+      raw_network_capabilities_model_constraints: 1,
+      raw_network_capabilities_prices: 1,
+    });
+  });
+
+  it("a second pass within the TTL quarantines all 65 as duplicates", () => {
+    const state = initQualityState();
+    run(state, jsonl.records);
+    const second = run(state, jsonl.records);
+    expect(second.acceptedByType).toEqual({});
+    expect(second.quarantineByReason).toEqual({ duplicate_event: 65 });
+    expect(second.dlqByReason).toEqual({});
+  });
+
+  it("the UI-export container yields the same 65 record texts as the JSONL file, byte for byte", () => {
+    expect(ui.format).toBe("ui-export");
+    expect(jsonl.format).toBe("jsonl");
+    expect(ui.records.map((r) => r.value)).toEqual(realEventLines());
+    expect(new Set(ui.records.map((r) => r.offset)).size).toBe(65);
+    expect(ui.records[0]).toMatchObject({ topic: "streaming-events", partition: 0, recordTimestamp: 1767908945298 });
+    expect(run(initQualityState(), ui.records).acceptedByType).toEqual(expectedTypes);
+  });
+
+  it("after the TTL has elapsed in event time, the same events are admitted again", () => {
+    const state = initQualityState();
+    const config = { ...DEFAULT_GATE_CONFIG, dedupTtlMs: 60_000 };
+    run(state, jsonl.records, config);
+    qualityOperator.advanceInPlace(state, 1767909115610 + 86_400_000, config);
+    const again = run(state, jsonl.records, config);
+    expect(again.acceptedByType).toEqual(expectedTypes);
+  });
+});
