@@ -7,7 +7,10 @@ import { parseEvent } from "./parse-event.js";
 
 describe("every real fixture loads (fixtures/real)", () => {
   it.each(REAL_FIXTURES)("%s", (name) => {
-    const loaded = loadContainer(readRealFixture(name), { topic: name, snapshotTimestamp: 1770000000000 });
+    const loaded = loadContainer(readRealFixture(name), {
+      topic: name,
+      snapshotTimestamp: 1770000000000,
+    });
     expect(loaded.records.length).toBeGreaterThan(0);
     for (const record of loaded.records) {
       const r = runGate(record, { now: 0 });
@@ -27,7 +30,9 @@ describe("every real fixture loads (fixtures/real)", () => {
     expect(r.event.timestamp).toBe(5);
     expect(r.event.eventId).toMatch(/^capabilities-api-[0-9a-f]{32}$/);
     expect(Array.isArray(r.event.data) && r.event.data.length).toBe(53);
-    expect(loadContainer(text, { snapshotTimestamp: 5 }).records[0]!.value).toBe(a.records[0]!.value);
+    expect(loadContainer(text, { snapshotTimestamp: 5 }).records[0]!.value).toBe(
+      a.records[0]!.value,
+    );
   });
 
   it("without a snapshot timestamp the synthesized envelope is rejected, with a note", () => {
@@ -71,15 +76,29 @@ describe("container detection and splitting", () => {
   });
 
   it("UI-export wrappers whose value is a string are unwrapped as is", () => {
-    const out = loadContainer('[{"topic":"t","partition":2,"offset":9,"timestamp":7,"value":"{\\"x\\":1}"}]');
+    const out = loadContainer(
+      '[{"topic":"t","partition":2,"offset":9,"timestamp":7,"value":"{\\"x\\":1}"}]',
+    );
     expect(out.format).toBe("ui-export");
-    expect(out.records[0]).toMatchObject({ value: '{"x":1}', topic: "t", partition: 2, recordTimestamp: 7, offset: 0 });
+    expect(out.records[0]).toMatchObject({
+      value: '{"x":1}',
+      topic: "t",
+      partition: 2,
+      recordTimestamp: 7,
+      offset: 0,
+    });
   });
 
   it("the streaming splitter gives the same lines as splitJsonl for any chunking", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), fc.constantFrom("", "  ", "\r")), { maxLength: 20 }),
+        fc.array(
+          fc.oneof(
+            fc.jsonValue().map((v) => JSON.stringify(v)),
+            fc.constantFrom("", "  ", "\r"),
+          ),
+          { maxLength: 20 },
+        ),
         fc.array(fc.nat(40), { maxLength: 10 }),
         fc.boolean(),
         (lines, cuts, trailingNewline) => {

@@ -39,7 +39,10 @@ const statusFixture = {
       restart_count: 3,
     },
     input_status: { fps: 24.083704770620216 },
-    orchestrator_info: { address: "0xcdf93b13efcf63f84f2affb01bec48a5c096c69e", url: "https://rtv.nullworks.xyz:9924" },
+    orchestrator_info: {
+      address: "0xcdf93b13efcf63f84f2affb01bec48a5c096c69e",
+      url: "https://rtv.nullworks.xyz:9924",
+    },
     pipeline: "streamdiffusion-sdxl",
     pipeline_id: "",
     request_id: "e66dd3fd",
@@ -116,17 +119,29 @@ describe("EventParsersTest and the §9.3 expected rows", () => {
         timestamp: "1770062787000",
         gateway: "",
         data: [
-          { address: "0xcdf93b13efcf63f84f2affb01bec48a5c096c69e", latency_ms: "84", url: "https://rtv.nullworks.xyz:9924" },
-          { address: "0xedd45674825cd5a27c4c645014f37b9e402fdcbe", latency_ms: "119", url: "https://ai.nightnode.net:8888" },
+          {
+            address: "0xcdf93b13efcf63f84f2affb01bec48a5c096c69e",
+            latency_ms: "84",
+            url: "https://rtv.nullworks.xyz:9924",
+          },
+          {
+            address: "0xedd45674825cd5a27c4c645014f37b9e402fdcbe",
+            latency_ms: "119",
+            url: "https://ai.nightnode.net:8888",
+          },
         ],
       }),
     );
-    expect(out.rows.map((r) => [r.orchestrator_address, r.orchestrator_url, r.latency_ms])).toEqual([
-      ["0xcdf93b13efcf63f84f2affb01bec48a5c096c69e", "https://rtv.nullworks.xyz:9924", 84],
-      ["0xedd45674825cd5a27c4c645014f37b9e402fdcbe", "https://ai.nightnode.net:8888", 119],
-    ]);
+    expect(out.rows.map((r) => [r.orchestrator_address, r.orchestrator_url, r.latency_ms])).toEqual(
+      [
+        ["0xcdf93b13efcf63f84f2affb01bec48a5c096c69e", "https://rtv.nullworks.xyz:9924", 84],
+        ["0xedd45674825cd5a27c4c645014f37b9e402fdcbe", "https://ai.nightnode.net:8888", 119],
+      ],
+    );
     const mapped = JSON.parse(JSON.stringify(out.rows[0])) as Record<string, unknown>;
-    expect(Object.keys(mapped)).toEqual(expect.arrayContaining(["orchestrator_address", "latency_ms"]));
+    expect(Object.keys(mapped)).toEqual(
+      expect.arrayContaining(["orchestrator_address", "latency_ms"]),
+    );
     expect(out.rows[0]!.raw_json).toBe(
       '{"address":"0xcdf93b13efcf63f84f2affb01bec48a5c096c69e","latency_ms":"84","url":"https://rtv.nullworks.xyz:9924"}',
     );
@@ -134,12 +149,19 @@ describe("EventParsersTest and the §9.3 expected rows", () => {
 
   it("discovery: addresses are not lower-cased; non-numeric latency is 0", () => {
     const out = parseDiscoveryResults(
-      accept({ id: "d", type: "discovery_results", timestamp: 1, data: [{ address: "0xABC", latency_ms: "fast" }, 5] }),
+      accept({
+        id: "d",
+        type: "discovery_results",
+        timestamp: 1,
+        data: [{ address: "0xABC", latency_ms: "fast" }, 5],
+      }),
     );
-    expect(out.rows.map((r) => [r.orchestrator_address, r.latency_ms, r.orchestrator_url])).toEqual([
-      ["0xABC", 0, ""],
-      ["", 0, ""],
-    ]);
+    expect(out.rows.map((r) => [r.orchestrator_address, r.latency_ms, r.orchestrator_url])).toEqual(
+      [
+        ["0xABC", 0, ""],
+        ["", 0, ""],
+      ],
+    );
   });
 
   it("ai_stream_events (lifecycle.md §1.4 example)", () => {
@@ -236,11 +258,25 @@ describe("EventParsersTest and the §9.3 expected rows", () => {
   });
 
   it("trace data.timestamp falls back to the envelope time only when unparseable", () => {
-    const base = { id: "t", type: "stream_trace", timestamp: "1000", data: { stream_id: "s", request_id: "r", type: "x" } };
+    const base = {
+      id: "t",
+      type: "stream_trace",
+      timestamp: "1000",
+      data: { stream_id: "s", request_id: "r", type: "x" },
+    };
     expect(one(parseStreamTrace(accept(base))).data_timestamp).toBe(1000);
-    expect(one(parseStreamTrace(accept({ ...base, data: { ...base.data, timestamp: "abc" } }))).data_timestamp).toBe(1000);
-    expect(one(parseStreamTrace(accept({ ...base, data: { ...base.data, timestamp: 0 } }))).data_timestamp).toBe(0);
-    expect(one(parseStreamTrace(accept({ ...base, data: { ...base.data, timestamp: "1500" } }))).data_timestamp).toBe(1500);
+    expect(
+      one(parseStreamTrace(accept({ ...base, data: { ...base.data, timestamp: "abc" } })))
+        .data_timestamp,
+    ).toBe(1000);
+    expect(
+      one(parseStreamTrace(accept({ ...base, data: { ...base.data, timestamp: 0 } })))
+        .data_timestamp,
+    ).toBe(0);
+    expect(
+      one(parseStreamTrace(accept({ ...base, data: { ...base.data, timestamp: "1500" } })))
+        .data_timestamp,
+    ).toBe(1500);
   });
 });
 
@@ -262,7 +298,10 @@ describe("the real 2026-01-08 event log (ingest-and-storage.md §10.3)", () => {
       for (const r of parsed.rows) {
         counts[r.table] = (counts[r.table] ?? 0) + 1;
         schemas[r.table]?.parse(r.row);
-        if (r.table !== "raw_discovery_results" && !r.table.startsWith("raw_network_capabilities")) {
+        if (
+          r.table !== "raw_discovery_results" &&
+          !r.table.startsWith("raw_network_capabilities")
+        ) {
           expect((r.row as { raw_json: string }).raw_json).toBe(e.rawJson);
         }
       }
@@ -281,7 +320,9 @@ describe("the real 2026-01-08 event log (ingest-and-storage.md §10.3)", () => {
   });
 
   it("status samples: 16 ONLINE + 1 DEGRADED_INFERENCE at 1767909075626, start_time everywhere", () => {
-    const rows = events.filter((e) => e.eventType === "ai_stream_status").map((e) => one(parseAiStreamStatus(e)));
+    const rows = events
+      .filter((e) => e.eventType === "ai_stream_status")
+      .map((e) => one(parseAiStreamStatus(e)));
     expect(rows.filter((r) => r.state === "ONLINE")).toHaveLength(16);
     const degraded = rows.find((r) => r.state === "DEGRADED_INFERENCE")!;
     expect(degraded.event_timestamp).toBe(1767909075626);
@@ -292,7 +333,9 @@ describe("the real 2026-01-08 event log (ingest-and-storage.md §10.3)", () => {
   });
 
   it("trace sequence and data timestamps", () => {
-    const rows = events.filter((e) => e.eventType === "stream_trace").map((e) => one(parseStreamTrace(e)));
+    const rows = events
+      .filter((e) => e.eventType === "stream_trace")
+      .map((e) => one(parseStreamTrace(e)));
     expect(rows.map((r) => [r.trace_type, r.data_timestamp])).toEqual([
       ["gateway_receive_stream_request", 1767908945298],
       ["gateway_send_first_ingest_segment", 1767908947583],
@@ -306,9 +349,15 @@ describe("the real 2026-01-08 event log (ingest-and-storage.md §10.3)", () => {
   });
 
   it("discovery: 0x52cf…5954 at 77 ms; payments: requestID only on the first", () => {
-    const d = events.filter((e) => e.eventType === "discovery_results").flatMap((e) => parseDiscoveryResults(e).rows);
-    expect(d.map((r) => [r.orchestrator_address, r.latency_ms])).toEqual([["0x52cf2968b3dc6016778742d3539449a6597d5954", 77]]);
-    const p = events.filter((e) => e.eventType === "create_new_payment").map((e) => one(parseCreateNewPayment(e)));
+    const d = events
+      .filter((e) => e.eventType === "discovery_results")
+      .flatMap((e) => parseDiscoveryResults(e).rows);
+    expect(d.map((r) => [r.orchestrator_address, r.latency_ms])).toEqual([
+      ["0x52cf2968b3dc6016778742d3539449a6597d5954", 77],
+    ]);
+    const p = events
+      .filter((e) => e.eventType === "create_new_payment")
+      .map((e) => one(parseCreateNewPayment(e)));
     expect(p.map((r) => r.request_id)).toEqual(["db936fab", "", "", "", "", ""]);
     expect(p.map((r) => r.face_value)).toEqual([
       "2402400000000000 WEI",
@@ -321,9 +370,16 @@ describe("the real 2026-01-08 event log (ingest-and-storage.md §10.3)", () => {
   });
 
   it("ingest metrics: 34 rows, all conn_quality good, first at 1767908950608", () => {
-    const rows = events.filter((e) => e.eventType === "stream_ingest_metrics").map((e) => one(parseStreamIngestMetrics(e)));
+    const rows = events
+      .filter((e) => e.eventType === "stream_ingest_metrics")
+      .map((e) => one(parseStreamIngestMetrics(e)));
     expect(rows).toHaveLength(34);
     expect(rows.every((r) => r.connection_quality === "good")).toBe(true);
-    expect(rows[0]).toMatchObject({ event_timestamp: 1767908950608, bytes_received: 477890, bytes_sent: 4013, video_packets_received: 413 });
+    expect(rows[0]).toMatchObject({
+      event_timestamp: 1767908950608,
+      bytes_received: 477890,
+      bytes_sent: 4013,
+      video_packets_received: 413,
+    });
   });
 });

@@ -24,7 +24,11 @@ const jsonNode: fc.Arbitrary<JsonNode> = fc.oneof(
 );
 
 /** Anything at all, as an untyped caller might pass it. */
-const anyNode = fc.anything({ withBoxedValues: true, withMap: true, withSet: true }) as fc.Arbitrary<JsonNode>;
+const anyNode = fc.anything({
+  withBoxedValues: true,
+  withMap: true,
+  withSet: true,
+}) as fc.Arbitrary<JsonNode>;
 
 /** Strings that look numeric, almost-numeric or timestamp-like. */
 const numericishString = fc.oneof(
@@ -99,7 +103,7 @@ describe("field", () => {
     expect(field([1, 2], "length")).toBeUndefined();
   });
 
-  it("reads an own \"__proto__\" key produced by JSON.parse", () => {
+  it('reads an own "__proto__" key produced by JSON.parse', () => {
     const node = JSON.parse('{"__proto__": 5}') as JsonValue;
     expect(field(node, "__proto__")).toBe(5);
   });
@@ -135,7 +139,9 @@ describe("getPath", () => {
     expect(getPath(root, "data.orchestrator_info.url")).toBe("");
     expect(getPath(root, "top")).toBe(1);
     expect(getPath(root, "data.n")).toBeNull();
-    expect(getPath(root, "data")).toEqual(JSON.parse(JSON.stringify((root as { data: unknown }).data)));
+    expect(getPath(root, "data")).toEqual(
+      JSON.parse(JSON.stringify((root as { data: unknown }).data)),
+    );
   });
 
   it("is undefined for missing keys", () => {
@@ -161,7 +167,7 @@ describe("getPath", () => {
     expect(getPath({ "a.b": 1 }, "a.b")).toBeUndefined();
   });
 
-  it("treats empty path segments as the \"\" key", () => {
+  it('treats empty path segments as the "" key', () => {
     expect(getPath({ "": 2 }, "")).toBe(2);
     expect(getPath({ a: { "": 3 } }, "a.")).toBe(3);
     expect(getPath({ a: 1 }, "")).toBeUndefined();
@@ -211,7 +217,7 @@ describe("text (lifecycle.md §0.4)", () => {
     expect(text(null, "x")).toBe("x");
   });
 
-  it("returns \"\" for objects and arrays, whatever the default", () => {
+  it('returns "" for objects and arrays, whatever the default', () => {
     expect(text({})).toBe("");
     expect(text({ a: 1 })).toBe("");
     expect(text([])).toBe("");
@@ -237,7 +243,7 @@ describe("text (lifecycle.md §0.4)", () => {
 });
 
 describe("nullableText", () => {
-  it("is null for missing, null and \"\"", () => {
+  it('is null for missing, null and ""', () => {
     expect(nullableText(undefined)).toBeNull();
     expect(nullableText(null)).toBeNull();
     expect(nullableText("")).toBeNull();
@@ -254,12 +260,12 @@ describe("nullableText", () => {
     expect(nullableText(false)).toBe("false");
   });
 
-  it("is null for objects and arrays (their text is \"\")", () => {
+  it('is null for objects and arrays (their text is "")', () => {
     expect(nullableText({})).toBeNull();
     expect(nullableText([1])).toBeNull();
   });
 
-  it("property: text() with \"\" → null", () => {
+  it('property: text() with "" → null', () => {
     fc.assert(
       fc.property(jsonNode, (node) => {
         const t = text(node);
@@ -362,9 +368,16 @@ describe("float32", () => {
 
   it("property: float32(node) === Math.fround(num(node))", () => {
     fc.assert(
-      fc.property(fc.oneof(jsonNode, fc.double().map((d): JsonNode => d), numericishString), (node) => {
-        expect(float32(node)).toBe(Math.fround(num(node)));
-      }),
+      fc.property(
+        fc.oneof(
+          jsonNode,
+          fc.double().map((d): JsonNode => d),
+          numericishString,
+        ),
+        (node) => {
+          expect(float32(node)).toBe(Math.fround(num(node)));
+        },
+      ),
     );
   });
 });
@@ -603,7 +616,7 @@ describe("tsMillis (ingest-and-storage.md §1.3)", () => {
 });
 
 describe("isTruthyFlag (ingest-and-storage.md §1.5)", () => {
-  it("is true for true, non-zero integers and \"true\" after jtrim", () => {
+  it('is true for true, non-zero integers and "true" after jtrim', () => {
     expect(isTruthyFlag(true)).toBe(true);
     expect(isTruthyFlag(1)).toBe(true);
     expect(isTruthyFlag(-3)).toBe(true);
@@ -662,10 +675,14 @@ describe("totality", () => {
 
   it("property: no helper throws on arbitrary strings and paths", () => {
     fc.assert(
-      fc.property(fc.oneof(numericishString, fc.string({ unit: "grapheme" })), fc.string(), (s, path) => {
-        expect(() => everyHelper(s)).not.toThrow();
-        expect(() => getPath({ a: { b: s } }, path)).not.toThrow();
-      }),
+      fc.property(
+        fc.oneof(numericishString, fc.string({ unit: "grapheme" })),
+        fc.string(),
+        (s, path) => {
+          expect(() => everyHelper(s)).not.toThrow();
+          expect(() => getPath({ a: { b: s } }, path)).not.toThrow();
+        },
+      ),
     );
   });
 

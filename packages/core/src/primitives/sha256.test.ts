@@ -11,12 +11,15 @@ const FIXTURE = fileURLToPath(
 );
 
 const nodeHex = (s: string): string => createHash("sha256").update(s, "utf8").digest("hex");
-const nodeBytes = (b: Uint8Array): Uint8Array => new Uint8Array(createHash("sha256").update(b).digest());
+const nodeBytes = (b: Uint8Array): Uint8Array =>
+  new Uint8Array(createHash("sha256").update(b).digest());
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 describe("sha256Hex golden vectors (ingest-and-storage.md §1.8)", () => {
-  it("hashes \"hello\"", () => {
-    expect(sha256Hex("hello")).toBe("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+  it('hashes "hello"', () => {
+    expect(sha256Hex("hello")).toBe(
+      "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+    );
   });
 
   it("HashingTest.sha256HexIsStable: same input twice → equal, 64 lower-case hex chars", () => {
@@ -33,14 +36,20 @@ describe("sha256Hex golden vectors (ingest-and-storage.md §1.8)", () => {
     it("first line (stream_trace, id 59485235-…) hashes to d91637ef…0c95", () => {
       const first = lines[0]!;
       expect(first.startsWith('{"id":"59485235-')).toBe(true);
-      expect(sha256Hex(first)).toBe("d91637ef270f0a2a05a2acf5b912051a1dbb9e23f714e0cda0cc4811ef880c95");
+      expect(sha256Hex(first)).toBe(
+        "d91637ef270f0a2a05a2acf5b912051a1dbb9e23f714e0cda0cc4811ef880c95",
+      );
     });
 
     it("first ai_stream_status line (id f0f0e510-…) hashes to fb2306a8…738f", () => {
-      const status = lines.find((l) => (JSON.parse(l || "null") as { type?: unknown } | null)?.type === "ai_stream_status");
+      const status = lines.find(
+        (l) => (JSON.parse(l || "null") as { type?: unknown } | null)?.type === "ai_stream_status",
+      );
       expect(status).toBeDefined();
       expect(status!.startsWith('{"id":"f0f0e510-')).toBe(true);
-      expect(sha256Hex(status!)).toBe("fb2306a831eba8fd765f3ed68699af420d78b0096b90e3e0ab75855f0603738f");
+      expect(sha256Hex(status!)).toBe(
+        "fb2306a831eba8fd765f3ed68699af420d78b0096b90e3e0ab75855f0603738f",
+      );
     });
 
     it("hashes the received text, not a re-serialization", () => {
@@ -63,8 +72,10 @@ describe("NIST FIPS 180-4 vectors", () => {
     );
   });
 
-  it("\"abc\"", () => {
-    expect(sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  it('"abc"', () => {
+    expect(sha256Hex("abc")).toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
   });
 
   it("448-bit message (two blocks after padding)", () => {
@@ -80,7 +91,7 @@ describe("NIST FIPS 180-4 vectors", () => {
     expect(sha256Hex(m)).toBe("cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
   });
 
-  it("one million \"a\"", () => {
+  it('one million "a"', () => {
     const m = "a".repeat(1_000_000);
     const expected = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
     expect(nodeHex(m)).toBe(expected);
@@ -90,13 +101,15 @@ describe("NIST FIPS 180-4 vectors", () => {
 
 describe("padding boundaries", () => {
   const boundaryLengths = [
-    0, 1, 2, 3, 4, 31, 32, 54, 55, 56, 57, 58, 62, 63, 64, 65, 66, 118, 119, 120, 121, 126, 127, 128, 129,
-    183, 184, 191, 192, 193, 255, 256, 257, 1000, 1023, 1024, 4095, 4096, 4097,
+    0, 1, 2, 3, 4, 31, 32, 54, 55, 56, 57, 58, 62, 63, 64, 65, 66, 118, 119, 120, 121, 126, 127,
+    128, 129, 183, 184, 191, 192, 193, 255, 256, 257, 1000, 1023, 1024, 4095, 4096, 4097,
   ];
 
   it("ASCII strings of every boundary length match node:crypto", () => {
     for (const n of boundaryLengths) {
-      const s = Array.from({ length: n }, (_, i) => String.fromCharCode(0x21 + ((i * 7) % 90))).join("");
+      const s = Array.from({ length: n }, (_, i) =>
+        String.fromCharCode(0x21 + ((i * 7) % 90)),
+      ).join("");
       expect(sha256Hex(s), `length ${n}`).toBe(nodeHex(s));
     }
   });

@@ -112,7 +112,7 @@ describe("isBlank", () => {
     );
   });
 
-  it("property: isBlank(s) <=> jtrim(s) === \"\"", () => {
+  it('property: isBlank(s) <=> jtrim(s) === ""', () => {
     fc.assert(
       fc.property(anyString, (s) => {
         expect(isBlank(s)).toBe(jtrim(s) === "");
@@ -133,7 +133,7 @@ describe("jtrim", () => {
     expect(jtrim("  a \t\n b  ")).toBe("a \t\n b");
   });
 
-  it("returns \"\" for blank strings", () => {
+  it('returns "" for blank strings', () => {
     expect(jtrim("")).toBe("");
     expect(jtrim("   ")).toBe("");
     expect(jtrim(JVM_WS.join(""))).toBe("");
@@ -223,7 +223,7 @@ describe("firstNonBlank", () => {
     expect(firstNonBlank(undefined, "", "  padded  ", "z")).toBe("  padded  ");
   });
 
-  it("returns \"\" with no arguments", () => {
+  it('returns "" with no arguments', () => {
     expect(firstNonBlank()).toBe("");
   });
 
@@ -232,7 +232,7 @@ describe("firstNonBlank", () => {
     expect(firstNonBlank("\u3000")).toBe("\u3000");
   });
 
-  it("property: equals the first non-blank argument or \"\"", () => {
+  it('property: equals the first non-blank argument or ""', () => {
     fc.assert(
       fc.property(fc.array(nullableString, { maxLength: 6 }), (values) => {
         const expected = values.find((v) => !isBlank(v)) ?? "";
@@ -249,7 +249,7 @@ describe("blankToNull", () => {
     expect(blankToNull(" value ")).toBe(" value ");
   });
 
-  it("maps undefined, \"\" and control-character-only strings to null", () => {
+  it('maps undefined, "" and control-character-only strings to null', () => {
     expect(blankToNull(undefined)).toBeNull();
     expect(blankToNull("")).toBeNull();
     expect(blankToNull("\u0000\t\n")).toBeNull();
@@ -311,7 +311,7 @@ describe("normAddr (attribution.md §2)", () => {
     );
   });
 
-  it("property: \"\" iff blank, else lower(jtrim(s))", () => {
+  it('property: "" iff blank, else lower(jtrim(s))', () => {
     fc.assert(
       fc.property(nullableString, (s) => {
         if (isBlank(s)) expect(normAddr(s)).toBe("");
@@ -365,7 +365,7 @@ describe("isHexAddress", () => {
 });
 
 describe("compareKey (attribution.md §0.2 key)", () => {
-  it("is \"__empty__\" for blank values", () => {
+  it('is "__empty__" for blank values', () => {
     expect(EMPTY_KEY).toBe("__empty__");
     expect(compareKey(null)).toBe("__empty__");
     expect(compareKey(undefined)).toBe("__empty__");
@@ -379,7 +379,7 @@ describe("compareKey (attribution.md §0.2 key)", () => {
     expect(compareKey("\u00a0")).toBe("\u00a0");
   });
 
-  it("property: \"__empty__\" iff blank (for values that do not themselves normalize to \"__empty__\")", () => {
+  it('property: "__empty__" iff blank (for values that do not themselves normalize to "__empty__")', () => {
     fc.assert(
       fc.property(nullableString, (s) => {
         fc.pre(isBlank(s) || jtrim(s).toLowerCase() !== EMPTY_KEY);
@@ -406,7 +406,7 @@ describe("eqModel", () => {
     expect(eqModel("a b", "ab")).toBe(false);
   });
 
-  it("treats null/undefined as \"\"", () => {
+  it('treats null/undefined as ""', () => {
     expect(eqModel(null, "")).toBe(true);
     expect(eqModel(undefined, "  ")).toBe(true);
     expect(eqModel(null, undefined)).toBe(true);

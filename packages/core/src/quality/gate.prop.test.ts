@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { envelopeArbitrary, mutatedEnvelopeArbitrary, recordValueArbitrary } from "@livepeer-analytics/testing";
+import {
+  envelopeArbitrary,
+  mutatedEnvelopeArbitrary,
+  recordValueArbitrary,
+} from "@livepeer-analytics/testing";
 import { realEventLines } from "@livepeer-analytics/testing/fixtures";
 import type { JsonObject } from "../primitives/json.js";
 import { REJECTION_CODES } from "./codes.js";
@@ -15,7 +19,11 @@ function verdicts(outputs: readonly QualityOutput[]): string[] {
   for (const o of outputs) {
     if (o.kind === "accepted") primary.push("accepted");
     else if (o.kind === "quarantine") primary.push(`quarantine:${o.envelope.failure.reason}`);
-    else if (o.kind === "dlq" && o.envelope.failure.stage !== "PARSE" && o.envelope.failure.stage !== "SINK_GUARD") {
+    else if (
+      o.kind === "dlq" &&
+      o.envelope.failure.stage !== "PARSE" &&
+      o.envelope.failure.stage !== "SINK_GUARD"
+    ) {
       primary.push(`dlq:${o.envelope.failure.reason}`);
     }
   }
@@ -48,7 +56,11 @@ describe("the gate is total (properties)", () => {
       fc.property(fc.array(inputs, { maxLength: 8 }), (values) => {
         const state = initQualityState();
         values.forEach((value, i) => {
-          const out = qualityOperator.stepInPlace(state, { record: { value, offset: i }, now: 1 }, DEFAULT_GATE_CONFIG);
+          const out = qualityOperator.stepInPlace(
+            state,
+            { record: { value, offset: i }, now: 1 },
+            DEFAULT_GATE_CONFIG,
+          );
           expect(verdicts(out)).toHaveLength(1);
           checkEnvelopes(out);
         });
@@ -60,7 +72,9 @@ describe("the gate is total (properties)", () => {
     fc.assert(
       fc.property(envelopeArbitrary(), (env) => {
         const r = runGate({ value: JSON.stringify(env) }, { now: 0 });
-        expect(r.ok ? "accepted" : `${r.envelope.failure.reason}: ${r.envelope.failure.details}`).toBe("accepted");
+        expect(
+          r.ok ? "accepted" : `${r.envelope.failure.reason}: ${r.envelope.failure.details}`,
+        ).toBe("accepted");
       }),
     );
   });
@@ -69,7 +83,11 @@ describe("the gate is total (properties)", () => {
     fc.assert(
       fc.property(mutatedEnvelopeArbitrary(fc.constantFrom(...realRoots)), (m) => {
         const state = initQualityState();
-        const out = qualityOperator.stepInPlace(state, { record: { value: JSON.stringify(m.value) }, now: 1 }, DEFAULT_GATE_CONFIG);
+        const out = qualityOperator.stepInPlace(
+          state,
+          { record: { value: JSON.stringify(m.value) }, now: 1 },
+          DEFAULT_GATE_CONFIG,
+        );
         expect(verdicts(out), m.mutation).toHaveLength(1);
         checkEnvelopes(out);
       }),
@@ -81,8 +99,16 @@ describe("the gate is total (properties)", () => {
       fc.property(envelopeArbitrary(), (env) => {
         const state = initQualityState();
         const value = JSON.stringify(env);
-        const first = qualityOperator.stepInPlace(state, { record: { value }, now: 1 }, DEFAULT_GATE_CONFIG);
-        const second = qualityOperator.stepInPlace(state, { record: { value }, now: 2 }, DEFAULT_GATE_CONFIG);
+        const first = qualityOperator.stepInPlace(
+          state,
+          { record: { value }, now: 1 },
+          DEFAULT_GATE_CONFIG,
+        );
+        const second = qualityOperator.stepInPlace(
+          state,
+          { record: { value }, now: 2 },
+          DEFAULT_GATE_CONFIG,
+        );
         expect(verdicts(first)).toEqual(["accepted"]);
         expect(verdicts(second)).toEqual(["quarantine:duplicate_event"]);
       }),

@@ -2,14 +2,28 @@ import { describe, expect, it } from "vitest";
 import { readRealFixture, realEventLines } from "@livepeer-analytics/testing/fixtures";
 import { loadContainer } from "../events/containers.js";
 import { DEFAULT_GATE_CONFIG } from "./config.js";
-import { emptyTally, initQualityState, qualityOperator, tallyOutput, type QualityState } from "./pipeline.js";
+import {
+  emptyTally,
+  initQualityState,
+  qualityOperator,
+  tallyOutput,
+  type QualityState,
+} from "./pipeline.js";
 import type { TransportRecord } from "../events/transport.js";
 
-function run(state: QualityState, records: readonly TransportRecord[], config = DEFAULT_GATE_CONFIG) {
+function run(
+  state: QualityState,
+  records: readonly TransportRecord[],
+  config = DEFAULT_GATE_CONFIG,
+) {
   const tally = emptyTally();
   let watermark = -Infinity;
   for (const record of records) {
-    for (const o of qualityOperator.stepInPlace(state, { record, now: 1_800_000_000_000 }, config)) {
+    for (const o of qualityOperator.stepInPlace(
+      state,
+      { record, now: 1_800_000_000_000 },
+      config,
+    )) {
       tallyOutput(tally, o);
       if (o.kind === "accepted") watermark = Math.max(watermark, o.event.timestamp);
     }
@@ -28,8 +42,12 @@ const expectedTypes = {
 };
 
 describe("the real 2026-01-08 event log through the gate (ingest-and-storage.md §10.3)", () => {
-  const jsonl = loadContainer(readRealFixture("streaming-events-2026-01-08.jsonl"), { topic: "jsonl" });
-  const ui = loadContainer(readRealFixture("event-logs-streaming-events-2026-01-08.json"), { topic: "ui" });
+  const jsonl = loadContainer(readRealFixture("streaming-events-2026-01-08.jsonl"), {
+    topic: "jsonl",
+  });
+  const ui = loadContainer(readRealFixture("event-logs-streaming-events-2026-01-08.json"), {
+    topic: "ui",
+  });
 
   it("all 65 events pass (0 DLQ, 0 quarantine), every dedup key by event_id", () => {
     const tally = run(initQualityState(), jsonl.records);
@@ -65,7 +83,11 @@ describe("the real 2026-01-08 event log through the gate (ingest-and-storage.md 
     expect(jsonl.format).toBe("jsonl");
     expect(ui.records.map((r) => r.value)).toEqual(realEventLines());
     expect(new Set(ui.records.map((r) => r.offset)).size).toBe(65);
-    expect(ui.records[0]).toMatchObject({ topic: "streaming-events", partition: 0, recordTimestamp: 1767908945298 });
+    expect(ui.records[0]).toMatchObject({
+      topic: "streaming-events",
+      partition: 0,
+      recordTimestamp: 1767908945298,
+    });
     expect(run(initQualityState(), ui.records).acceptedByType).toEqual(expectedTypes);
   });
 

@@ -10,7 +10,10 @@ import {
 } from "./reject-envelope.js";
 
 function accept(value: string, ts = 0): AcceptedEvent {
-  const r = runGate({ value, topic: "t", partition: 3, offset: 7, recordTimestamp: 99 }, { now: ts });
+  const r = runGate(
+    { value, topic: "t", partition: 3, offset: 7, recordTimestamp: 99 },
+    { now: ts },
+  );
   if (!r.ok) throw new Error(r.envelope.failure.reason);
   return r.event;
 }
@@ -41,11 +44,21 @@ describe("variant C envelopes (§2.12)", () => {
   it("carry the accepted event's identity, dimensions, dedup key and raw body", () => {
     const raw =
       '{"id":"e1","type":"ai_stream_status","timestamp":"1710000000000","__replay":1,"data":{"stream_id":"s","request_id":"r","pipeline":"p","orchestrator_info":{"address":"0xAB"}}}';
-    const env = rejectAcceptedEvent(accept(raw), "duplicate_event", "Duplicate detected for key: e1", 42);
+    const env = rejectAcceptedEvent(
+      accept(raw),
+      "duplicate_event",
+      "Duplicate detected for key: e1",
+      42,
+    );
     expect(env).toEqual({
       schemaVersion: "v1",
       source: { topic: "t", partition: 3, offset: 7, recordTimestamp: 99 },
-      failure: { stage: "DEDUP", failureClass: "DUPLICATE", reason: "duplicate_event", details: "Duplicate detected for key: e1" },
+      failure: {
+        stage: "DEDUP",
+        failureClass: "DUPLICATE",
+        reason: "duplicate_event",
+        details: "Duplicate detected for key: e1",
+      },
       identity: { eventId: "e1", eventType: "ai_stream_status", eventVersion: "1" },
       dimensions: { orchestrator: "0xAB", broadcaster: null, region: null },
       payload: { encoding: "json", body: raw, canonicalJson: null },
@@ -59,7 +72,14 @@ describe("variant C envelopes (§2.12)", () => {
   });
 
   it("serialization writes nulls and keeps the canonical field order", () => {
-    const env = rejectAcceptedEvent(accept('{"id":"","type":"stream_ingest_metrics","timestamp":1,"data":{"stream_id":"s","request_id":"r"}}'), "parse_exception", null, 0);
+    const env = rejectAcceptedEvent(
+      accept(
+        '{"id":"","type":"stream_ingest_metrics","timestamp":1,"data":{"stream_id":"s","request_id":"r"}}',
+      ),
+      "parse_exception",
+      null,
+      0,
+    );
     const text = serializeEnvelope(env);
     expect(Object.keys(JSON.parse(text) as object)).toEqual([
       "schemaVersion",
@@ -84,7 +104,12 @@ describe("envelope → ClickHouse row (§2.13)", () => {
     const row = toRejectionRow({
       schemaVersion: "v1",
       source: { topic: "t", partition: 0, offset: 1, recordTimestamp: 1710000000000 },
-      failure: { stage: "PARSE", failureClass: "PARSING_FAILED", reason: "parse_exception", details: "details" },
+      failure: {
+        stage: "PARSE",
+        failureClass: "PARSING_FAILED",
+        reason: "parse_exception",
+        details: "details",
+      },
       identity: { eventId: "e", eventType: "t", eventVersion: "1" },
       dimensions: null,
       payload: { encoding: "json", body: "{}", canonicalJson: null },
@@ -125,7 +150,12 @@ describe("envelope → ClickHouse row (§2.13)", () => {
     const row = toRejectionRow({
       schemaVersion: "v1",
       source: null,
-      failure: { stage: "DESERIALIZATION", failureClass: "DESERIALIZATION_FAILED", reason: "null_payload", details: null },
+      failure: {
+        stage: "DESERIALIZATION",
+        failureClass: "DESERIALIZATION_FAILED",
+        reason: "null_payload",
+        details: null,
+      },
       identity: { eventId: null, eventType: null, eventVersion: null },
       dimensions: null,
       payload: { encoding: "json", body: null, canonicalJson: null },

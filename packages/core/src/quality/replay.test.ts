@@ -28,8 +28,16 @@ describe("replay metadata (ingest-and-storage.md §1.5)", () => {
   });
 
   it("a replayed envelope passes the gate flagged as replay", () => {
-    const original = { id: "e", type: "stream_ingest_metrics", timestamp: 5, data: { stream_id: "s", request_id: "r" } };
-    const r = runGate({ value: JSON.stringify(withReplayMetadata(original, { now: 9 })) }, { now: 9 });
+    const original = {
+      id: "e",
+      type: "stream_ingest_metrics",
+      timestamp: 5,
+      data: { stream_id: "s", request_id: "r" },
+    };
+    const r = runGate(
+      { value: JSON.stringify(withReplayMetadata(original, { now: 9 })) },
+      { now: 9 },
+    );
     expect(r.ok && r.event.replay).toBe(true);
   });
 });

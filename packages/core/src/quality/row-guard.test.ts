@@ -4,7 +4,9 @@ import { guardEnvelopeRow, guardRow } from "./row-guard.js";
 
 const event = (id: string) => {
   const r = runGate(
-    { value: `{"id":"${id}","type":"ai_stream_status","timestamp":1710000000000,"data":{"stream_id":"s","request_id":"r","pipeline":"p"}}` },
+    {
+      value: `{"id":"${id}","type":"ai_stream_status","timestamp":1710000000000,"data":{"stream_id":"s","request_id":"r","pipeline":"p"}}`,
+    },
     { now: 0 },
   );
   if (!r.ok) throw new Error("fixture must pass the gate");

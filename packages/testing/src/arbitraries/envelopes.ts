@@ -34,7 +34,8 @@ const modelArb = fc.constantFrom(
   "streamdiffusion-sdxl-v2v",
   "meta-llama/Meta-Llama-3.1-8B-Instruct",
 );
-const timestampFormArb = (ts: number): fc.Arbitrary<JsonValue> => fc.constantFrom<JsonValue>(String(ts), ts);
+const timestampFormArb = (ts: number): fc.Arbitrary<JsonValue> =>
+  fc.constantFrom<JsonValue>(String(ts), ts);
 
 /**
  * Options of {@link envelopeArbitrary}.
@@ -70,9 +71,15 @@ const payloads: Record<string, fc.Arbitrary<JsonValue>> = {
   ai_stream_status: fc.record({
     inference_status: fc.record({
       fps: fc.double({ min: 0, max: 60, noNaN: true }),
-      last_error: fc.option(fc.constantFrom("WHIP disconnected unexpectedly", "CUDA out of memory"), { nil: null }),
+      last_error: fc.option(
+        fc.constantFrom("WHIP disconnected unexpectedly", "CUDA out of memory"),
+        { nil: null },
+      ),
       last_error_time: fc.option(tsArb, { nil: null }),
-      last_params: fc.record({ height: fc.constantFrom(512, 1024), width: fc.constantFrom(512, 1024) }),
+      last_params: fc.record({
+        height: fc.constantFrom(512, 1024),
+        width: fc.constantFrom(512, 1024),
+      }),
       last_params_hash: fc.stringMatching(/^[0-9a-f]{32}$/),
       restart_count: fc.nat(5),
     }),
@@ -101,7 +108,11 @@ const payloads: Record<string, fc.Arbitrary<JsonValue>> = {
     timestamp: tsArb,
     stats: fc.record({
       conn_quality: fc.constantFrom("good", "bad"),
-      peer_conn_stats: fc.record({ ID: fc.constant("iceTransport"), BytesReceived: fc.nat(), BytesSent: fc.nat() }),
+      peer_conn_stats: fc.record({
+        ID: fc.constant("iceTransport"),
+        BytesReceived: fc.nat(),
+        BytesSent: fc.nat(),
+      }),
       track_stats: fc.array(
         fc.record({
           type: fc.constantFrom("video", "audio"),
@@ -118,7 +129,11 @@ const payloads: Record<string, fc.Arbitrary<JsonValue>> = {
     }),
   }),
   discovery_results: fc.array(
-    fc.record({ address: addressArb, latency_ms: fc.oneof(fc.nat(500).map(String), fc.nat(500)), url: urlArb }),
+    fc.record({
+      address: addressArb,
+      latency_ms: fc.oneof(fc.nat(500).map(String), fc.nat(500)),
+      url: urlArb,
+    }),
     { minLength: 1, maxLength: 4 },
   ),
   create_new_payment: fc.record({
@@ -142,14 +157,27 @@ const payloads: Record<string, fc.Arbitrary<JsonValue>> = {
       local_address: addressArb,
       orch_uri: urlArb,
       capabilities: fc.record({
-        capacities: fc.constant({ "35": 1 }),
+        capacities: fc.constant<JsonValue>({ "35": 1 }),
         version: fc.constantFrom("0.8.8", "0.8.9-cd208259"),
-        constraints: fc.constant({
-          PerCapability: { "35": { models: { "streamdiffusion-sdxl": { warm: true, runnerVersion: "0.14.1", capacityInUse: 1 } } } },
+        constraints: fc.constant<JsonValue>({
+          PerCapability: {
+            "35": {
+              models: {
+                "streamdiffusion-sdxl": { warm: true, runnerVersion: "0.14.1", capacityInUse: 1 },
+              },
+            },
+          },
         }),
       }),
       capabilities_prices: fc.option(
-        fc.constant([{ pricePerUnit: 2149, pixelsPerUnit: 1, capability: 35, constraint: "streamdiffusion-sdxl" }]),
+        fc.constant<JsonValue>([
+          {
+            pricePerUnit: 2149,
+            pixelsPerUnit: 1,
+            capability: 35,
+            constraint: "streamdiffusion-sdxl",
+          },
+        ]),
         { nil: null },
       ),
       hardware: fc.option(
@@ -157,7 +185,9 @@ const payloads: Record<string, fc.Arbitrary<JsonValue>> = {
           fc.record({
             pipeline: fc.constant("live-video-to-video"),
             model_id: modelArb,
-            gpu_info: fc.constant({ "0": { id: "GPU-1", name: "NVIDIA GeForce RTX 4090", major: 8, minor: 9 } }),
+            gpu_info: fc.constant<JsonValue>({
+              "0": { id: "GPU-1", name: "NVIDIA GeForce RTX 4090", major: 8, minor: 9 },
+            }),
           }),
           { maxLength: 2 },
         ),
@@ -175,15 +205,29 @@ const payloads: Record<string, fc.Arbitrary<JsonValue>> = {
  * @example
  * fc.assert(fc.property(envelopeArbitrary(), (env) => runGate({ value: JSON.stringify(env) }, { now: 0 }).ok));
  */
-export function envelopeArbitrary(options: EnvelopeArbitraryOptions = {}): fc.Arbitrary<JsonObject> {
+export function envelopeArbitrary(
+  options: EnvelopeArbitraryOptions = {},
+): fc.Arbitrary<JsonObject> {
   const types = (options.types ?? Object.keys(payloads)).filter((t) => t in payloads);
   return fc
     .constantFrom(...types)
     .chain((type) =>
-      fc.record({ id: idArb, ts: tsArb, gateway: fc.constantFrom("", "cloud-spe-ai-live-video-tester-fra"), data: payloads[type]! }).chain(
-        ({ id, ts, gateway, data }) =>
-          timestampFormArb(ts).map((timestamp): JsonObject => ({ id, type, timestamp, gateway, data })),
-      ),
+      fc
+        .record({
+          id: idArb,
+          ts: tsArb,
+          gateway: fc.constantFrom("", "cloud-spe-ai-live-video-tester-fra"),
+          data: payloads[type]!,
+        })
+        .chain(({ id, ts, gateway, data }) =>
+          timestampFormArb(ts).map((timestamp): JsonObject => ({
+            id,
+            type,
+            timestamp,
+            gateway,
+            data,
+          })),
+        ),
     );
 }
 
@@ -208,7 +252,9 @@ const clone = (v: JsonObject): JsonObject => JSON.parse(JSON.stringify(v)) as Js
  *
  * @category Arbitraries
  */
-export function mutatedEnvelopeArbitrary(base: fc.Arbitrary<JsonObject>): fc.Arbitrary<MutatedEnvelope> {
+export function mutatedEnvelopeArbitrary(
+  base: fc.Arbitrary<JsonObject>,
+): fc.Arbitrary<MutatedEnvelope> {
   const weird = fc.oneof(
     fc.constant<JsonValue>(null),
     fc.constant<JsonValue>(""),
@@ -224,9 +270,13 @@ export function mutatedEnvelopeArbitrary(base: fc.Arbitrary<JsonObject>): fc.Arb
     .tuple(base, fc.nat(), weird, fc.constantFrom("root", "data"))
     .map(([env, pick, value, where]): MutatedEnvelope => {
       const out = clone(env);
-      const target = where === "data" && out["data"] !== null && typeof out["data"] === "object" && !Array.isArray(out["data"])
-        ? (out["data"] as JsonObject)
-        : out;
+      const target =
+        where === "data" &&
+        out["data"] !== null &&
+        typeof out["data"] === "object" &&
+        !Array.isArray(out["data"])
+          ? (out["data"] as JsonObject)
+          : out;
       const keys = Object.keys(target);
       const key = keys.length > 0 ? keys[pick % keys.length]! : "id";
       switch (pick % 6) {
@@ -262,7 +312,10 @@ export function recordValueArbitrary(): fc.Arbitrary<string | Uint8Array | null>
   const valid = envelopeArbitrary().map((e) => JSON.stringify(e));
   return fc.oneof(
     { weight: 3, arbitrary: valid },
-    { weight: 3, arbitrary: mutatedEnvelopeArbitrary(envelopeArbitrary()).map((m) => JSON.stringify(m.value)) },
+    {
+      weight: 3,
+      arbitrary: mutatedEnvelopeArbitrary(envelopeArbitrary()).map((m) => JSON.stringify(m.value)),
+    },
     { weight: 1, arbitrary: valid.chain((s) => fc.nat(s.length).map((n) => s.slice(0, n))) },
     { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
     { weight: 1, arbitrary: fc.string({ unit: "binary" }) },

@@ -1,0 +1,10 @@
+/**
+ * `@livepeer-analytics/cli`: the `lpa` command. The programmatic entry point runs the same
+ * commands with injectable I/O.
+ *
+ * @packageDocumentation
+ */
+export { run, processIo, HELP } from "./main.js";
+export type { CliIo } from "./main.js";
+export { validateCommand, renderReport, VALIDATE_HELP } from "./commands/validate.js";
+export type { ValidateReport } from "./commands/validate.js";
