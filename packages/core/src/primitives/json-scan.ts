@@ -107,7 +107,8 @@ export function splitJsonArray(text: string): JsonArrayElement[] | null {
       continue;
     }
     const end = scanJsonValueEnd(text, i);
-    if (end < 0) {
+    // No complete value here (cut-off text, or a stray `}` / `:`): the rest is one broken element.
+    if (end <= i) {
       out.push({ text: text.slice(i), offset: i, complete: false });
       return out;
     }

@@ -35,7 +35,20 @@ export function isJsonObject(node: JsonNode): node is JsonObject {
  * @category JSON
  */
 export function field(node: JsonNode, key: string): JsonNode {
-  return isJsonObject(node) ? node[key] : undefined;
+  return isJsonObject(node) ? ownValue(node, key) : undefined;
+}
+
+/**
+ * Own property of a JSON object. Every member a plain object inherits is a function or an
+ * object, so primitives are returned without the own-property check (the hot path).
+ */
+function ownValue(node: JsonObject, key: string): JsonNode {
+  const v: unknown = node[key];
+  if (v === undefined) return undefined;
+  if (typeof v === "object" || typeof v === "function") {
+    return Object.prototype.hasOwnProperty.call(node, key) ? (v as JsonValue) : undefined;
+  }
+  return v as JsonValue;
 }
 
 /**
@@ -48,7 +61,7 @@ export function getPath(root: JsonNode, dottedPath: string): JsonNode {
   let node: JsonNode = root;
   for (const key of dottedPath.split(".")) {
     if (!isJsonObject(node)) return undefined;
-    node = node[key];
+    node = ownValue(node, key);
   }
   return node;
 }

@@ -509,7 +509,7 @@ describe("compareStrings", () => {
         expect(c < 0).toBe(a < b);
         expect(c > 0).toBe(a > b);
         expect(c === 0).toBe(a === b);
-        expect(Math.sign(compareStrings(b, a))).toBe(-Math.sign(c));
+        expect(Math.sign(compareStrings(b, a))).toBe(-Math.sign(c) + 0);
       }),
     );
   });

@@ -69,8 +69,9 @@ export function encodeUtf8(s: string): Uint8Array {
 }
 
 /**
- * Decodes UTF-8 bytes; every invalid sequence becomes U+FFFD (the "replacement" decoding the
- * reference applies to Kafka record values). A leading byte-order mark is kept as U+FEFF.
+ * Decodes UTF-8 bytes; invalid input becomes U+FFFD, one per maximal invalid subpart (the WHATWG
+ * "replacement" decoding, which is also what the JDK's decoder does with Kafka record values).
+ * A leading byte-order mark is kept as U+FEFF.
  *
  * @category Encoding
  */
@@ -85,44 +86,43 @@ export function decodeUtf8(bytes: Uint8Array): string {
   let i = 0;
   while (i < len) {
     const b0 = bytes[i]!;
-    let cp = 0xfffd;
-    let need = 0;
-    let min = 0;
+    let cp: number;
     if (b0 < 0x80) {
       cp = b0;
       i += 1;
     } else {
+      let need: number;
+      let lower = 0x80;
+      let upper = 0xbf;
       if (b0 >= 0xc2 && b0 <= 0xdf) {
         need = 1;
         cp = b0 & 0x1f;
-        min = 0x80;
       } else if (b0 >= 0xe0 && b0 <= 0xef) {
         need = 2;
         cp = b0 & 0x0f;
-        min = 0x800;
+        if (b0 === 0xe0) lower = 0xa0;
+        else if (b0 === 0xed) upper = 0x9f;
       } else if (b0 >= 0xf0 && b0 <= 0xf4) {
         need = 3;
         cp = b0 & 0x07;
-        min = 0x10000;
-      }
-      if (need === 0) {
-        cp = 0xfffd;
-        i += 1;
+        if (b0 === 0xf0) lower = 0x90;
+        else if (b0 === 0xf4) upper = 0x8f;
       } else {
-        let j = 1;
-        for (; j <= need; j++) {
-          const b = i + j < len ? bytes[i + j]! : -1;
-          if (b < 0x80 || b > 0xbf) break;
-          cp = (cp << 6) | (b & 0x3f);
-        }
-        if (j <= need) {
-          // Truncated or malformed sequence: one replacement for the maximal invalid prefix.
+        need = 0;
+        cp = 0xfffd;
+      }
+      i += 1;
+      for (let k = 0; k < need; k++) {
+        const b = i < len ? bytes[i]! : -1;
+        if (b < lower || b > upper) {
+          // The sequence so far is one maximal invalid subpart; `b` is examined again.
           cp = 0xfffd;
-          i += j;
-        } else {
-          i += need + 1;
-          if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
+          break;
         }
+        lower = 0x80;
+        upper = 0xbf;
+        cp = (cp << 6) | (b & 0x3f);
+        i += 1;
       }
     }
     if (cp >= 0x10000) {

@@ -50,9 +50,15 @@ export type GateResult =
   | { readonly ok: true; readonly event: AcceptedEvent }
   | { readonly ok: false; readonly envelope: RejectedEventEnvelope };
 
-/** Root parsed by stage 1: `undefined` means "nothing" (empty or whitespace-only input). */
-interface Decoded {
+/**
+ * Output of stage 1.
+ *
+ * @category Quality gate
+ */
+export interface DecodedRecord {
+  /** The record text as decoded (UTF-8 with replacement), byte for byte. */
   readonly rawJson: string;
+  /** Parsed root; `undefined` means "nothing" (empty or whitespace-only input). */
   readonly root: JsonNode;
 }
 
@@ -104,7 +110,7 @@ export function decodeRecord(
   record: TransportRecord | null | undefined,
   now: number,
 ):
-  | { readonly ok: true; readonly decoded: Decoded }
+  | { readonly ok: true; readonly decoded: DecodedRecord }
   | { readonly ok: false; readonly envelope: RejectedEventEnvelope } {
   const source = sourceOf(record);
   const noIdentity = { eventId: null, eventType: null, eventVersion: null };
@@ -224,7 +230,7 @@ function missing(node: JsonNode): boolean {
  * @category Quality gate
  */
 export function validateEnvelope(
-  decoded: Decoded,
+  decoded: DecodedRecord,
   source: SourcePointer,
   options: GateOptions,
 ): GateResult {

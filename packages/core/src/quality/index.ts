@@ -58,7 +58,7 @@ export {
   rawVersionOf,
   dimensionsOf,
 } from "./gate.js";
-export type { GateOptions, GateResult } from "./gate.js";
+export type { DecodedRecord, GateOptions, GateResult } from "./gate.js";
 export { guardRow, guardEnvelopeRow } from "./row-guard.js";
 export type { RowGuardResult } from "./row-guard.js";
 export { COUNTER_NAMES, emptyCounters } from "./counters.js";

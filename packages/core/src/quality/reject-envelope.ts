@@ -82,7 +82,7 @@ const SourceSchema = z.object({
  *
  * @category Rejections
  */
-export const RejectedEventEnvelopeSchema = z.object({
+export const RejectedEventEnvelopeSchema: z.ZodType<RejectedEventEnvelope> = z.object({
   schemaVersion: z.string(),
   source: SourceSchema,
   failure: z.object({
@@ -130,7 +130,7 @@ export const RejectedEventEnvelopeSchema = z.object({
   replay: z.boolean(),
   ingestionTimestamp: z.number().int(),
   eventTimestamp: z.number().int().nullable(),
-}) satisfies z.ZodType<RejectedEventEnvelope>;
+});
 
 /** Source pointer used when the transport record is unknown. */
 export const UNKNOWN_SOURCE: SourcePointer = {
