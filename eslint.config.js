@@ -7,8 +7,25 @@ const pureCoreRules = {
     "error",
     {
       patterns: [
-        { group: ["node:*", "fs", "fs/*", "path", "os", "child_process", "crypto", "stream", "zlib", "url"], message: "core is I/O-free: no Node modules." },
-        { group: ["@clickhouse/*", "@platformatic/*", "kafkajs", "chdb", "chdb/*"], message: "core must not depend on adapters." },
+        {
+          group: [
+            "node:*",
+            "fs",
+            "fs/*",
+            "path",
+            "os",
+            "child_process",
+            "crypto",
+            "stream",
+            "zlib",
+            "url",
+          ],
+          message: "core is I/O-free: no Node modules.",
+        },
+        {
+          group: ["@clickhouse/*", "@platformatic/*", "kafkajs", "chdb", "chdb/*"],
+          message: "core must not depend on adapters.",
+        },
         { group: ["@livepeer-analytics/*"], message: "core must not import sibling packages." },
       ],
     },
@@ -24,26 +41,43 @@ const pureCoreRules = {
   ],
   "no-restricted-properties": [
     "error",
-    { object: "Date", property: "now", message: "core reads no clock: take an explicit now/watermark." },
+    {
+      object: "Date",
+      property: "now",
+      message: "core reads no clock: take an explicit now/watermark.",
+    },
     { object: "Math", property: "random", message: "core is deterministic." },
     { object: "crypto", property: "randomUUID", message: "core is deterministic." },
     { object: "console", message: "core does not log." },
   ],
   "no-restricted-syntax": [
     "error",
-    { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "core reads no clock." },
+    {
+      selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+      message: "core reads no clock.",
+    },
   ],
 };
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/dist/**", "**/.tsc/**", "docs/api/**", "coverage/**", "packages/cli/bin/**"],
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "**/.tsc/**",
+      "docs/api/**",
+      "coverage/**",
+      "packages/cli/bin/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
     },
   },

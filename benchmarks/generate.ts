@@ -38,9 +38,14 @@ export function generateLines(o: GenerateOptions): string[] {
     const session = Math.floor(rand() * o.sessions);
     const shift = session * 997 + Math.floor(n / template.length) * 170_000;
     const line = t
-      .replace(/"id":"([0-9a-f-]{36})"/, (_m, id: string) => `"id":"${id.slice(0, 24)}${n.toString(16).padStart(12, "0")}"`)
+      .replace(
+        /"id":"([0-9a-f-]{36})"/,
+        (_m, id: string) => `"id":"${id.slice(0, 24)}${n.toString(16).padStart(12, "0")}"`,
+      )
       .replace(/stream-o5s73x-mk5zc8fy/g, `stream-${session.toString(36).padStart(6, "0")}-bench`)
-      .replace(/"timestamp":"?(\d{13})"?/g, (m, ts: string) => m.replace(ts, String(Number(ts) + shift)));
+      .replace(/"timestamp":"?(\d{13})"?/g, (m, ts: string) =>
+        m.replace(ts, String(Number(ts) + shift)),
+      );
     n += 1;
     const r = rand();
     if (r < (o.malformedRate ?? 0.001)) out.push(line.slice(0, Math.floor(line.length / 2)));

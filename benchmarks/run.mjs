@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import process from "node:process";
 import { build } from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,7 +24,13 @@ await build({
   // Fixture paths are resolved relative to the installed package, so it stays external (built dist).
   external: ["fast-check", "@livepeer-analytics/testing/fixtures"],
   logLevel: "warning",
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
 });
-const r = spawnSync(process.execPath, ["--expose-gc", "--max-old-space-size=4096", outfile, ...args], { stdio: "inherit" });
+const r = spawnSync(
+  process.execPath,
+  ["--expose-gc", "--max-old-space-size=4096", outfile, ...args],
+  { stdio: "inherit" },
+);
 process.exit(r.status ?? 1);

@@ -29,7 +29,10 @@ function memoryIo(stdinText = ""): { io: CliIo; out: () => string; err: () => st
   };
 }
 
-async function validateJson(args: string[], stdin = ""): Promise<{ code: number; report: ValidateReport; err: string }> {
+async function validateJson(
+  args: string[],
+  stdin = "",
+): Promise<{ code: number; report: ValidateReport; err: string }> {
   const m = memoryIo(stdin);
   const code = await run(["validate", "--json", ...args], m.io);
   return { code, report: JSON.parse(m.out()) as ValidateReport, err: m.err() };
@@ -76,7 +79,11 @@ describe("lpa validate", () => {
     ] as const;
     const { code, report } = await validateJson(files.map((f) => realFixturePath(f)));
     expect(code).toBe(0);
-    expect(report.inputs.map((i) => i.format)).toEqual(["ui-export", "capabilities-api", "capabilities-api"]);
+    expect(report.inputs.map((i) => i.format)).toEqual([
+      "ui-export",
+      "capabilities-api",
+      "capabilities-api",
+    ]);
     expect(report.accepted).toBe(67);
     expect(report.dlq).toBe(0);
   });
@@ -96,10 +103,22 @@ describe("lpa validate", () => {
     const { code, report } = await validateJson([bad, "--rejects", rejects]);
     expect(code).toBe(0);
     expect(report.accepted).toBe(1);
-    expect(report.dlqByReason).toEqual({ json_parse_error: 2, root_not_object: 1, unsupported_event_type: 1 });
+    expect(report.dlqByReason).toEqual({
+      json_parse_error: 2,
+      root_not_object: 1,
+      unsupported_event_type: 1,
+    });
     expect(report.inputs[0]!.skippedBlank).toBe(1);
-    const envelopes = readFileSync(rejects, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { failure: { reason: string }; source: { offset: number } });
-    expect(envelopes.map((e) => e.failure.reason)).toEqual(["json_parse_error", "json_parse_error", "unsupported_event_type", "root_not_object"]);
+    const envelopes = readFileSync(rejects, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { failure: { reason: string }; source: { offset: number } });
+    expect(envelopes.map((e) => e.failure.reason)).toEqual([
+      "json_parse_error",
+      "json_parse_error",
+      "unsupported_event_type",
+      "root_not_object",
+    ]);
     expect(envelopes.map((e) => e.source.offset)).toEqual([1, 2, 3, 4]);
   });
 
@@ -110,7 +129,10 @@ describe("lpa validate", () => {
     writeFileSync(scalar, '"just a string"');
     const { code, report } = await validateJson([empty, scalar]);
     expect(code).toBe(0);
-    expect(report.inputs.map((i) => [i.format, i.records])).toEqual([["empty", 0], ["jsonl", 1]]);
+    expect(report.inputs.map((i) => [i.format, i.records])).toEqual([
+      ["empty", 0],
+      ["jsonl", 1],
+    ]);
     expect(report.dlqByReason).toEqual({ root_not_object: 1 });
   });
 
@@ -118,7 +140,10 @@ describe("lpa validate", () => {
     const gz = join(tmp, "events.jsonl.gz");
     writeFileSync(gz, gzipSync(readFileSync(jsonl)));
     expect((await validateJson([gz])).report.accepted).toBe(65);
-    expect((await validateJson(["-"], readRealFixture("streaming-events-2026-01-08.jsonl"))).report.accepted).toBe(65);
+    expect(
+      (await validateJson(["-"], readRealFixture("streaming-events-2026-01-08.jsonl"))).report
+        .accepted,
+    ).toBe(65);
   });
 
   it("usage errors exit 2, I/O errors exit 1", async () => {
@@ -135,7 +160,10 @@ describe("lpa validate", () => {
 
   it("options reach the gate: supported versions and dedup TTL", async () => {
     const v = join(tmp, "versions.jsonl");
-    writeFileSync(v, '{"id":"a","type":"stream_ingest_metrics","timestamp":1,"version":"2","data":{"stream_id":"s","request_id":"r"}}\n');
+    writeFileSync(
+      v,
+      '{"id":"a","type":"stream_ingest_metrics","timestamp":1,"version":"2","data":{"stream_id":"s","request_id":"r"}}\n',
+    );
     expect((await validateJson([v])).report.dlqByReason).toEqual({ unsupported_version: 1 });
     expect((await validateJson([v, "--supported-versions", " "])).report.accepted).toBe(1);
     const { report } = await validateJson([jsonl, jsonl, "--dedup-ttl", "1"]);
@@ -144,7 +172,9 @@ describe("lpa validate", () => {
 
   it("the built binary prints 65 accepted (npx lpa validate … --json)", () => {
     const bin = join(import.meta.dirname, "..", "bin", "lpa.js");
-    const out = execFileSync(process.execPath, [bin, "validate", jsonl, "--json"], { encoding: "utf8" });
+    const out = execFileSync(process.execPath, [bin, "validate", jsonl, "--json"], {
+      encoding: "utf8",
+    });
     expect((JSON.parse(out) as ValidateReport).accepted).toBe(65);
   });
 });

@@ -43,7 +43,9 @@ describe("shared helpers exist once (RefactorDriftGuardTest)", () => {
   const files = [...sources(join(repo, "packages")).filter((f) => f.includes("/src/"))];
   it.each(SHARED_HELPERS)("%s has exactly one definition across all packages", (name) => {
     const pattern = new RegExp(`(?:function\\s+${name}\\s*[<(]|(?:const|let)\\s+${name}\\s*[:=])`);
-    const hits = files.filter((f) => pattern.test(readFileSync(f, "utf8"))).map((f) => relative(repo, f));
+    const hits = files
+      .filter((f) => pattern.test(readFileSync(f, "utf8")))
+      .map((f) => relative(repo, f));
     expect(hits).toHaveLength(1);
   });
 });
@@ -57,9 +59,13 @@ describe("entry points are consistent", () => {
       };
       const fromExports = Object.entries(manifest.exports)
         .filter(([, v]) => v !== null && typeof v === "object")
-        .map(([, v]) => (v as Record<string, string>)["@livepeer-analytics/source"]!.replace(/^\.\//, ""))
+        .map(([, v]) =>
+          (v as Record<string, string>)["@livepeer-analytics/source"]!.replace(/^\.\//, ""),
+        )
         .sort();
-      const typedoc = (JSON.parse(readFileSync(join(dir, "typedoc.json"), "utf8")) as { entryPoints: string[] }).entryPoints.sort();
+      const typedoc = (
+        JSON.parse(readFileSync(join(dir, "typedoc.json"), "utf8")) as { entryPoints: string[] }
+      ).entryPoints.sort();
       const tsup = readFileSync(join(dir, "tsup.config.ts"), "utf8");
       const tsupEntries = [...tsup.matchAll(/"(src\/[^"]+\.ts)"/g)].map((m) => m[1]!).sort();
       expect(typedoc).toEqual(fromExports);

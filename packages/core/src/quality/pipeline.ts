@@ -17,7 +17,9 @@ import type { PayloadCanonicalizer } from "./dedup-key.js";
 import { dedupOperator, initDedupState, type DedupState } from "./dedup.js";
 import { runGate } from "./gate.js";
 import { rejectAcceptedEvent, type RejectedEventEnvelope } from "./reject-envelope.js";
-import { guardRow } from "./row-guard.js";
+import { guardRow, rowSizeUpperBound } from "./row-guard.js";
+
+const defaultSerializeRow = (r: RawRow): string => JSON.stringify(r.row);
 
 /** Current version of {@link QualityState}. */
 export const QUALITY_STATE_VERSION = 1;
@@ -148,9 +150,17 @@ export const qualityOperator: Operator<QualityState, QualityInput, QualityOutput
           envelope: rejectAcceptedEvent(event, "parse_exception", f.details, input.now),
         });
       }
-      const serialize = config.serializeRow ?? ((r: RawRow) => JSON.stringify(r.row));
       for (const r of parsed.rows) {
-        const guard = guardRow(event, serialize(r), config.maxRecordBytes, input.now);
+        // Flat rows far below the limit (the norm) are not serialized just to be measured.
+        if (
+          config.serializeRow === undefined &&
+          rowSizeUpperBound(r.row) <= config.maxRecordBytes
+        ) {
+          emit({ kind: "row", table: r.table, row: r.row, event });
+          continue;
+        }
+        const serialized = (config.serializeRow ?? defaultSerializeRow)(r);
+        const guard = guardRow(event, serialized, config.maxRecordBytes, input.now);
         if (guard.ok) emit({ kind: "row", table: r.table, row: r.row, event });
         else emit({ kind: "dlq", envelope: guard.envelope });
       }

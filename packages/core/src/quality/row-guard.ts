@@ -46,6 +46,28 @@ export function guardRow(
 }
 
 /**
+ * An upper bound of the UTF-8 size of `JSON.stringify(row)` (or of any rendering that writes each
+ * number or timestamp in at most 32 bytes), computed without serializing: every string code unit
+ * is counted as 6 bytes (a `\uXXXX` escape, the worst case). When the bound is within the limit
+ * the exact size cannot exceed it, so the guard skips the serialization.
+ *
+ * @category Row guard
+ */
+export function rowSizeUpperBound(row: object): number {
+  let n = 2;
+  const record = row as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+    const value = record[key];
+    n += 6 * key.length + 4;
+    if (typeof value === "string") n += 6 * value.length + 2;
+    else if (value === null || typeof value === "number" || typeof value === "boolean") n += 32;
+    else return Infinity;
+  }
+  return n;
+}
+
+/**
  * Checks a serialized DLQ/quarantine envelope row. Oversized envelope rows are dropped and must
  * be counted (`quality_gate.sink_guard.oversize_drops`); **no new envelope is produced**, which
  * prevents an oversized failure from causing an endless chain of failures.

@@ -209,26 +209,24 @@ export function envelopeArbitrary(
   options: EnvelopeArbitraryOptions = {},
 ): fc.Arbitrary<JsonObject> {
   const types = (options.types ?? Object.keys(payloads)).filter((t) => t in payloads);
-  return fc
-    .constantFrom(...types)
-    .chain((type) =>
-      fc
-        .record({
-          id: idArb,
-          ts: tsArb,
-          gateway: fc.constantFrom("", "cloud-spe-ai-live-video-tester-fra"),
-          data: payloads[type]!,
-        })
-        .chain(({ id, ts, gateway, data }) =>
-          timestampFormArb(ts).map((timestamp): JsonObject => ({
-            id,
-            type,
-            timestamp,
-            gateway,
-            data,
-          })),
-        ),
-    );
+  return fc.constantFrom(...types).chain((type) =>
+    fc
+      .record({
+        id: idArb,
+        ts: tsArb,
+        gateway: fc.constantFrom("", "cloud-spe-ai-live-video-tester-fra"),
+        data: payloads[type]!,
+      })
+      .chain(({ id, ts, gateway, data }) =>
+        timestampFormArb(ts).map((timestamp): JsonObject => ({
+          id,
+          type,
+          timestamp,
+          gateway,
+          data,
+        })),
+      ),
+  );
 }
 
 /**
