@@ -71,3 +71,31 @@ export function realEventLines(): string[] {
     .split("\n")
     .filter((l) => l.length > 0);
 }
+
+/**
+ * Expected gate outcome of `streaming-events-2026-01-08.jsonl` (`ingest-and-storage.md` §10.3):
+ * accepted events per type and typed rows per raw table. Nothing is rejected.
+ *
+ * @category Fixtures
+ */
+export const REAL_SAMPLE_EXPECTED = {
+  acceptedByType: {
+    ai_stream_status: 17,
+    create_new_payment: 6,
+    discovery_results: 1,
+    network_capabilities: 1,
+    stream_ingest_metrics: 34,
+    stream_trace: 6,
+  },
+  rowsByTable: {
+    raw_ai_stream_status: 17,
+    raw_discovery_results: 1,
+    raw_network_capabilities: 1,
+    raw_network_capabilities_advertised: 16,
+    raw_network_capabilities_model_constraints: 1,
+    raw_network_capabilities_prices: 1,
+    raw_payment_events: 6,
+    raw_stream_ingest_metrics: 34,
+    raw_stream_trace_events: 6,
+  },
+} as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { realEventLines } from "@livepeer-analytics/testing/fixtures";
+import { realEventLines, REAL_SAMPLE_EXPECTED } from "@livepeer-analytics/testing/fixtures";
 import { runGate } from "../quality/gate.js";
 import type { AcceptedEvent } from "./accepted-event.js";
 import { AiStreamStatusRowSchema, parseAiStreamStatus } from "./ai-stream-status.js";
@@ -306,17 +306,7 @@ describe("the real 2026-01-08 event log (ingest-and-storage.md §10.3)", () => {
         }
       }
     }
-    expect(counts).toEqual({
-      raw_ai_stream_status: 17,
-      raw_stream_ingest_metrics: 34,
-      raw_stream_trace_events: 6,
-      raw_payment_events: 6,
-      raw_discovery_results: 1,
-      raw_network_capabilities: 1,
-      raw_network_capabilities_advertised: 16,
-      raw_network_capabilities_model_constraints: 1,
-      raw_network_capabilities_prices: 1,
-    });
+    expect(counts).toEqual(REAL_SAMPLE_EXPECTED.rowsByTable);
   });
 
   it("status samples: 16 ONLINE + 1 DEGRADED_INFERENCE at 1767909075626, start_time everywhere", () => {

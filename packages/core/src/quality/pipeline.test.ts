@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { readRealFixture, realEventLines } from "@livepeer-analytics/testing/fixtures";
+import {
+  readRealFixture,
+  realEventLines,
+  REAL_SAMPLE_EXPECTED,
+} from "@livepeer-analytics/testing/fixtures";
 import { loadContainer } from "../events/containers.js";
 import { DEFAULT_GATE_CONFIG } from "./config.js";
 import {
@@ -32,14 +36,7 @@ function run(
   return tally;
 }
 
-const expectedTypes = {
-  stream_ingest_metrics: 34,
-  ai_stream_status: 17,
-  stream_trace: 6,
-  create_new_payment: 6,
-  discovery_results: 1,
-  network_capabilities: 1,
-};
+const expectedTypes = REAL_SAMPLE_EXPECTED.acceptedByType;
 
 describe("the real 2026-01-08 event log through the gate (ingest-and-storage.md §10.3)", () => {
   const jsonl = loadContainer(readRealFixture("streaming-events-2026-01-08.jsonl"), {
@@ -56,17 +53,7 @@ describe("the real 2026-01-08 event log through the gate (ingest-and-storage.md 
     expect(tally.dlqByReason).toEqual({});
     expect(tally.quarantineByReason).toEqual({});
     expect(tally.dedupStrategies).toEqual({ event_id: 65, payload_hash: 0 });
-    expect(tally.rowsByTable).toEqual({
-      raw_stream_ingest_metrics: 34,
-      raw_ai_stream_status: 17,
-      raw_stream_trace_events: 6,
-      raw_payment_events: 6,
-      raw_discovery_results: 1,
-      raw_network_capabilities: 1,
-      raw_network_capabilities_advertised: 16,
-      raw_network_capabilities_model_constraints: 1,
-      raw_network_capabilities_prices: 1,
-    });
+    expect(tally.rowsByTable).toEqual(REAL_SAMPLE_EXPECTED.rowsByTable);
   });
 
   it("a second pass within the TTL quarantines all 65 as duplicates", () => {
