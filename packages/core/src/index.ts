@@ -4,7 +4,7 @@
  * from an explicit watermark / `now` argument, and every piece of state is plain JSON.
  *
  * Subpath entry points keep imports small: `@livepeer-analytics/core/primitives`,
- * `/events`, `/quality`.
+ * `/events`, `/quality`, `/operator`, `/attribution`, `/latency`, `/lifecycle`.
  *
  * @packageDocumentation
  */
@@ -12,3 +12,6 @@ export * from "./primitives/index.js";
 export * from "./events/index.js";
 export * from "./quality/index.js";
 export * from "./operator/index.js";
+export * from "./attribution/index.js";
+export * from "./latency/index.js";
+export * from "./lifecycle/index.js";

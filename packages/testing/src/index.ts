@@ -12,3 +12,12 @@ export {
   recordValueArbitrary,
 } from "./arbitraries/envelopes.js";
 export type { EnvelopeArbitraryOptions, MutatedEnvelope } from "./arbitraries/envelopes.js";
+export {
+  traceSignal,
+  statusSignal,
+  aiEventSignal,
+  candidate,
+  statusSample,
+  traceSample,
+} from "./builders.js";
+export type { SignalOverrides } from "./builders.js";

@@ -1,0 +1,205 @@
+/**
+ * Candidate selection (`attribution.md` §5.2–5.7): compatibility filter, eligibility bounds,
+ * ambiguity guard, the ten-position ranking and outcome codes. One pass over the bucket, O(k),
+ * no allocation besides the `selected` outcome object.
+ *
+ * @module
+ */
+import { unescapeKey } from "../internal/own.js";
+import { compareKey, compareStrings, eqModel, isBlank, normAddr } from "../primitives/strings.js";
+import { attributionBand, freshnessClass } from "./bands.js";
+import type {
+  AttributionConfig,
+  Bucket,
+  Candidate,
+  FreshnessClass,
+  SelectionContext,
+  SelectionFailureCode,
+  SelectionOutcome,
+} from "./types.js";
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+const failure = (code: SelectionFailureCode): SelectionOutcome => Object.freeze({ code });
+const NO_LOOKUP_KEY = failure("no_lookup_key");
+const NO_CANDIDATES = failure("no_candidates");
+const AMBIGUOUS_CANONICAL = failure("ambiguous_canonical");
+const NO_COMPATIBLE_CANDIDATE = failure("no_compatible_candidate");
+const NO_ELIGIBLE_CANDIDATE = failure("no_eligible_candidate");
+
+/**
+ * Compatibility filter (`attribution.md` §5.2):
+ * `isBlank(hint) || isBlank(c.modelId) || eqModel(hint, c.modelId)`. A blank hint accepts every
+ * candidate; a candidate with a blank model id is compatible with every hint; model ids compare
+ * after JVM trim and case fold only (`streamdiffusion-sdxl` ≠ `streamdiffusion-sdxl-v2v`).
+ *
+ * @category Attribution
+ * @example
+ * isCompatible("streamdiffusion-sdxl", { modelId: " StreamDiffusion-SDXL" }) // true
+ * isCompatible("streamdiffusion-sdxl", { modelId: "streamdiffusion-sdxl-v2v" }) // false
+ */
+export function isCompatible(
+  hint: string | null | undefined,
+  candidate: Pick<Candidate, "modelId">,
+): boolean {
+  return isBlank(hint) || isBlank(candidate.modelId) || eqModel(hint, candidate.modelId);
+}
+
+/**
+ * Selects one candidate of a bucket for a signal (`attribution.md` §5), returning a
+ * discriminated outcome. Precedence (§5.7):
+ *
+ * 1. `no_lookup_key` — `lookupKey` was given and is blank (`""`);
+ * 2. `no_candidates` — no bucket, or an empty one;
+ * 3. `ambiguous_canonical` — the candidates that are compatible, eligible and within
+ *    `|Δ| ≤ ttlMs` carry more than one distinct non-blank normalized canonical address (§5.3);
+ *    with `ambiguityScope: "url_narrowed"`, a non-blank URL hint and at least one such candidate
+ *    whose `key(orchestratorUrl)` equals `key(urlHint)`, only those candidates count;
+ * 4. `no_compatible_candidate` — every candidate fails {@link isCompatible};
+ * 5. `no_eligible_candidate` — no compatible candidate lies within the §5.6 bounds (prior:
+ *    `Δ ≤ ttlMs + staleWindowMs`; future: `−Δ ≤ futureReachMs`; `null` = unbounded);
+ * 6. `selected` — the minimum of the §5.4 ranking over compatible, eligible candidates: model
+ *    match, URL match, GPU match, freshness class, `|Δ|`, newer first, `key(modelId)`,
+ *    `key(orchestratorUrl)`, `key(gpuId)`, candidate key; with its freshness class and the §5.5
+ *    band.
+ *
+ * `Δ = ctx.signalTs − snapshotTs`. The context's `ttlMs` is the TTL of ranking, bands, ambiguity
+ * and the stale bound; `config` supplies the eligibility windows and the ambiguity scope. Pure.
+ *
+ * @category Attribution
+ */
+export function selectCandidate(
+  bucket: Bucket | undefined,
+  ctx: SelectionContext,
+  config: AttributionConfig,
+  lookupKey?: string,
+): SelectionOutcome {
+  if (lookupKey !== undefined && isBlank(lookupKey)) return NO_LOOKUP_KEY;
+  if (bucket === undefined) return NO_CANDIDATES;
+
+  const record = bucket.candidates;
+  const t = ctx.signalTs;
+  const ttl = ctx.ttlMs;
+  const hint = ctx.modelHint;
+  const hintBlank = isBlank(hint);
+  const urlKey = isBlank(ctx.urlHint) ? null : compareKey(ctx.urlHint);
+  const gpuKey = isBlank(ctx.gpuHint) ? null : compareKey(ctx.gpuHint);
+  const maxPrior = config.staleWindowMs === null ? Infinity : ttl + config.staleWindowMs;
+  const maxFuture = config.futureReachMs ?? Infinity;
+  const narrow = config.ambiguityScope === "url_narrowed" && urlKey !== null;
+
+  let total = 0;
+  let compatible = 0;
+  // Ambiguity sets, tracked as "first address seen" + "a second distinct one was seen".
+  let canonAll: string | null = null;
+  let ambiguousAll = false;
+  let urlMatched = false;
+  let canonUrl: string | null = null;
+  let ambiguousUrl = false;
+
+  let best: Candidate | null = null;
+  let bestStored = "";
+  let bestModelRank = 0;
+  let bestUrlRank = 0;
+  let bestGpuRank = 0;
+  let bestClass: FreshnessClass = 0;
+  let bestAbs = 0;
+
+  for (const stored in record) {
+    if (!hasOwn.call(record, stored)) continue;
+    const c = record[stored];
+    if (c === undefined) continue;
+    total++;
+    const modelBlank = isBlank(c.modelId);
+    if (!hintBlank && !modelBlank && !eqModel(hint, c.modelId)) continue;
+    compatible++;
+
+    const delta = t - c.snapshotTs;
+    const eligible = delta === 0 || (delta > 0 ? delta <= maxPrior : -delta <= maxFuture);
+    if (!eligible) continue;
+    const abs = Math.abs(delta);
+    const urlRank = urlKey !== null && compareKey(c.orchestratorUrl) === urlKey ? 0 : 1;
+
+    if (abs <= ttl) {
+      const canon = normAddr(c.canonicalOrchestratorAddress);
+      if (canon !== "") {
+        if (canonAll === null) canonAll = canon;
+        else if (canon !== canonAll) ambiguousAll = true;
+      }
+      if (narrow && urlRank === 0) {
+        urlMatched = true;
+        if (canon !== "") {
+          if (canonUrl === null) canonUrl = canon;
+          else if (canon !== canonUrl) ambiguousUrl = true;
+        }
+      }
+      if (ambiguousAll && !narrow) return AMBIGUOUS_CANONICAL;
+    }
+
+    const modelRank = !hintBlank && !modelBlank ? 0 : 1;
+    const gpuRank = gpuKey !== null && compareKey(c.gpuId) === gpuKey ? 0 : 1;
+    const cls = freshnessClass(t, c.snapshotTs, ttl);
+    if (best !== null) {
+      // §5.4: lexicographic minimum; `continue` = the current best stays.
+      if (modelRank !== bestModelRank) {
+        if (modelRank > bestModelRank) continue;
+      } else if (urlRank !== bestUrlRank) {
+        if (urlRank > bestUrlRank) continue;
+      } else if (gpuRank !== bestGpuRank) {
+        if (gpuRank > bestGpuRank) continue;
+      } else if (cls !== bestClass) {
+        if (cls > bestClass) continue;
+      } else if (abs !== bestAbs) {
+        if (abs > bestAbs) continue;
+      } else if (c.snapshotTs !== best.snapshotTs) {
+        if (c.snapshotTs < best.snapshotTs) continue;
+      } else if (tieBreak(c, stored, best, bestStored) >= 0) continue;
+    }
+    best = c;
+    bestStored = stored;
+    bestModelRank = modelRank;
+    bestUrlRank = urlRank;
+    bestGpuRank = gpuRank;
+    bestClass = cls;
+    bestAbs = abs;
+  }
+
+  if (total === 0) return NO_CANDIDATES;
+  if (narrow && urlMatched ? ambiguousUrl : ambiguousAll) return AMBIGUOUS_CANONICAL;
+  if (compatible === 0) return NO_COMPATIBLE_CANDIDATE;
+  if (best === null) return NO_ELIGIBLE_CANDIDATE;
+  const band = attributionBand(t, best.snapshotTs, ttl);
+  return {
+    code: "selected",
+    candidate: best,
+    freshnessClass: bestClass,
+    method: band.method,
+    confidence: band.confidence,
+  };
+}
+
+/** §5.4 positions 7–10: `key(modelId)`, `key(orchestratorUrl)`, `key(gpuId)`, candidate key. */
+function tieBreak(a: Candidate, aStored: string, b: Candidate, bStored: string): number {
+  return (
+    compareStrings(compareKey(a.modelId), compareKey(b.modelId)) ||
+    compareStrings(compareKey(a.orchestratorUrl), compareKey(b.orchestratorUrl)) ||
+    compareStrings(compareKey(a.gpuId), compareKey(b.gpuId)) ||
+    compareStrings(unescapeKey(aStored), unescapeKey(bStored))
+  );
+}
+
+/**
+ * The public selection interface used by the lifecycle operators (`lifecycle.md` Appendix A):
+ * the candidate of a `selected` outcome of {@link selectCandidate}, `null` for every other
+ * outcome.
+ *
+ * @category Attribution
+ */
+export function select(
+  bucket: Bucket | undefined,
+  ctx: SelectionContext,
+  config: AttributionConfig,
+): Candidate | null {
+  const outcome = selectCandidate(bucket, ctx, config);
+  return outcome.code === "selected" ? outcome.candidate : null;
+}

@@ -1,0 +1,91 @@
+/**
+ * Lifecycle operators: signals, session identity, the session / segment / parameter-update
+ * reducers, coverage diagnostics, served/unserved classification, the segment-window join of
+ * status samples and trace edges, and the composed lifecycle operator.
+ *
+ * @packageDocumentation
+ */
+export { workflowSessionId } from "./session-id.js";
+export { toLifecycleInputs, traceCategory, signalSourceUid, sampleSourceUid } from "./signal.js";
+export type {
+  SignalType,
+  LifecycleSignal,
+  StatusSampleInput,
+  TraceEdgeInput,
+  SampleInput,
+  LifecycleEventInputs,
+  ToLifecycleInputsOptions,
+} from "./signal.js";
+export { DEFAULT_LIFECYCLE_CONFIG, REFERENCE_COMPAT_LIFECYCLE_CONFIG } from "./config.js";
+export type { LifecycleConfig, EdgeSemanticsVersion } from "./config.js";
+export {
+  SESSION_STATE_VERSION,
+  TRACE,
+  WORKFLOW_TYPE,
+  EXCUSABLE_ERROR_SUBSTRINGS,
+  initSessionState,
+  applySignal,
+  applyAttribution,
+  lookupAttribution,
+  lookupKeyOf,
+  sessionApply,
+  classifyStartup,
+  classifyServed,
+  toSessionRow,
+  isExcusableError,
+  addToSet,
+} from "./session.js";
+export type { SessionState, SessionRow, CapacityAnchor, ServiceFailureReason } from "./session.js";
+export {
+  SEGMENT_STATE_VERSION,
+  initSegmentState,
+  segmentApply,
+  segmentTransition,
+  toSegmentRow,
+} from "./segment.js";
+export type { SegmentState, SegmentRow, SegmentReason } from "./segment.js";
+export {
+  PARAM_STATE_VERSION,
+  initParamState,
+  paramApply,
+  isParamsUpdate,
+  toParamUpdateRow,
+} from "./params.js";
+export type { ParamState, ParamUpdateRow } from "./params.js";
+export { initCoverageState, coverageApply, toCoverageRow, unmatchedReason } from "./coverage.js";
+export type { CoverageRow, UnmatchedReason } from "./coverage.js";
+export {
+  initAlignmentState,
+  alignSample,
+  alignNewSample,
+  alignSegmentRow,
+  alignAdvance,
+  coveringSegment,
+  pendingKey,
+  sampleTime,
+} from "./alignment.js";
+export type {
+  AlignmentState,
+  AlignedRow,
+  PendingSample,
+  StatusSampleRow,
+  TraceEdgeRow,
+} from "./alignment.js";
+export { toServingRow } from "./serving.js";
+export type { ServingRow } from "./serving.js";
+export {
+  LIFECYCLE_STATE_VERSION,
+  SUSPICIOUS_TIMESTAMP_BEFORE,
+  LIFECYCLE_DEFAULTS,
+  lifecycleOperator,
+  initLifecycleState,
+  initSessionBundle,
+  applySignalToBundle,
+} from "./operator.js";
+export type {
+  LifecycleState,
+  LifecycleInput,
+  LifecycleOutput,
+  SessionBundle,
+  Tombstone,
+} from "./operator.js";

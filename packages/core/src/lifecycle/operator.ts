@@ -1,0 +1,328 @@
+/**
+ * The composed lifecycle operator in arrival order (the `REFERENCE_COMPAT` processing of
+ * `lifecycle.md`): capability snapshots feed the shared index; each signal runs the session,
+ * latency, segment, parameter-update, coverage and alignment reducers of its session, in that
+ * order; the watermark releases pending samples, prunes the index and evicts idle sessions.
+ *
+ * @module
+ */
+import {
+  createCapabilityIndex,
+  ingestSnapshotInPlace,
+  pruneIndexInPlace,
+} from "../attribution/candidates.js";
+import type { CapabilityIndex } from "../attribution/types.js";
+import type { CapabilitySnapshot } from "../events/network-capabilities.js";
+import { getOwn, setOwn, deleteOwn, unescapeKey } from "../internal/own.js";
+import { deriveLatencyRows, type LatencyRow } from "../latency/derive.js";
+import { defineOperator, type Operator } from "../operator/operator.js";
+import { compareStrings } from "../primitives/strings.js";
+import type { CounterName } from "../quality/counters.js";
+import {
+  alignAdvance,
+  alignNewSample,
+  alignSegmentRow,
+  initAlignmentState,
+  type AlignedRow,
+  type AlignmentState,
+} from "./alignment.js";
+import { DEFAULT_LIFECYCLE_CONFIG, type LifecycleConfig } from "./config.js";
+import { coverageApply, initCoverageState, type CoverageRow } from "./coverage.js";
+import { initParamState, paramApply, type ParamState, type ParamUpdateRow } from "./params.js";
+import { initSegmentState, segmentApply, type SegmentRow, type SegmentState } from "./segment.js";
+import {
+  initSessionState,
+  sessionApply,
+  toSessionRow,
+  type SessionRow,
+  type SessionState,
+} from "./session.js";
+import { toServingRow, type ServingRow } from "./serving.js";
+import type { LifecycleSignal, SampleInput } from "./signal.js";
+
+/** Current version of {@link LifecycleState}. */
+export const LIFECYCLE_STATE_VERSION = 1;
+
+/** Signal or `start_time` values below this (2000-01-01) are counted `suspicious_timestamp_unit`. */
+export const SUSPICIOUS_TIMESTAMP_BEFORE = 946_684_800_000;
+
+/**
+ * Every accumulator of one session. Plain JSON.
+ *
+ * @category Lifecycle
+ */
+export interface SessionBundle {
+  /** Session operator accumulator. */
+  readonly session: SessionState;
+  /** Segment operator accumulator. */
+  readonly segment: SegmentState;
+  /** Parameter-update operator accumulator. */
+  readonly params: ParamState;
+  /** Coverage accumulator (raw signals only). */
+  readonly coverage: SessionState;
+  /** Segment-window join state. */
+  readonly alignment: AlignmentState;
+}
+
+/**
+ * An evicted session's marker (`lifecycle.md` §8.7).
+ *
+ * @category Lifecycle
+ */
+export interface Tombstone {
+  /** Last session row version emitted. */
+  readonly lastVersion: number;
+  /** Watermark at eviction, epoch ms. */
+  readonly evictedAt: number;
+}
+
+/**
+ * State of the composed lifecycle operator. Plain JSON; keys of `sessions`/`tombstones` are
+ * stored escaped.
+ *
+ * @category Lifecycle
+ */
+export interface LifecycleState {
+  /** State schema version. */
+  readonly v: typeof LIFECYCLE_STATE_VERSION;
+  /** The capability index shared by every operator. */
+  readonly index: CapabilityIndex;
+  /** Latest watermark, epoch ms, or `null` before the first. */
+  watermark: number | null;
+  /** Open sessions by `workflow_session_id`. */
+  readonly sessions: Record<string, SessionBundle>;
+  /** Evicted sessions by `workflow_session_id`. */
+  readonly tombstones: Record<string, Tombstone>;
+  /** Sessions with pending samples (value `1`). */
+  readonly pendingSessions: Record<string, 1>;
+  /** Watermark of the last eviction sweep, or `null`. */
+  lastSweepWatermark: number | null;
+}
+
+/**
+ * Input of the lifecycle operator.
+ *
+ * @category Lifecycle
+ */
+export type LifecycleInput =
+  | { readonly kind: "capability"; readonly snapshots: readonly CapabilitySnapshot[] }
+  | {
+      readonly kind: "signal";
+      readonly signal: LifecycleSignal;
+      readonly sample?: SampleInput | null;
+    };
+
+/**
+ * Output of the lifecycle operator: rows tagged with their table, signals refused for evicted
+ * sessions (the host quarantines them), and counters.
+ *
+ * @category Lifecycle
+ */
+export type LifecycleOutput =
+  | { readonly kind: "row"; readonly table: "fact_workflow_sessions"; readonly row: SessionRow }
+  | {
+      readonly kind: "row";
+      readonly table: "fact_workflow_latency_samples";
+      readonly row: LatencyRow;
+    }
+  | {
+      readonly kind: "row";
+      readonly table: "fact_workflow_session_segments";
+      readonly row: SegmentRow;
+    }
+  | {
+      readonly kind: "row";
+      readonly table: "fact_workflow_param_updates";
+      readonly row: ParamUpdateRow;
+    }
+  | {
+      readonly kind: "row";
+      readonly table: "fact_lifecycle_edge_coverage";
+      readonly row: CoverageRow;
+    }
+  | {
+      readonly kind: "row";
+      readonly table: "fact_workflow_session_serving";
+      readonly row: ServingRow;
+    }
+  | ({ readonly kind: "row" } & AlignedRow)
+  | { readonly kind: "evicted_signal"; readonly signal: LifecycleSignal }
+  | { readonly kind: "counter"; readonly name: CounterName; readonly delta: number };
+
+/**
+ * A fresh lifecycle state.
+ *
+ * @category Lifecycle
+ */
+export function initLifecycleState(): LifecycleState {
+  return {
+    v: LIFECYCLE_STATE_VERSION,
+    index: createCapabilityIndex(),
+    watermark: null,
+    sessions: {},
+    tombstones: {},
+    pendingSessions: {},
+    lastSweepWatermark: null,
+  };
+}
+
+/**
+ * A fresh bundle for a session.
+ *
+ * @category Lifecycle
+ */
+export function initSessionBundle(workflowSessionId: string): SessionBundle {
+  return {
+    session: initSessionState(workflowSessionId),
+    segment: initSegmentState(),
+    params: initParamState(),
+    coverage: initCoverageState(),
+    alignment: initAlignmentState(),
+  };
+}
+
+type Emit = (o: LifecycleOutput) => void;
+
+function emitAligned(rows: readonly AlignedRow[], emit: Emit): void {
+  for (const r of rows) emit({ kind: "row", ...r } as LifecycleOutput);
+}
+
+/**
+ * Applies one signal (and its sample) to a session bundle, emitting rows in engine order:
+ * session, latency (and serving), segments, parameter update, coverage, aligned samples.
+ * Mutates `b`.
+ *
+ * @category Lifecycle
+ */
+export function applySignalToBundle(
+  b: SessionBundle,
+  signal: LifecycleSignal,
+  sample: SampleInput | null,
+  index: CapabilityIndex,
+  watermark: number | null,
+  config: LifecycleConfig,
+  emit: Emit,
+): void {
+  sessionApply(b.session, signal, index, config);
+  const row = toSessionRow(b.session);
+  emit({ kind: "row", table: "fact_workflow_sessions", row });
+  const latency = deriveLatencyRows(row, b.session, config.edgeSemanticsVersions);
+  for (const l of latency) emit({ kind: "row", table: "fact_workflow_latency_samples", row: l });
+  if (config.emitServingFact) {
+    const l = latency.find((x) => x.edge_semantics_version === config.servingEdgeSemanticsVersion);
+    if (l !== undefined)
+      emit({ kind: "row", table: "fact_workflow_session_serving", row: toServingRow(row, l) });
+  }
+  const segRows = segmentApply(b.segment, signal, index, config);
+  for (const s of segRows) emit({ kind: "row", table: "fact_workflow_session_segments", row: s });
+  const param = paramApply(b.params, signal, index, config);
+  if (param !== null) emit({ kind: "row", table: "fact_workflow_param_updates", row: param });
+  emit({
+    kind: "row",
+    table: "fact_lifecycle_edge_coverage",
+    row: coverageApply(b.coverage, signal),
+  });
+  for (const s of segRows) emitAligned(alignSegmentRow(b.alignment, s), emit);
+  if (sample !== null) emitAligned(alignNewSample(b.alignment, sample, watermark), emit);
+}
+
+function lifecycleStep(
+  st: LifecycleState,
+  input: LifecycleInput,
+  config: LifecycleConfig,
+  emit: Emit,
+): void {
+  if (input.kind === "capability") {
+    for (const snap of input.snapshots)
+      ingestSnapshotInPlace(st.index, snap, st.watermark, config.attribution);
+    return;
+  }
+  const s = input.signal;
+  if (
+    s.signalTimestamp < SUSPICIOUS_TIMESTAMP_BEFORE ||
+    (s.startTimeMs !== null && s.startTimeMs < SUSPICIOUS_TIMESTAMP_BEFORE)
+  ) {
+    emit({ kind: "counter", name: "suspicious_timestamp_unit", delta: 1 });
+  }
+  const id = s.workflowSessionId;
+  if (getOwn(st.tombstones, id) !== undefined) {
+    emit({ kind: "counter", name: "session_state_evicted", delta: 1 });
+    emit({ kind: "evicted_signal", signal: s });
+    return;
+  }
+  let b = getOwn(st.sessions, id);
+  if (b === undefined) {
+    b = initSessionBundle(id);
+    setOwn(st.sessions, id, b);
+  }
+  applySignalToBundle(b, s, input.sample ?? null, st.index, st.watermark, config, emit);
+  if (b.alignment.pending.length > 0) setOwn(st.pendingSessions, id, 1);
+}
+
+function lifecycleAdvance(
+  st: LifecycleState,
+  watermark: number,
+  config: LifecycleConfig,
+  emit: Emit,
+): void {
+  if (st.watermark !== null && watermark <= st.watermark) return;
+  st.watermark = watermark;
+  for (const stored of Object.keys(st.pendingSessions).sort(compareStrings)) {
+    const id = unescapeKey(stored);
+    const b = getOwn(st.sessions, id);
+    if (b !== undefined)
+      emitAligned(alignAdvance(b.alignment, watermark, config.initialEmitDelayMs), emit);
+    if (b === undefined || b.alignment.pending.length === 0) deleteOwn(st.pendingSessions, id);
+  }
+  pruneIndexInPlace(st.index, watermark, config.attribution);
+  // Eviction sweeps are O(sessions); run them at most once per minute of watermark progress.
+  if (st.lastSweepWatermark !== null && watermark - st.lastSweepWatermark < 60_000) return;
+  st.lastSweepWatermark = watermark;
+  const evict: { id: string; end: number }[] = [];
+  for (const stored of Object.keys(st.sessions)) {
+    const b = st.sessions[stored]!;
+    const end = b.session.sessionEndTs;
+    if (
+      end !== null &&
+      watermark - end > config.sessionStateTtlMs &&
+      b.alignment.pending.length === 0
+    ) {
+      evict.push({ id: unescapeKey(stored), end });
+    }
+  }
+  evict.sort((a, c) => a.end - c.end || compareStrings(a.id, c.id));
+  for (const { id } of evict) {
+    const b = getOwn(st.sessions, id)!;
+    setOwn(st.tombstones, id, { lastVersion: b.session.version, evictedAt: watermark });
+    deleteOwn(st.sessions, id);
+  }
+  for (const stored of Object.keys(st.tombstones)) {
+    if (watermark - st.tombstones[stored]!.evictedAt > config.tombstoneTtlMs)
+      delete st.tombstones[stored];
+  }
+}
+
+/**
+ * The lifecycle operator (arrival-order processing, `REFERENCE_COMPAT` semantics).
+ *
+ * @category Lifecycle
+ * @example
+ * const config = DEFAULT_LIFECYCLE_CONFIG;
+ * let state = lifecycleOperator.init(config);
+ * const { state: next, outputs } = lifecycleOperator.step(state, { kind: "signal", signal, sample }, config);
+ */
+export const lifecycleOperator: Operator<
+  LifecycleState,
+  LifecycleInput,
+  LifecycleOutput,
+  LifecycleConfig
+> = defineOperator<LifecycleState, LifecycleInput, LifecycleOutput, LifecycleConfig>({
+  name: "lifecycle",
+  init: () => initLifecycleState(),
+  step: (draft, input, config, emit) => lifecycleStep(draft as LifecycleState, input, config, emit),
+  advance: (draft, watermark, config, emit) =>
+    lifecycleAdvance(draft as LifecycleState, watermark, config, emit),
+});
+
+/** The default configuration, re-exported for convenience. */
+export const LIFECYCLE_DEFAULTS: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG;
