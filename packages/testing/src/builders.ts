@@ -5,6 +5,7 @@
  * @module
  */
 import type { Candidate } from "@livepeer-analytics/core/attribution";
+import type { CapabilitySnapshot } from "@livepeer-analytics/core/events";
 import type {
   LifecycleSignal,
   StatusSampleInput,
@@ -177,5 +178,43 @@ export function traceSample(
     traceType,
     sourceEventUid: `edge-${ts}`,
     ...overrides,
+  };
+}
+
+/**
+ * A capability snapshot row (as `parseCapabilitySnapshots` yields) for the lifecycle operator's
+ * `capability` input.
+ *
+ * @category Builders
+ */
+export function capabilitySnapshot(
+  fields: Partial<CapabilitySnapshot> &
+    Pick<CapabilitySnapshot, "snapshotTs" | "hotAddress" | "canonicalOrchestratorAddress">,
+): CapabilitySnapshot {
+  return {
+    sourceEventId: `cap-${fields.snapshotTs}`,
+    orchestratorUrl: "",
+    orchestratorVersion: "0.8.8",
+    pipeline: "live-video-to-video",
+    modelId: "streamdiffusion-sdxl",
+    capabilityId: 35,
+    capabilityName: "Live video to video",
+    capabilityGroup: "live-video",
+    capabilityCatalogVersion: "v1",
+    runnerVersion: null,
+    capacity: null,
+    capacityInUse: null,
+    warm: null,
+    pricePerUnit: null,
+    pixelsPerUnit: null,
+    gpuId: null,
+    gpuName: null,
+    gpuMemoryTotal: null,
+    gpuMemoryFree: null,
+    gpuMajor: null,
+    gpuMinor: null,
+    capacityUnits: null,
+    rawJson: "{}",
+    ...fields,
   };
 }

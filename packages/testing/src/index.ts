@@ -17,7 +17,16 @@ export {
   statusSignal,
   aiEventSignal,
   candidate,
+  capabilitySnapshot,
   statusSample,
   traceSample,
 } from "./builders.js";
 export type { SignalOverrides } from "./builders.js";
+export {
+  lifecycleSessionArbitrary,
+  lifecycleStreamArbitrary,
+  withDuplicates,
+  withBoundedReordering,
+  inputTime,
+} from "./arbitraries/lifecycle.js";
+export type { LifecycleSessionOptions, LifecycleStreamOptions } from "./arbitraries/lifecycle.js";

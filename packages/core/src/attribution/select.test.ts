@@ -4,6 +4,7 @@ import { readRealFixture } from "@livepeer-analytics/testing/fixtures";
 import { loadContainer } from "../events/containers.js";
 import { parseCapabilitySnapshots } from "../events/network-capabilities.js";
 import { runGate } from "../quality/gate.js";
+import type { TransportRecord } from "../events/transport.js";
 import { compareKey, compareStrings, eqModel, isBlank, normAddr } from "../primitives/strings.js";
 import { attributionBand, freshnessClass } from "./bands.js";
 import {
@@ -74,7 +75,7 @@ function ctx(
   return { modelHint, urlHint, gpuHint, signalTs, ttlMs: TTL };
 }
 
-function indexOfEvent(line: string, config: AttributionConfig): CapabilityIndex {
+function indexOfEvent(line: TransportRecord["value"], config: AttributionConfig): CapabilityIndex {
   const r = runGate({ value: line }, { now: 0 });
   if (!r.ok) throw new Error(r.envelope.failure.reason);
   const index = createCapabilityIndex();
@@ -596,7 +597,7 @@ describe("ranking (attribution.md §5.4)", () => {
       gpuId: "GPU-OLD",
     });
     const exact = cand({ snapshotTs: t, orchestratorUrl: "https://b" });
-    const bucket = bucketWith([old, exact], config);
+    const bucket = bucketOfAll([old, exact]);
     expect(selectCandidate(bucket, ctx(SD, t, " HTTPS://A "), config)).toMatchObject({
       code: "selected",
       candidate: old,
@@ -608,7 +609,7 @@ describe("ranking (attribution.md §5.4)", () => {
   it("GPU agreement outranks freshness but not URL agreement", () => {
     const a = cand({ snapshotTs: 9_000, orchestratorUrl: "https://a", gpuId: "GPU-1" });
     const b = cand({ snapshotTs: 10_000, orchestratorUrl: "https://b", gpuId: "GPU-2" });
-    const bucket = bucketWith([a, b], config);
+    const bucket = bucketOfAll([a, b]);
     expect(select(bucket, ctx(SD, 10_000, null, "gpu-1"), config)).toEqual(a);
     expect(select(bucket, ctx(SD, 10_000, "https://b", "GPU-1"), config)).toEqual(b);
   });
@@ -616,7 +617,7 @@ describe("ranking (attribution.md §5.4)", () => {
   it("an exact model match beats a fresher blank-model candidate", () => {
     const blank = cand({ snapshotTs: 10_000, modelId: " " });
     const exact = cand({ snapshotTs: 1_000, modelId: "StreamDiffusion-SDXL " });
-    const bucket = bucketWith([blank, exact], config);
+    const bucket = bucketOfAll([blank, exact]);
     expect(select(bucket, ctx(SD, 10_000), config)).toEqual(exact);
     // With a blank hint both rank 1: freshness decides.
     expect(select(bucket, ctx(null, 10_000), config)).toEqual(blank);
@@ -625,12 +626,12 @@ describe("ranking (attribution.md §5.4)", () => {
   it("prior beats future at equal |Δ|; then nearest; stale prior beats stale future", () => {
     const prior = cand({ snapshotTs: 9_000, gpuId: "P" });
     const future = cand({ snapshotTs: 11_000, gpuId: "F" });
-    expect(select(bucketWith([future, prior], config), ctx(SD, 10_000), config)).toEqual(prior);
+    expect(select(bucketOfAll([future, prior]), ctx(SD, 10_000), config)).toEqual(prior);
     const near = cand({ snapshotTs: 9_500, gpuId: "N" });
-    expect(select(bucketWith([prior, near], config), ctx(SD, 10_000), config)).toEqual(near);
+    expect(select(bucketOfAll([prior, near]), ctx(SD, 10_000), config)).toEqual(near);
     const stalePrior = cand({ snapshotTs: 10_000 - 3 * TTL, gpuId: "SP" });
     const staleFuture = cand({ snapshotTs: 10_000 + TTL + 1, gpuId: "SF" });
-    expect(select(bucketWith([staleFuture, stalePrior], config), ctx(SD, 10_000), config)).toEqual(
+    expect(select(bucketOfAll([staleFuture, stalePrior]), ctx(SD, 10_000), config)).toEqual(
       stalePrior,
     );
   });
@@ -638,19 +639,19 @@ describe("ranking (attribution.md §5.4)", () => {
   it("final tie-breaks: key(model), key(url), key(gpu), candidate key", () => {
     const x = cand({ modelId: "b-model", gpuId: "GPU-Z" });
     const y = cand({ modelId: "a-model", gpuId: "GPU-Z" });
-    expect(select(bucketWith([x, y], config), ctx("", 10_000), config)).toEqual(y);
+    expect(select(bucketOfAll([x, y]), ctx("", 10_000), config)).toEqual(y);
     const u1 = cand({ orchestratorUrl: "https://b" });
     const u2 = cand({ orchestratorUrl: "https://A" });
-    expect(select(bucketWith([u1, u2], config), ctx(SD, 10_000), config)).toEqual(u2);
+    expect(select(bucketOfAll([u1, u2]), ctx(SD, 10_000), config)).toEqual(u2);
     const g1 = cand({ gpuId: "GPU-c391d107" });
     const g2 = cand({ gpuId: "GPU-1e7025d4" });
-    expect(select(bucketWith([g1, g2], config), ctx(SD, 10_000), config)).toEqual(g2);
+    expect(select(bucketOfAll([g1, g2]), ctx(SD, 10_000), config)).toEqual(g2);
     const e1 = cand({ sourceEventId: "evt-b" });
     const e2 = cand({ sourceEventId: "evt-a" });
-    expect(select(bucketWith([e1, e2], config), ctx(SD, 10_000), config)).toEqual(e2);
+    expect(select(bucketOfAll([e1, e2]), ctx(SD, 10_000), config)).toEqual(e2);
     const p1 = cand({ pipeline: "llm" });
     const p2 = cand({ pipeline: "live-video-to-video" });
-    expect(select(bucketWith([p1, p2], config), ctx(SD, 10_000), config)).toEqual(p2);
+    expect(select(bucketOfAll([p1, p2]), ctx(SD, 10_000), config)).toEqual(p2);
   });
 });
 

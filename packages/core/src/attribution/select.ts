@@ -1,7 +1,8 @@
 /**
  * Candidate selection (`attribution.md` §5.2–5.7): compatibility filter, eligibility bounds,
- * ambiguity guard, the ten-position ranking and outcome codes. One pass over the bucket, O(k),
- * no allocation besides the `selected` outcome object.
+ * ambiguity guard, the ten-position ranking and outcome codes. One pass over the bucket record,
+ * O(k), allocation-light: no arrays or per-candidate objects (failure outcomes are shared frozen
+ * objects; only a `selected` outcome is allocated).
  *
  * @module
  */

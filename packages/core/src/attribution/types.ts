@@ -141,6 +141,7 @@ export type SelectionOutcomeCode = SelectionFailureCode | "selected";
  */
 export type SelectionOutcome =
   | {
+      /** `"selected"`: a candidate was chosen. */
       readonly code: "selected";
       /** The chosen candidate. */
       readonly candidate: Candidate;
@@ -151,7 +152,10 @@ export type SelectionOutcome =
       /** Band confidence, float32. */
       readonly confidence: number;
     }
-  | { readonly code: SelectionFailureCode };
+  | {
+      /** Why nothing was selected (`attribution.md` §5.7). */
+      readonly code: SelectionFailureCode;
+    };
 
 /**
  * Resolver mode (`attribution.md` §3.3).
