@@ -19,7 +19,14 @@ export type {
   SelectionOutcome,
   SelectionOutcomeCode,
 } from "./types.js";
-export { canonicalPipeline, resolvePipelineModel, resolveResolverMode } from "./resolver.js";
+export {
+  canonicalPipeline,
+  compatibilityHintOf,
+  resolvePipelineModel,
+  resolvedModelOf,
+  resolvedPipelineOf,
+  resolveResolverMode,
+} from "./resolver.js";
 export type { Resolution, ResolverSignal } from "./resolver.js";
 export {
   NONE_BAND,

@@ -87,23 +87,65 @@ export function resolvePipelineModel(
   existingModelId: string | null,
   snap: Pick<Candidate, "pipeline" | "modelId"> | null,
 ): Resolution {
-  const sigPipeHint = firstNonBlank(s.pipelineHint, s.pipeline);
-  const sigModelHint = firstNonBlank(s.modelHint, sigPipeHint);
-  const snapPipe = snap === null ? "" : firstNonBlank(snap.pipeline);
-  const snapModel = snap === null ? "" : firstNonBlank(snap.modelId);
-  if (mode === "native_correct") {
-    const modelId = firstNonBlank(sigModelHint, existingModelId, snapModel);
-    return {
-      pipeline: firstNonBlank(s.pipeline, existingPipeline, snapPipe),
-      modelId,
-      compatibilityModelHint: firstNonBlank(sigModelHint, modelId, existingModelId),
-    };
-  }
+  const modelId = resolvedModelOf(mode, s, existingModelId, snap);
   return {
-    pipeline: firstNonBlank(snapPipe, existingPipeline),
-    modelId: firstNonBlank(snapModel, existingModelId, sigModelHint),
-    compatibilityModelHint: firstNonBlank(sigModelHint, existingModelId),
+    pipeline: resolvedPipelineOf(mode, s, existingPipeline, snap),
+    modelId,
+    compatibilityModelHint:
+      mode === "native_correct"
+        ? firstNonBlank(signalModelHint(s), modelId, existingModelId)
+        : compatibilityHintOf(s, existingModelId),
   };
+}
+
+/** `sigModelHint = firstNonBlank(s.modelHint, firstNonBlank(s.pipelineHint, s.pipeline))`. */
+function signalModelHint(s: ResolverSignal): string {
+  return firstNonBlank(s.modelHint, s.pipelineHint, s.pipeline);
+}
+
+/**
+ * The pre-selection compatibility hint (`attribution.md` §3.4 step 1): the `compatibilityModelHint`
+ * of a resolution without a snapshot, which is `firstNonBlank(sigModelHint, existingModelId)` in
+ * both modes. Allocation-free form of `resolvePipelineModel(mode, s, p, m, null).compatibilityModelHint`.
+ *
+ * @category Attribution
+ */
+export function compatibilityHintOf(s: ResolverSignal, existingModelId: string | null): string {
+  return firstNonBlank(s.modelHint, s.pipelineHint, s.pipeline, existingModelId);
+}
+
+/**
+ * The `pipeline` output of {@link resolvePipelineModel}, without allocating a resolution.
+ *
+ * @category Attribution
+ */
+export function resolvedPipelineOf(
+  mode: ResolverMode,
+  s: ResolverSignal,
+  existingPipeline: string | null,
+  snap: Pick<Candidate, "pipeline"> | null,
+): string {
+  const snapPipe = snap === null ? "" : snap.pipeline;
+  return mode === "native_correct"
+    ? firstNonBlank(s.pipeline, existingPipeline, snapPipe)
+    : firstNonBlank(snapPipe, existingPipeline);
+}
+
+/**
+ * The `modelId` output of {@link resolvePipelineModel}, without allocating a resolution.
+ *
+ * @category Attribution
+ */
+export function resolvedModelOf(
+  mode: ResolverMode,
+  s: ResolverSignal,
+  existingModelId: string | null,
+  snap: Pick<Candidate, "modelId"> | null,
+): string {
+  const snapModel = snap === null ? "" : snap.modelId;
+  return mode === "native_correct"
+    ? firstNonBlank(signalModelHint(s), existingModelId, snapModel)
+    : firstNonBlank(snapModel, existingModelId, s.modelHint, s.pipelineHint, s.pipeline);
 }
 
 /**

@@ -7,7 +7,14 @@
  * @module
  */
 import { unescapeKey } from "../internal/own.js";
-import { compareKey, compareStrings, eqModel, isBlank, normAddr } from "../primitives/strings.js";
+import {
+  compareKey,
+  compareStrings,
+  eqModel,
+  isBlank,
+  jtrim,
+  normAddr,
+} from "../primitives/strings.js";
 import { attributionBand, freshnessClass } from "./bands.js";
 import type {
   AttributionConfig,
@@ -20,6 +27,11 @@ import type {
 } from "./types.js";
 
 const hasOwn = Object.prototype.hasOwnProperty;
+
+/** `lower(jtrim(s))`; `""` when blank. Allocation-free for already-normalized values. */
+function lowerTrim(s: string | null | undefined): string {
+  return isBlank(s) ? "" : jtrim(s).toLowerCase();
+}
 
 const failure = (code: SelectionFailureCode): SelectionOutcome => Object.freeze({ code });
 const NO_LOOKUP_KEY = failure("no_lookup_key");
@@ -83,6 +95,7 @@ export function selectCandidate(
   const ttl = ctx.ttlMs;
   const hint = ctx.modelHint;
   const hintBlank = isBlank(hint);
+  const hintKey = hintBlank ? "" : jtrim(hint).toLowerCase();
   const urlKey = isBlank(ctx.urlHint) ? null : compareKey(ctx.urlHint);
   const gpuKey = isBlank(ctx.gpuHint) ? null : compareKey(ctx.gpuHint);
   const maxPrior = config.staleWindowMs === null ? Infinity : ttl + config.staleWindowMs;
@@ -111,15 +124,20 @@ export function selectCandidate(
     const c = record[stored];
     if (c === undefined) continue;
     total++;
-    const modelBlank = isBlank(c.modelId);
-    if (!hintBlank && !modelBlank && !eqModel(hint, c.modelId)) continue;
+    const modelKey = c.modelId === hint ? hintKey : lowerTrim(c.modelId);
+    const modelBlank = modelKey === "";
+    if (!hintBlank && !modelBlank && modelKey !== hintKey) continue;
     compatible++;
 
     const delta = t - c.snapshotTs;
     const eligible = delta === 0 || (delta > 0 ? delta <= maxPrior : -delta <= maxFuture);
     if (!eligible) continue;
     const abs = Math.abs(delta);
-    const urlRank = urlKey !== null && compareKey(c.orchestratorUrl) === urlKey ? 0 : 1;
+    const urlRank =
+      urlKey !== null &&
+      (c.orchestratorUrl === ctx.urlHint || compareKey(c.orchestratorUrl) === urlKey)
+        ? 0
+        : 1;
 
     if (abs <= ttl) {
       const canon = normAddr(c.canonicalOrchestratorAddress);
@@ -138,7 +156,8 @@ export function selectCandidate(
     }
 
     const modelRank = !hintBlank && !modelBlank ? 0 : 1;
-    const gpuRank = gpuKey !== null && compareKey(c.gpuId) === gpuKey ? 0 : 1;
+    const gpuRank =
+      gpuKey !== null && (c.gpuId === ctx.gpuHint || compareKey(c.gpuId) === gpuKey) ? 0 : 1;
     const cls = freshnessClass(t, c.snapshotTs, ttl);
     if (best !== null) {
       // §5.4: lexicographic minimum; `continue` = the current best stays.

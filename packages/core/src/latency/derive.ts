@@ -201,6 +201,20 @@ export interface LatencyRow {
   readonly gpu_attribution_confidence: number;
 }
 
+/** `deriveInterval(start, end).ms` without allocating. */
+function intervalMs(start: number | null, end: number | null): number | null {
+  if (start === null || end === null) return null;
+  const d = end - start;
+  return d < 0 ? null : d;
+}
+
+/** `deriveInterval(start, end).nullReason` without allocating. */
+function intervalReason(start: number | null, end: number | null): LatencyNullReason {
+  if (start === null) return end === null ? "missing_both_edges" : "missing_start_edge";
+  if (end === null) return "missing_end_edge";
+  return end - start < 0 ? "negative_interval" : "";
+}
+
 /**
  * One latency row for a session row and a version.
  *
@@ -211,7 +225,17 @@ export function toLatencyRow(
   edges: LatencyEdges,
   version: LatencySemanticsVersion,
 ): LatencyRow {
-  const k = deriveLatencyKpis(edges, version);
+  // Edge pairs per version (see deriveLatencyKpis); computed inline on this hot path.
+  const v1 = version === "v1";
+  const pStart = v1 ? edges.firstStreamRequestTs : edges.firstStartTimeMs;
+  const pEnd = v1 ? edges.firstProcessedTs : edges.firstPlayableTs;
+  const sStart = v1 ? edges.firstProcessedTs : edges.firstStreamRequestTs;
+  const sEnd = v1 ? edges.firstPlayableTs : edges.firstProcessedTs;
+  const eStart = v1 ? edges.firstStreamRequestTs : edges.firstIngestSentTs;
+  const eEnd = v1 ? edges.firstPlayableTs : edges.firstRunnerProcessedTs;
+  const p = intervalMs(pStart, pEnd);
+  const st = intervalMs(sStart, sEnd);
+  const e = intervalMs(eStart, eEnd);
   return {
     sample_ts: session.session_start_ts,
     workflow_session_id: session.workflow_session_id,
@@ -223,17 +247,17 @@ export function toLatencyRow(
     model_id: session.model_id,
     gpu_id: session.gpu_id,
     region: session.region,
-    prompt_to_first_frame_ms: k.promptToFirstFrame.ms,
-    startup_time_ms: k.startupTime.ms,
-    e2e_latency_ms: k.e2eLatency.ms,
-    has_prompt_to_first_frame: k.promptToFirstFrame.ms === null ? 0 : 1,
-    has_startup_time: k.startupTime.ms === null ? 0 : 1,
-    has_e2e_latency: k.e2eLatency.ms === null ? 0 : 1,
+    prompt_to_first_frame_ms: p,
+    startup_time_ms: st,
+    e2e_latency_ms: e,
+    has_prompt_to_first_frame: p === null ? 0 : 1,
+    has_startup_time: st === null ? 0 : 1,
+    has_e2e_latency: e === null ? 0 : 1,
     edge_semantics_version: version,
     version: session.version,
-    prompt_to_first_frame_null_reason: k.promptToFirstFrame.nullReason,
-    startup_time_null_reason: k.startupTime.nullReason,
-    e2e_latency_null_reason: k.e2eLatency.nullReason,
+    prompt_to_first_frame_null_reason: p === null ? intervalReason(pStart, pEnd) : "",
+    startup_time_null_reason: st === null ? intervalReason(sStart, sEnd) : "",
+    e2e_latency_null_reason: e === null ? intervalReason(eStart, eEnd) : "",
     gpu_attribution_method: session.gpu_attribution_method,
     gpu_attribution_confidence: session.gpu_attribution_confidence,
   };
@@ -249,5 +273,7 @@ export function deriveLatencyRows(
   edges: LatencyEdges,
   versions: readonly LatencySemanticsVersion[],
 ): LatencyRow[] {
-  return versions.map((v) => toLatencyRow(session, edges, v));
+  const out: LatencyRow[] = [];
+  for (const v of versions) out.push(toLatencyRow(session, edges, v));
+  return out;
 }

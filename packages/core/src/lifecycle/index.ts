@@ -27,6 +27,7 @@ export {
   applySignal,
   applyAttribution,
   lookupAttribution,
+  createSelectionMemo,
   lookupKeyOf,
   sessionApply,
   classifyStartup,
@@ -35,7 +36,13 @@ export {
   isExcusableError,
   addToSet,
 } from "./session.js";
-export type { SessionState, SessionRow, CapacityAnchor, ServiceFailureReason } from "./session.js";
+export type {
+  SessionState,
+  SessionRow,
+  CapacityAnchor,
+  ServiceFailureReason,
+  SelectionMemo,
+} from "./session.js";
 export {
   SEGMENT_STATE_VERSION,
   initSegmentState,
@@ -88,4 +95,5 @@ export type {
   LifecycleOutput,
   SessionBundle,
   Tombstone,
+  LifecycleEmit,
 } from "./operator.js";

@@ -36,6 +36,7 @@ import {
   toSessionRow,
   type SessionRow,
   type SessionState,
+  createSelectionMemo,
 } from "./session.js";
 import { toServingRow, type ServingRow } from "./serving.js";
 import type { LifecycleSignal, SampleInput } from "./signal.js";
@@ -181,7 +182,13 @@ export function initSessionBundle(workflowSessionId: string): SessionBundle {
   };
 }
 
-type Emit = (o: LifecycleOutput) => void;
+/**
+ * Receives the outputs of a transition, in order.
+ *
+ * @category Lifecycle
+ */
+export type LifecycleEmit = (o: LifecycleOutput) => void;
+type Emit = LifecycleEmit;
 
 function emitAligned(rows: readonly AlignedRow[], emit: Emit): void {
   for (const r of rows) emit({ kind: "row", ...r } as LifecycleOutput);
@@ -203,7 +210,8 @@ export function applySignalToBundle(
   config: LifecycleConfig,
   emit: Emit,
 ): void {
-  sessionApply(b.session, signal, index, config);
+  const memo = createSelectionMemo();
+  sessionApply(b.session, signal, index, config, memo);
   const row = toSessionRow(b.session);
   emit({ kind: "row", table: "fact_workflow_sessions", row });
   const latency = deriveLatencyRows(row, b.session, config.edgeSemanticsVersions);
@@ -213,9 +221,9 @@ export function applySignalToBundle(
     if (l !== undefined)
       emit({ kind: "row", table: "fact_workflow_session_serving", row: toServingRow(row, l) });
   }
-  const segRows = segmentApply(b.segment, signal, index, config);
+  const segRows = segmentApply(b.segment, signal, index, config, memo);
   for (const s of segRows) emit({ kind: "row", table: "fact_workflow_session_segments", row: s });
-  const param = paramApply(b.params, signal, index, config);
+  const param = paramApply(b.params, signal, index, config, memo);
   if (param !== null) emit({ kind: "row", table: "fact_workflow_param_updates", row: param });
   emit({
     kind: "row",

@@ -5,11 +5,15 @@
  * @module
  */
 import { attributionBand, attributionSourceOf } from "../attribution/bands.js";
-import { resolvePipelineModel } from "../attribution/resolver.js";
+import {
+  compatibilityHintOf,
+  resolvedModelOf,
+  resolvedPipelineOf,
+} from "../attribution/resolver.js";
 import type { AttributionMethod, CapabilityIndex } from "../attribution/types.js";
 import { blankToNull, eqIgnoreCase, firstNonBlank, isBlank } from "../primitives/strings.js";
 import type { LifecycleConfig } from "./config.js";
-import { lookupAttribution, lookupKeyOf } from "./session.js";
+import { lookupAttribution, lookupKeyOf, type SelectionMemo } from "./session.js";
 import type { LifecycleSignal } from "./signal.js";
 
 /** Current version of {@link ParamState}. */
@@ -160,6 +164,7 @@ export function paramApply(
   s: LifecycleSignal,
   index: CapabilityIndex,
   config: LifecycleConfig,
+  memo?: SelectionMemo,
 ): ParamUpdateRow | null {
   st.workflowSessionId = firstNonBlank(st.workflowSessionId, s.workflowSessionId);
   st.streamId = firstNonBlank(st.streamId, s.streamId);
@@ -167,19 +172,20 @@ export function paramApply(
   st.gateway = firstNonBlank(st.gateway, s.gateway);
   st.orchestratorUrl = firstNonBlank(st.orchestratorUrl, s.orchestratorUrl);
   const key = lookupKeyOf(s.orchestratorAddress, st.orchestratorAddress);
-  const pre = resolvePipelineModel(config.resolverMode, s, st.pipeline, st.modelId, null);
   const sel = lookupAttribution(
     index,
     key,
-    pre.compatibilityModelHint,
+    compatibilityHintOf(s, st.modelId),
     s.orchestratorUrl,
     st.gpuId,
     s.signalTimestamp,
     config,
+    memo,
   );
-  const res = resolvePipelineModel(config.resolverMode, s, st.pipeline, st.modelId, sel.candidate);
-  st.pipeline = firstNonBlank(st.pipeline, firstNonBlank(res.pipeline));
-  st.modelId = blankToNull(firstNonBlank(st.modelId, res.modelId));
+  const resPipeline = resolvedPipelineOf(config.resolverMode, s, st.pipeline, sel.candidate);
+  const resModel = resolvedModelOf(config.resolverMode, s, st.modelId, sel.candidate);
+  st.pipeline = firstNonBlank(st.pipeline, resPipeline);
+  st.modelId = blankToNull(firstNonBlank(st.modelId, resModel));
   const snap = sel.candidate;
   if (snap !== null) {
     if (!isBlank(snap.canonicalOrchestratorAddress))

@@ -5,11 +5,15 @@
  * @module
  */
 import { attributionBand, attributionSourceOf } from "../attribution/bands.js";
-import { resolvePipelineModel } from "../attribution/resolver.js";
+import {
+  compatibilityHintOf,
+  resolvedModelOf,
+  resolvedPipelineOf,
+} from "../attribution/resolver.js";
 import type { AttributionMethod, Candidate, CapabilityIndex } from "../attribution/types.js";
 import { blankToNull, firstNonBlank, isBlank, normAddr } from "../primitives/strings.js";
 import type { LifecycleConfig } from "./config.js";
-import { lookupAttribution, lookupKeyOf, TRACE } from "./session.js";
+import { lookupAttribution, lookupKeyOf, type SelectionMemo, TRACE } from "./session.js";
 import type { LifecycleSignal } from "./signal.js";
 
 /** Current version of {@link SegmentState}. */
@@ -263,25 +267,21 @@ export function segmentApply(
   s: LifecycleSignal,
   index: CapabilityIndex,
   config: LifecycleConfig,
+  memo?: SelectionMemo,
 ): SegmentRow[] {
   const key = lookupKeyOf(s.orchestratorAddress, seg.orchestratorAddress);
-  const pre = resolvePipelineModel(config.resolverMode, s, seg.pipeline, seg.modelId, null);
   const sel = lookupAttribution(
     index,
     key,
-    pre.compatibilityModelHint,
+    compatibilityHintOf(s, seg.modelId),
     s.orchestratorUrl,
     seg.gpuId,
     s.signalTimestamp,
     config,
+    memo,
   );
-  const res = resolvePipelineModel(
-    config.resolverMode,
-    s,
-    seg.pipeline,
-    seg.modelId,
-    sel.candidate,
-  );
-  if (!isBlank(res.modelId)) seg.modelId = res.modelId;
-  return segmentTransition(seg, s, firstNonBlank(res.pipeline), sel.candidate, config);
+  const resModel = resolvedModelOf(config.resolverMode, s, seg.modelId, sel.candidate);
+  const resPipeline = resolvedPipelineOf(config.resolverMode, s, seg.pipeline, sel.candidate);
+  if (!isBlank(resModel)) seg.modelId = resModel;
+  return segmentTransition(seg, s, resPipeline, sel.candidate, config);
 }

@@ -6,7 +6,11 @@
  */
 import { attributionBand, attributionSourceOf } from "../attribution/bands.js";
 import { bucketOf } from "../attribution/candidates.js";
-import { resolvePipelineModel } from "../attribution/resolver.js";
+import {
+  compatibilityHintOf,
+  resolvedModelOf,
+  resolvedPipelineOf,
+} from "../attribution/resolver.js";
 import { selectCandidate } from "../attribution/select.js";
 import type {
   AttributionMethod,
@@ -331,6 +335,31 @@ export function applyAttribution(
 }
 
 /**
+ * Scratch memo shared by the operators that process the same signal against the same index:
+ * the last selection's inputs and result. Selection is a pure function of these inputs, so a hit
+ * returns exactly what a new selection would. Not state: create one per signal.
+ *
+ * @category Lifecycle
+ */
+export interface SelectionMemo {
+  key: string | null;
+  hint: string | null;
+  url: string | null;
+  gpu: string | null;
+  ts: number;
+  result: { readonly code: SelectionOutcomeCode; readonly candidate: Candidate | null } | null;
+}
+
+/**
+ * A fresh, empty {@link SelectionMemo}.
+ *
+ * @category Lifecycle
+ */
+export function createSelectionMemo(): SelectionMemo {
+  return { key: null, hint: null, url: null, gpu: null, ts: 0, result: null };
+}
+
+/**
  * Lookup key of a signal (`attribution.md` §4.2): the signal's hot wallet, else the
  * accumulator's canonical address, normalized; `""` means no lookup.
  *
@@ -356,18 +385,49 @@ export function lookupAttribution(
   gpuHint: string | null,
   signalTs: number,
   config: Pick<LifecycleConfig, "attribution">,
+  memo?: SelectionMemo,
 ): { readonly code: SelectionOutcomeCode; readonly candidate: Candidate | null } {
-  if (lookupKey === "") return { code: "no_lookup_key", candidate: null };
+  if (lookupKey === "") return FAILED.no_lookup_key;
+  if (
+    memo !== undefined &&
+    memo.result !== null &&
+    memo.key === lookupKey &&
+    memo.hint === modelHint &&
+    memo.url === urlHint &&
+    memo.gpu === gpuHint &&
+    memo.ts === signalTs
+  ) {
+    return memo.result;
+  }
   const out = selectCandidate(
     bucketOf(index, lookupKey),
     { modelHint, urlHint, gpuHint, signalTs, ttlMs: config.attribution.ttlMs },
     config.attribution,
     lookupKey,
   );
-  return out.code === "selected"
-    ? { code: out.code, candidate: out.candidate }
-    : { code: out.code, candidate: null };
+  const result = out.code === "selected" ? out : FAILED[out.code];
+  if (memo !== undefined) {
+    memo.key = lookupKey;
+    memo.hint = modelHint;
+    memo.url = urlHint;
+    memo.gpu = gpuHint;
+    memo.ts = signalTs;
+    memo.result = result;
+  }
+  return result;
 }
+
+const failed = <C extends SelectionOutcomeCode>(
+  code: C,
+): { readonly code: C; readonly candidate: null } => Object.freeze({ code, candidate: null });
+/** Shared results of failed lookups (no allocation per signal). */
+const FAILED = {
+  no_lookup_key: failed("no_lookup_key"),
+  no_candidates: failed("no_candidates"),
+  ambiguous_canonical: failed("ambiguous_canonical"),
+  no_compatible_candidate: failed("no_compatible_candidate"),
+  no_eligible_candidate: failed("no_eligible_candidate"),
+} as const;
 
 /**
  * The session operator's per-signal transition (`lifecycle.md` §4.1): lookup, two-phase
@@ -380,24 +440,26 @@ export function sessionApply(
   s: LifecycleSignal,
   index: CapabilityIndex,
   config: LifecycleConfig,
+  memo?: SelectionMemo,
 ): void {
   const key = lookupKeyOf(s.orchestratorAddress, st.orchestratorAddress);
-  const pre = resolvePipelineModel(config.resolverMode, s, st.pipeline, st.modelId, null);
   const sel = lookupAttribution(
     index,
     key,
-    pre.compatibilityModelHint,
+    compatibilityHintOf(s, st.modelId),
     s.orchestratorUrl,
     st.gpuId,
     s.signalTimestamp,
     config,
+    memo,
   );
-  const res = resolvePipelineModel(config.resolverMode, s, st.pipeline, st.modelId, sel.candidate);
-  applySignal(st, s, firstNonBlank(res.pipeline));
+  const resPipeline = resolvedPipelineOf(config.resolverMode, s, st.pipeline, sel.candidate);
+  const resModel = resolvedModelOf(config.resolverMode, s, st.modelId, sel.candidate);
+  applySignal(st, s, resPipeline);
   // Write-back (step 7). Like the reference, the change-flag sets pick these values up at the
   // next applySignal / applyAttribution, not here.
-  if (!isBlank(res.pipeline)) st.pipeline = res.pipeline;
-  if (!isBlank(res.modelId)) st.modelId = res.modelId;
+  if (!isBlank(resPipeline)) st.pipeline = resPipeline;
+  if (!isBlank(resModel)) st.modelId = resModel;
   st.attributionOutcome = sel.code;
   if (sel.candidate !== null) applyAttribution(st, sel.candidate, s.signalTimestamp, config);
   if (s.signalType === "STREAM_TRACE" && s.traceType === TRACE.closed) {
@@ -582,6 +644,9 @@ export function classifyStartup(
   return { success, excused, unexcused: known && !success && !excused };
 }
 
+const SERVED = Object.freeze({ served: true, unserved: false, reason: "" as const });
+const NOT_DEMAND = Object.freeze({ served: false, unserved: false, reason: "" as const });
+
 /**
  * Served / unserved and the failure reason (`lifecycle.md` §8.2).
  *
@@ -596,7 +661,7 @@ export function classifyServed(st: SessionState): {
   const zeroFps = st.statusSampleCount > 0 && st.statusPositiveOutputSampleCount === 0;
   const served = st.knownStream && st.startupSuccess && !loadingOnly && !zeroFps;
   const unserved = st.knownStream && !served;
-  if (!unserved) return { served, unserved, reason: "" };
+  if (!unserved) return served ? SERVED : NOT_DEMAND;
   const allExcusable = st.errorCount > 0 && st.errorCount === st.excusableErrorCount;
   let reason: ServiceFailureReason;
   if (!st.startupSuccess) {
@@ -618,9 +683,14 @@ export function classifyServed(st: SessionState): {
  * @category Lifecycle
  */
 export function toSessionRow(st: SessionState, version: number = st.version): SessionRow {
-  const startup = classifyStartup(st);
-  const served = classifyServed(st);
   const known = st.knownStream;
+  const success = st.startupSuccess;
+  const excused =
+    known &&
+    !success &&
+    (st.noOrchestratorsAvailable ||
+      (st.errorCount > 0 && st.errorCount === st.excusableErrorCount));
+  const served = classifyServed(st);
   const healthCount =
     (st.statusSampleCount > 0 ? 1 : 0) +
     (st.firstProcessedTs !== null ? 1 : 0) +
@@ -656,9 +726,9 @@ export function toSessionRow(st: SessionState, version: number = st.version): Se
     session_start_ts: st.sessionStartTs ?? 0,
     session_end_ts: st.sessionEndTs,
     known_stream: flag(known),
-    startup_success: flag(startup.success),
-    startup_excused: flag(startup.excused),
-    startup_unexcused: flag(startup.unexcused),
+    startup_success: flag(success),
+    startup_excused: flag(excused),
+    startup_unexcused: flag(known && !success && !excused),
     confirmed_swap_count: st.explicitSwapCount,
     inferred_orchestrator_change_count: inferred,
     swap_count: st.explicitSwapCount,

@@ -56,8 +56,19 @@ export function jtrim(s: string): string {
  * firstNonBlank(" ", null, "x", "y") // "x"
  * firstNonBlank(" ", null, "\t") // ""
  */
-export function firstNonBlank(...values: ReadonlyArray<string | null | undefined>): string {
-  for (const v of values) {
+export function firstNonBlank(
+  a?: string | null,
+  b?: string | null,
+  c?: string | null,
+  d?: string | null,
+  ...rest: ReadonlyArray<string | null | undefined>
+): string {
+  // Fixed leading parameters keep the hot path free of rest-array allocations.
+  if (!isBlank(a)) return a;
+  if (!isBlank(b)) return b;
+  if (!isBlank(c)) return c;
+  if (!isBlank(d)) return d;
+  for (const v of rest) {
     if (!isBlank(v)) return v;
   }
   return "";
