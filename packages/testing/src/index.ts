@@ -30,3 +30,18 @@ export {
   inputTime,
 } from "./arbitraries/lifecycle.js";
 export type { LifecycleSessionOptions, LifecycleStreamOptions } from "./arbitraries/lifecycle.js";
+export {
+  CAPABILITY_MODEL_FAMILIES,
+  orchestratorObjectArbitrary,
+  capabilityEventArbitrary,
+  capabilityStreamArbitrary,
+  withLateCapabilities,
+} from "./arbitraries/capabilities.js";
+export type {
+  OrchestratorObjectOptions,
+  CapabilityPoolOptions,
+  CapabilityEventOptions,
+  CapabilityStreamOptions,
+  CapabilityStream,
+  CapabilityWallet,
+} from "./arbitraries/capabilities.js";

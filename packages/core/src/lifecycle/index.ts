@@ -97,3 +97,25 @@ export type {
   Tombstone,
   LifecycleEmit,
 } from "./operator.js";
+export {
+  CORRECTION_STATE_VERSION,
+  DEFAULT_CORRECTION_CONFIG,
+  correctionOperator,
+  initCorrectionState,
+  flushCorrection,
+  foldPosition,
+  compareFoldPositions,
+  hasBucket,
+} from "./correction.js";
+export type {
+  CorrectionConfig,
+  CorrectionOperatorConfig,
+  CorrectionState,
+  CorrectionSession,
+  FoldPosition,
+  FoldState,
+  UnsealedSignal,
+  RetainedRow,
+  RetainedTable,
+  EmissionCounters,
+} from "./correction.js";
