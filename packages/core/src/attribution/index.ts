@@ -51,4 +51,4 @@ export {
   upsertCandidateInPlace,
 } from "./candidates.js";
 export type { EvictedCandidate } from "./candidates.js";
-export { isCompatible, select, selectCandidate } from "./select.js";
+export { identityFallbackAddress, isCompatible, select, selectCandidate } from "./select.js";

@@ -223,3 +223,34 @@ export function select(
   const outcome = selectCandidate(bucket, ctx, config);
   return outcome.code === "selected" ? outcome.candidate : null;
 }
+
+/**
+ * The identity-only fallback (`attribution.md` §7.4 rule 2, option `identityOnlyFallback`): the
+ * single non-blank canonical address shared by every candidate of the bucket inside the §5.6
+ * eligibility window, ignoring model compatibility; `null` when there is none or more than one.
+ * Callers apply it only after `no_compatible_candidate` or `no_eligible_candidate`, setting the
+ * address alone (method `proxy_address_join`, 0.4, source `mapped_window`).
+ *
+ * @category Attribution
+ */
+export function identityFallbackAddress(
+  bucket: Bucket | undefined,
+  signalTs: number,
+  config: AttributionConfig,
+): string | null {
+  if (bucket === undefined) return null;
+  const maxPrior = config.staleWindowMs === null ? Infinity : config.ttlMs + config.staleWindowMs;
+  const maxFuture = config.futureReachMs ?? Infinity;
+  let found: string | null = null;
+  for (const stored in bucket.candidates) {
+    if (!hasOwn.call(bucket.candidates, stored)) continue;
+    const c = bucket.candidates[stored]!;
+    const delta = signalTs - c.snapshotTs;
+    if (!(delta === 0 || (delta > 0 ? delta <= maxPrior : -delta <= maxFuture))) continue;
+    const canon = normAddr(c.canonicalOrchestratorAddress);
+    if (canon === "") continue;
+    if (found === null) found = canon;
+    else if (found !== canon) return null;
+  }
+  return found;
+}

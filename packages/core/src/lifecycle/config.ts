@@ -29,6 +29,11 @@ export interface LifecycleConfig {
   readonly attribution: AttributionConfig;
   /** Stale-band snapshots overwrite model and GPU (reference code). Default `true`. */
   readonly overwriteModelGpuOnStale: boolean;
+  /**
+   * After `no_compatible_candidate` / `no_eligible_candidate`, attribute the identity alone when the
+   * eligible candidates share exactly one canonical address (`attribution.md` §7.4). Default `false`.
+   */
+  readonly identityOnlyFallback: boolean;
   /** Latency versions emitted per session row, in order. Default `["v1"]`. */
   readonly edgeSemanticsVersions: readonly EdgeSemanticsVersion[];
   /** Version read by serving views and the serving fact; must be configured. Default `v1`. */
@@ -55,6 +60,7 @@ export const DEFAULT_LIFECYCLE_CONFIG: LifecycleConfig = {
   resolverMode: "legacy_misnamed",
   attribution: DEFAULT_ATTRIBUTION_CONFIG,
   overwriteModelGpuOnStale: true,
+  identityOnlyFallback: false,
   edgeSemanticsVersions: ["v1"],
   servingEdgeSemanticsVersion: "v1",
   emitServingFact: false,

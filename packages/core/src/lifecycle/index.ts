@@ -27,6 +27,8 @@ export {
   applySignal,
   applyAttribution,
   lookupAttribution,
+  identityFallbackFor,
+  applyIdentityOnly,
   createSelectionMemo,
   lookupKeyOf,
   sessionApply,

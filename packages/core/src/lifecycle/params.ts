@@ -13,7 +13,12 @@ import {
 import type { AttributionMethod, CapabilityIndex } from "../attribution/types.js";
 import { blankToNull, eqIgnoreCase, firstNonBlank, isBlank } from "../primitives/strings.js";
 import type { LifecycleConfig } from "./config.js";
-import { lookupAttribution, lookupKeyOf, type SelectionMemo } from "./session.js";
+import {
+  identityFallbackFor,
+  lookupAttribution,
+  lookupKeyOf,
+  type SelectionMemo,
+} from "./session.js";
 import type { LifecycleSignal } from "./signal.js";
 
 /** Current version of {@link ParamState}. */
@@ -187,6 +192,13 @@ export function paramApply(
   st.pipeline = firstNonBlank(st.pipeline, resPipeline);
   st.modelId = blankToNull(firstNonBlank(st.modelId, resModel));
   const snap = sel.candidate;
+  const identity =
+    snap === null ? identityFallbackFor(index, key, sel.code, s.signalTimestamp, config) : null;
+  if (identity !== null) {
+    st.orchestratorAddress = identity;
+    st.attributionMethod = "proxy_address_join";
+    st.attributionConfidence = Math.fround(0.4);
+  }
   if (snap !== null) {
     if (!isBlank(snap.canonicalOrchestratorAddress))
       st.orchestratorAddress = snap.canonicalOrchestratorAddress;

@@ -13,7 +13,13 @@ import {
 import type { AttributionMethod, Candidate, CapabilityIndex } from "../attribution/types.js";
 import { blankToNull, firstNonBlank, isBlank, normAddr } from "../primitives/strings.js";
 import type { LifecycleConfig } from "./config.js";
-import { lookupAttribution, lookupKeyOf, type SelectionMemo, TRACE } from "./session.js";
+import {
+  identityFallbackFor,
+  lookupAttribution,
+  lookupKeyOf,
+  type SelectionMemo,
+  TRACE,
+} from "./session.js";
 import type { LifecycleSignal } from "./signal.js";
 
 /** Current version of {@link SegmentState}. */
@@ -189,8 +195,16 @@ function applySnap(
   snap: Candidate | null,
   ts: number,
   config: Pick<LifecycleConfig, "attribution" | "overwriteModelGpuOnStale">,
+  identity: string | null,
 ): void {
-  if (snap === null) return;
+  if (snap === null) {
+    if (identity !== null) {
+      seg.attributionMethod = "proxy_address_join";
+      seg.attributionConfidence = Math.fround(0.4);
+      seg.orchestratorAddress = identity;
+    }
+    return;
+  }
   const band = attributionBand(ts, snap.snapshotTs, config.attribution.ttlMs);
   seg.attributionMethod = band.method;
   seg.attributionConfidence = band.confidence;
@@ -216,12 +230,13 @@ export function segmentTransition(
   pipeline: string,
   snap: Candidate | null,
   config: Pick<LifecycleConfig, "attribution" | "overwriteModelGpuOnStale">,
+  identity: string | null = null,
 ): SegmentRow[] {
-  const eff = snap === null ? "" : normAddr(snap.canonicalOrchestratorAddress);
+  const eff = snap === null ? (identity ?? "") : normAddr(snap.canonicalOrchestratorAddress);
   const ts = s.signalTimestamp;
   if (!seg.openSegment) {
     open(seg, s, pipeline, eff, "initial");
-    applySnap(seg, snap, ts, config);
+    applySnap(seg, snap, ts, config, identity);
     return [toSegmentRow(seg)];
   }
   if (
@@ -237,7 +252,7 @@ export function segmentTransition(
     const closed = toSegmentRow(seg);
     seg.segmentIndex += 1;
     open(seg, s, pipeline, eff, "orchestrator_change");
-    applySnap(seg, snap, ts, config);
+    applySnap(seg, snap, ts, config, identity);
     return [closed, toSegmentRow(seg)];
   }
   seg.gateway = firstNonBlank(seg.gateway, s.gateway);
@@ -246,7 +261,7 @@ export function segmentTransition(
   seg.orchestratorUrl = firstNonBlank(s.orchestratorUrl, seg.orchestratorUrl);
   seg.sourceTraceType = firstNonBlank(s.traceType, seg.sourceTraceType);
   seg.sourceEventUid = firstNonBlank(s.sourceEventUid, seg.sourceEventUid);
-  applySnap(seg, snap, ts, config);
+  applySnap(seg, snap, ts, config, identity);
   if (s.traceType === TRACE.closed) {
     seg.segmentEndTs = ts;
     seg.reason = "stream_closed";
@@ -283,5 +298,9 @@ export function segmentApply(
   const resModel = resolvedModelOf(config.resolverMode, s, seg.modelId, sel.candidate);
   const resPipeline = resolvedPipelineOf(config.resolverMode, s, seg.pipeline, sel.candidate);
   if (!isBlank(resModel)) seg.modelId = resModel;
-  return segmentTransition(seg, s, resPipeline, sel.candidate, config);
+  const identity =
+    sel.candidate === null
+      ? identityFallbackFor(index, key, sel.code, s.signalTimestamp, config)
+      : null;
+  return segmentTransition(seg, s, resPipeline, sel.candidate, config, identity);
 }

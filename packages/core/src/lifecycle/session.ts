@@ -11,7 +11,7 @@ import {
   resolvedModelOf,
   resolvedPipelineOf,
 } from "../attribution/resolver.js";
-import { selectCandidate } from "../attribution/select.js";
+import { identityFallbackAddress, selectCandidate } from "../attribution/select.js";
 import type {
   AttributionMethod,
   Candidate,
@@ -359,6 +359,43 @@ export function createSelectionMemo(): SelectionMemo {
   return { key: null, hint: null, url: null, gpu: null, ts: 0, result: null };
 }
 
+/** Band of an identity-only attribution (`attribution.md` §7.4 rule 2). */
+const IDENTITY_ONLY_CONFIDENCE = Math.fround(0.4);
+
+/**
+ * The identity-only fallback for a failed selection, when `identityOnlyFallback` is on: the single
+ * canonical address of the eligible candidates, else `null`.
+ *
+ * @category Lifecycle
+ */
+export function identityFallbackFor(
+  index: CapabilityIndex,
+  lookupKey: string,
+  code: SelectionOutcomeCode,
+  signalTs: number,
+  config: Pick<LifecycleConfig, "attribution" | "identityOnlyFallback">,
+): string | null {
+  if (
+    !config.identityOnlyFallback ||
+    (code !== "no_compatible_candidate" && code !== "no_eligible_candidate")
+  )
+    return null;
+  return identityFallbackAddress(bucketOf(index, lookupKey), signalTs, config.attribution);
+}
+
+/**
+ * Applies an identity-only attribution to a session: the canonical address (and the canonical
+ * set) with method `proxy_address_join` / 0.4; model, GPU, pipeline and URL are untouched.
+ *
+ * @category Lifecycle
+ */
+export function applyIdentityOnly(st: SessionState, canonical: string): void {
+  st.orchestratorAddress = canonical;
+  addToSet(st.canonicalOrchestratorsSeen, canonical);
+  st.attributionMethod = "proxy_address_join";
+  st.attributionConfidence = IDENTITY_ONLY_CONFIDENCE;
+}
+
 /**
  * Lookup key of a signal (`attribution.md` §4.2): the signal's hot wallet, else the
  * accumulator's canonical address, normalized; `""` means no lookup.
@@ -462,6 +499,10 @@ export function sessionApply(
   if (!isBlank(resModel)) st.modelId = resModel;
   st.attributionOutcome = sel.code;
   if (sel.candidate !== null) applyAttribution(st, sel.candidate, s.signalTimestamp, config);
+  else {
+    const identity = identityFallbackFor(index, key, sel.code, s.signalTimestamp, config);
+    if (identity !== null) applyIdentityOnly(st, identity);
+  }
   if (s.signalType === "STREAM_TRACE" && s.traceType === TRACE.closed) {
     const key2 = lookupKeyOf(s.orchestratorAddress, st.orchestratorAddress);
     if (key2 !== "" && bucketOf(index, key2) !== undefined) {

@@ -316,7 +316,7 @@ describe("withLateCapabilities", () => {
       { numRuns: 100, seed: 3 },
     );
     const reordered = samples.filter((ys) =>
-      ys.some((a, i) => ys.slice(i + 1).some((b) => a.late && !b.late && b.t < a.t)),
+      ys.some((a, i) => ys.slice(i + 1).some((b) => !a.late && b.late && b.t < a.t)),
     );
     expect(reordered.length).toBeGreaterThan(30);
   });

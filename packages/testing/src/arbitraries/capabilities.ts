@@ -358,7 +358,11 @@ function buildOrchestrator(spec: NodeSpec, v: Variation): JsonObject {
 
   const obj: JsonObject = {
     address: applyCasing(spec.address, v.addressCasing),
-    local_address: applyCasing(spec.localAddress, v.localCasing),
+    // A single-node orchestrator writes its one wallet the same way in both fields.
+    local_address: applyCasing(
+      spec.localAddress,
+      spec.localAddress === spec.address ? v.addressCasing : v.localCasing,
+    ),
     orch_uri: spec.orchUri,
     capabilities,
     capabilities_prices: prices,
@@ -587,7 +591,7 @@ function eventDrawArb(nodes: number): fc.Arbitrary<EventDraw> {
     variations: fc.array(variationArb, { minLength: nodes, maxLength: nodes }),
     single: chance(0.3),
     duplicate: chance(0.1),
-    id: fc.uuid(),
+    id: fc.noBias(fc.uuid()),
     numericTimestamp: fc.boolean(),
     gateway: fc.constantFrom(...GATEWAYS),
   });
