@@ -120,10 +120,56 @@ function scenarioOf(stream: CapabilityStream, signals: readonly LifecycleInput[]
   return { stream, snapshots, items };
 }
 
+/**
+ * Moves the second half (by time) of some sessions' signals to another hot wallet, as after an
+ * orchestrator swap, so sessions can see more than one canonical orchestrator.
+ */
+function withSwaps(
+  signals: readonly LifecycleInput[],
+  wallets: readonly string[],
+  swaps: readonly (number | null)[],
+): LifecycleInput[] {
+  const sessions: string[] = [];
+  const times = new Map<string, number[]>();
+  for (const i of signals) {
+    if (i.kind !== "signal") continue;
+    const id = i.signal.workflowSessionId;
+    if (!times.has(id)) sessions.push(id);
+    times.set(id, [...(times.get(id) ?? []), i.signal.signalTimestamp]);
+  }
+  const target = new Map<string, { wallet: string; from: number }>();
+  sessions.forEach((id, k) => {
+    const v = swaps[k % swaps.length];
+    if (v === null || v === undefined || wallets.length === 0) return;
+    const ts = times.get(id)!;
+    target.set(id, { wallet: wallets[v % wallets.length]!, from: ts[Math.floor(ts.length / 2)]! });
+  });
+  return signals.map((i) => {
+    if (i.kind !== "signal") return i;
+    const t = target.get(i.signal.workflowSessionId);
+    const address = i.signal.orchestratorAddress;
+    if (t === undefined || i.signal.signalTimestamp < t.from || address === null || address === "")
+      return i;
+    return { ...i, signal: { ...i.signal, orchestratorAddress: t.wallet } };
+  });
+}
+
 const scenarioArb: fc.Arbitrary<Scenario> = capabilityStreamArbitrary().chain((stream) =>
-  lifecycleStreamArbitrary({ hotWallets: signalWallets(stream) }).map((signals) =>
-    scenarioOf(stream, signals),
-  ),
+  fc
+    .tuple(
+      lifecycleStreamArbitrary({ hotWallets: signalWallets(stream) }),
+      fc.array(fc.option(fc.nat(), { nil: null, freq: 2 }), { minLength: 4, maxLength: 4 }),
+    )
+    .map(([signals, swaps]) =>
+      scenarioOf(
+        stream,
+        withSwaps(
+          signals,
+          stream.wallets.map((w) => w.hot),
+          swaps,
+        ),
+      ),
+    ),
 );
 
 /** The same scenarios with every capability input delayed by up to 2 minutes. */
@@ -152,7 +198,10 @@ function run(items: readonly Item[], config: LifecycleConfig): LifecycleOutput[]
 
 type Row = Readonly<Record<string, unknown>>;
 
-function rowsOf(outputs: readonly LifecycleOutput[], table?: string): { table: string; row: Row }[] {
+function rowsOf(
+  outputs: readonly LifecycleOutput[],
+  table?: string,
+): { table: string; row: Row }[] {
   const out: { table: string; row: Row }[] = [];
   for (const o of outputs)
     if (o.kind === "row" && (table === undefined || o.table === table))
@@ -246,7 +295,7 @@ describe("cache over whole generated streams (attribution.md §8 item 5)", () =>
         capabilityStreamArbitrary(),
         fc.oneof(fc.integer({ min: -1, max: 8 }), fc.constant(32)),
         fc.constantFrom(DEFAULT_ATTRIBUTION_CONFIG, REFERENCE_COMPAT_ATTRIBUTION_CONFIG),
-        withLateOrder(),
+        reorderingArb(),
         (stream, k, base, shuffle) => {
           const config = { ...base, maxCandidatesPerKey: k };
           const cap = Math.max(1, k);
@@ -280,20 +329,18 @@ describe("cache over whole generated streams (attribution.md §8 item 5)", () =>
   });
 });
 
-/** An arbitrary reordering of a list (to ingest events out of order too). */
-function withLateOrder(): fc.Arbitrary<<T>(xs: readonly T[]) => T[]> {
+/** Identity or an arbitrary reordering of a list (to ingest events out of order too). */
+function reorderingArb(): fc.Arbitrary<<T>(xs: readonly T[]) => T[]> {
   return fc.oneof(
     fc.constant(<T>(xs: readonly T[]): T[] => [...xs]),
-    fc
-      .array(fc.nat(), { minLength: 16, maxLength: 16 })
-      .map(
-        (keys) =>
-          <T>(xs: readonly T[]): T[] =>
-            xs
-              .map((x, i) => ({ x, k: keys[i % keys.length]! * 64 + i }))
-              .sort((a, b) => a.k - b.k)
-              .map((e) => e.x),
-      ),
+    fc.array(fc.nat(), { minLength: 16, maxLength: 16 }).map(
+      (keys) =>
+        <T>(xs: readonly T[]): T[] =>
+          xs
+            .map((x, i) => ({ x, k: keys[i % keys.length]! * 64 + i }))
+            .sort((a, b) => a.k - b.k)
+            .map((e) => e.x),
+    ),
   );
 }
 
@@ -373,15 +420,16 @@ describe.each(CONFIGS)("lifecycle rows over generated capability streams (%s)", 
     );
   });
 
-  it("item 18 (legacy mode): session, segment and param pipelines are \"\" or a snapshot hardware pipeline", () => {
+  it('item 18 (legacy mode): session, segment and param pipelines are "" or a snapshot hardware pipeline', () => {
     expect(config.resolverMode).toBe("legacy_misnamed");
     fc.assert(
       fc.property(scenarioArb, ({ snapshots, items }) => {
         const pipelines = new Set(snapshots.map((s) => s.pipeline));
+        const outputs = run(items, config);
         for (const { row } of [
-          ...rowsOf(run(items, config), "fact_workflow_sessions"),
-          ...rowsOf(run(items, config), "fact_workflow_session_segments"),
-          ...rowsOf(run(items, config), "fact_workflow_param_updates"),
+          ...rowsOf(outputs, "fact_workflow_sessions"),
+          ...rowsOf(outputs, "fact_workflow_session_segments"),
+          ...rowsOf(outputs, "fact_workflow_param_updates"),
         ]) {
           const p = str(row["pipeline"]);
           expect(p === "" || pipelines.has(p)).toBe(true);
@@ -488,39 +536,42 @@ describe.each(CONFIGS)("lifecycle rows over generated capability streams (%s)", 
 });
 
 describe("the generated scenarios exercise attribution (non-vacuity of the properties above)", () => {
-  it.each(CONFIGS)("%s: attributed, ambiguous, mapped-window and unattributed rows all occur", (_n, config) => {
-    const scenarios = fc.sample(fc.oneof(scenarioArb, lateScenarioArb), { numRuns: 60, seed: 8 });
-    const seen = new Map<string, number>();
-    const bump = (k: string): void => {
-      seen.set(k, (seen.get(k) ?? 0) + 1);
-    };
-    for (const { items } of scenarios) {
-      const outputs = run(items, config);
-      for (const { table, row } of rowsOf(outputs)) {
-        if (table === "fact_workflow_sessions") {
-          bump(`outcome:${str(row["attribution_outcome"])}`);
-          bump(`source:${str(row["attribution_source"])}`);
-          bump(`method:${str(row["gpu_attribution_method"])}`);
-          if (Number(row["inferred_orchestrator_change_count"]) > 0) bump("orchestrator_change");
+  it.each(CONFIGS)(
+    "%s: attributed, ambiguous, mapped-window and unattributed rows all occur",
+    (_n, config) => {
+      const scenarios = fc.sample(fc.oneof(scenarioArb, lateScenarioArb), { numRuns: 60, seed: 8 });
+      const seen = new Map<string, number>();
+      const bump = (k: string): void => {
+        seen.set(k, (seen.get(k) ?? 0) + 1);
+      };
+      for (const { items } of scenarios) {
+        const outputs = run(items, config);
+        for (const { table, row } of rowsOf(outputs)) {
+          if (table === "fact_workflow_sessions") {
+            bump(`outcome:${str(row["attribution_outcome"])}`);
+            bump(`source:${str(row["attribution_source"])}`);
+            bump(`method:${str(row["gpu_attribution_method"])}`);
+            if (Number(row["inferred_orchestrator_change_count"]) > 0) bump("orchestrator_change");
+          }
+          if (table === "fact_stream_status_samples" || table === "fact_stream_trace_edges")
+            bump(`aligned:${String(row["is_attributed"])}`);
+          if (table === "fact_workflow_param_updates" && str(row["orchestrator_address"]) !== "")
+            bump("param:attributed");
         }
-        if (table === "fact_stream_status_samples" || table === "fact_stream_trace_edges")
-          bump(`aligned:${String(row["is_attributed"])}`);
-        if (table === "fact_workflow_param_updates" && str(row["orchestrator_address"]) !== "")
-          bump("param:attributed");
       }
-    }
-    for (const k of [
-      "outcome:selected",
-      "outcome:ambiguous_canonical",
-      "outcome:no_compatible_candidate",
-      "outcome:no_candidates",
-      "source:direct",
-      "source:mapped_window",
-      "source:unattributed",
-      "aligned:0",
-      "aligned:1",
-      "param:attributed",
-    ])
-      expect(seen.get(k) ?? 0, k).toBeGreaterThan(0);
-  });
+      for (const k of [
+        "outcome:selected",
+        "outcome:ambiguous_canonical",
+        "outcome:no_compatible_candidate",
+        "outcome:no_candidates",
+        "source:direct",
+        "source:mapped_window",
+        "source:unattributed",
+        "aligned:0",
+        "aligned:1",
+        "param:attributed",
+      ])
+        expect(seen.get(k) ?? 0, k).toBeGreaterThan(0);
+    },
+  );
 });

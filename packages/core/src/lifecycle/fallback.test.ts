@@ -16,22 +16,43 @@ const llama = (canonical: string, ts: number) =>
 function run(config: LifecycleConfig, canonicals: string[], signalTs = 5000): LifecycleOutput[] {
   const st = initLifecycleState();
   const out = [
-    ...lifecycleOperator.stepInPlace(st, { kind: "capability", snapshots: canonicals.map((c, i) => llama(c, 1000 + i)) }, config),
     ...lifecycleOperator.stepInPlace(
       st,
-      { kind: "signal", signal: statusSignal(signalTs, "streamdiffusion-sdxl", { orchestratorAddress: "0xhot", sourceEventUid: "s1" }) },
+      { kind: "capability", snapshots: canonicals.map((c, i) => llama(c, 1000 + i)) },
       config,
     ),
     ...lifecycleOperator.stepInPlace(
       st,
-      { kind: "signal", signal: { ...statusSignal(signalTs + 1, null, { sourceEventUid: "p1" }), signalType: "AI_STREAM_EVENT", aiEventType: "params_update" } },
+      {
+        kind: "signal",
+        signal: statusSignal(signalTs, "streamdiffusion-sdxl", {
+          orchestratorAddress: "0xhot",
+          sourceEventUid: "s1",
+        }),
+      },
+      config,
+    ),
+    ...lifecycleOperator.stepInPlace(
+      st,
+      {
+        kind: "signal",
+        signal: {
+          ...statusSignal(signalTs + 1, null, { sourceEventUid: "p1" }),
+          signalType: "AI_STREAM_EVENT",
+          aiEventType: "params_update",
+        },
+      },
       config,
     ),
   ];
   return out;
 }
 const last = (out: LifecycleOutput[], table: string) =>
-  out.flatMap((o) => (o.kind === "row" && o.table === table ? [o.row as unknown as Record<string, unknown>] : [])).at(-1)!;
+  out
+    .flatMap((o) =>
+      o.kind === "row" && o.table === table ? [o.row as unknown as Record<string, unknown>] : [],
+    )
+    .at(-1)!;
 
 describe("identity-only fallback (attribution.md §7.4 rule 2)", () => {
   it("off by default: an incompatible bucket leaves the session unattributed", () => {
@@ -57,13 +78,22 @@ describe("identity-only fallback (attribution.md §7.4 rule 2)", () => {
       pipeline: "",
       gpu_id: null,
     });
-    expect(last(out, "fact_workflow_session_segments")).toMatchObject({ orchestrator_address: "0xc1", attribution_source: "mapped_window", model_id: "streamdiffusion-sdxl" });
-    expect(last(out, "fact_workflow_param_updates")).toMatchObject({ orchestrator_address: "0xc1", attribution_source: "mapped_window" });
+    expect(last(out, "fact_workflow_session_segments")).toMatchObject({
+      orchestrator_address: "0xc1",
+      attribution_source: "mapped_window",
+      model_id: "streamdiffusion-sdxl",
+    });
+    expect(last(out, "fact_workflow_param_updates")).toMatchObject({
+      orchestrator_address: "0xc1",
+      attribution_source: "mapped_window",
+    });
   });
 
   it("never applied when the eligible candidates carry two canonical addresses, or none is eligible", () => {
     const config = { ...DEFAULT_LIFECYCLE_CONFIG, identityOnlyFallback: true };
-    expect(last(run(config, ["0xc1", "0xc2"]), "fact_workflow_sessions")).toMatchObject({ orchestrator_address: "" });
+    expect(last(run(config, ["0xc1", "0xc2"]), "fact_workflow_sessions")).toMatchObject({
+      orchestrator_address: "",
+    });
     const farFuture = run(config, ["0xc1"], -10_000_000);
     expect(last(farFuture, "fact_workflow_sessions")).toMatchObject({ orchestrator_address: "" });
   });

@@ -121,3 +121,12 @@ export type {
   RetainedTable,
   EmissionCounters,
 } from "./correction.js";
+export {
+  BACKFILL_EPOCH_STRIDE,
+  MAX_BACKFILL_EPOCH,
+  backfillCapabilityRange,
+  runBackfill,
+} from "./backfill.js";
+export type { BackfillOptions, BackfillError, BackfillResult } from "./backfill.js";
+export { computeQualityKpis, hasOrchestratorEvidence } from "./kpis.js";
+export type { KpiInput, KpiStatus, KpiValue, QualityKpis } from "./kpis.js";
