@@ -129,4 +129,4 @@ export {
 } from "./backfill.js";
 export type { BackfillOptions, BackfillError, BackfillResult } from "./backfill.js";
 export { computeQualityKpis, hasOrchestratorEvidence } from "./kpis.js";
-export type { KpiInput, KpiStatus, KpiValue, QualityKpis } from "./kpis.js";
+export type { GuaranteeCounterKpis, KpiInput, KpiStatus, KpiValue, QualityKpis } from "./kpis.js";

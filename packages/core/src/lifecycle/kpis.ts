@@ -55,6 +55,22 @@ export interface KpiInput {
 }
 
 /**
+ * Convergence-guarantee counters as KPIs (warn > 0).
+ *
+ * @category KPIs
+ */
+export interface GuaranteeCounterKpis {
+  /** Lifecycle signals that arrived behind the watermark. */
+  readonly late_events: KpiValue;
+  /** Capabilities that arrived behind the watermark. */
+  readonly late_capabilities: KpiValue;
+  /** Signals sealed or rows finalized early by the per-session caps. */
+  readonly forced_seals: KpiValue;
+  /** Cap evictions of candidates still eligible for an unsealed signal. */
+  readonly relevant_evictions: KpiValue;
+}
+
+/**
  * The KPI set of §7.6.
  *
  * @category KPIs
