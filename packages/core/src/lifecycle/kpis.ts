@@ -98,11 +98,7 @@ export interface QualityKpis {
   /** Correction rows ÷ first emissions (informational). */
   readonly correction_rate: KpiValue;
   /** `late_events`, `late_capabilities`, `forced_seals`, `relevant_evictions` (warn > 0: the convergence guarantee is void for the affected sessions). */
-  readonly guarantee_counters: {
-    readonly [
-      K in "late_events" | "late_capabilities" | "forced_seals" | "relevant_evictions"
-    ]: KpiValue;
-  };
+  readonly guarantee_counters: GuaranteeCounterKpis;
 }
 
 function ratio(numerator: number, denominator: number, status: (v: number) => KpiStatus): KpiValue {
