@@ -10,6 +10,7 @@ export default defineConfig({
     "lifecycle/index": "src/lifecycle/index.ts",
     "latency/index": "src/latency/index.ts",
     "attribution/index": "src/attribution/index.ts",
+    "engine/index": "src/engine/index.ts",
   },
   format: ["esm", "cjs"],
   dts: { compilerOptions: { ignoreDeprecations: "6.0", composite: false } },

@@ -4,7 +4,7 @@
  * from an explicit watermark / `now` argument, and every piece of state is plain JSON.
  *
  * Subpath entry points keep imports small: `@livepeer-analytics/core/primitives`,
- * `/events`, `/quality`, `/operator`, `/attribution`, `/latency`, `/lifecycle`.
+ * `/events`, `/quality`, `/operator`, `/attribution`, `/latency`, `/lifecycle`, `/engine`.
  *
  * @packageDocumentation
  */
@@ -15,3 +15,4 @@ export * from "./operator/index.js";
 export * from "./attribution/index.js";
 export * from "./latency/index.js";
 export * from "./lifecycle/index.js";
+export * from "./engine/index.js";

@@ -15,6 +15,7 @@ import {
   initCorrectionState,
   type CorrectionOperatorConfig,
 } from "./correction.js";
+import { rowIdentity } from "./identity.js";
 import type { LifecycleInput, LifecycleOutput } from "./operator.js";
 
 /** `2^32`: the version stride of one backfill epoch. */
@@ -120,26 +121,7 @@ function keyTime(o: LifecycleOutput): number | null {
 }
 
 function outputKey(o: LifecycleOutput): string {
-  if (o.kind !== "row") return "";
-  const r = o.row as unknown as Record<string, unknown>;
-  const id = String(r["workflow_session_id"]);
-  switch (o.table) {
-    case "fact_workflow_sessions":
-    case "fact_workflow_session_serving":
-      return `${o.table}|${id}`;
-    case "fact_workflow_session_segments":
-      return `${o.table}|${id}|${String(r["segment_index"])}`;
-    case "fact_workflow_param_updates":
-      return `${o.table}|${id}|${String(r["source_event_uid"])}`;
-    case "fact_workflow_latency_samples":
-      return `${o.table}|${id}|${String(r["edge_semantics_version"])}`;
-    case "fact_stream_status_samples":
-      return `${o.table}|${id}|${String(r["sample_ts"])}|${String(r["source_event_uid"])}`;
-    case "fact_stream_trace_edges":
-      return `${o.table}|${id}|${String(r["edge_ts"])}|${String(r["source_event_uid"])}`;
-    case "fact_lifecycle_edge_coverage":
-      return `${o.table}|${id}|${String(r["signal_ts"])}|${String(r["source_event_uid"])}`;
-  }
+  return o.kind === "row" ? `${o.table}\u0001${rowIdentity(o.table, o.row) ?? ""}` : "";
 }
 
 /**

@@ -130,3 +130,5 @@ export {
 export type { BackfillOptions, BackfillError, BackfillResult } from "./backfill.js";
 export { computeQualityKpis, hasOrchestratorEvidence } from "./kpis.js";
 export type { GuaranteeCounterKpis, KpiInput, KpiStatus, KpiValue, QualityKpis } from "./kpis.js";
+export { VERSIONED_TABLES, isVersionedTable, rowIdentity } from "./identity.js";
+export type { VersionedTable } from "./identity.js";

@@ -5,9 +5,9 @@
  * @module
  */
 import type { AcceptedEvent } from "../events/accepted-event.js";
-import { parseAiStreamEvent } from "../events/ai-stream-events.js";
-import { parseAiStreamStatus } from "../events/ai-stream-status.js";
-import { parseStreamTrace } from "../events/stream-trace.js";
+import { parseAiStreamEvent, type AiStreamEventRow } from "../events/ai-stream-events.js";
+import { parseAiStreamStatus, type AiStreamStatusRow } from "../events/ai-stream-status.js";
+import { parseStreamTrace, type StreamTraceRow } from "../events/stream-trace.js";
 import { sha256Hex } from "../primitives/sha256.js";
 import { isBlank } from "../primitives/strings.js";
 import { workflowSessionId } from "./session-id.js";
@@ -188,6 +188,8 @@ export interface LifecycleEventInputs {
 export interface ToLifecycleInputsOptions {
   /** Compute sample uids (SHA-256 of the text). Default `true`; turn off when samples are not joined. */
   readonly samples?: boolean;
+  /** The event's typed row when already parsed (avoids parsing it twice); must match the event's family. */
+  readonly row?: StreamTraceRow | AiStreamStatusRow | AiStreamEventRow;
 }
 
 /**
@@ -204,7 +206,7 @@ export function toLifecycleInputs(
   const uid = signalSourceUid(event.eventId, event.rawJson);
   switch (event.eventType) {
     case "stream_trace": {
-      const row = parseStreamTrace(event).rows[0]!;
+      const row = (options.row as StreamTraceRow | undefined) ?? parseStreamTrace(event).rows[0]!;
       const ts = row.data_timestamp > 0 ? row.data_timestamp : event.timestamp;
       const id = workflowSessionId(row.stream_id, row.request_id, event.eventId);
       return {
@@ -246,7 +248,8 @@ export function toLifecycleInputs(
       };
     }
     case "ai_stream_status": {
-      const row = parseAiStreamStatus(event).rows[0]!;
+      const row =
+        (options.row as AiStreamStatusRow | undefined) ?? parseAiStreamStatus(event).rows[0]!;
       const id = workflowSessionId(row.stream_id, row.request_id, event.eventId);
       return {
         signal: {
@@ -289,7 +292,8 @@ export function toLifecycleInputs(
       };
     }
     case "ai_stream_events": {
-      const row = parseAiStreamEvent(event).rows[0]!;
+      const row =
+        (options.row as AiStreamEventRow | undefined) ?? parseAiStreamEvent(event).rows[0]!;
       return {
         signal: {
           signalType: "AI_STREAM_EVENT",

@@ -1,0 +1,239 @@
+/**
+ * Engine configuration: one flat, zod-validated object with the specs' defaults and the two
+ * presets (`correction`, the default, and `reference-compat`). Unknown keys and ignored values are
+ * reported, never silently dropped.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { resolveResolverMode } from "../attribution/resolver.js";
+import type { AttributionConfig } from "../attribution/types.js";
+import type { CorrectionOperatorConfig } from "../lifecycle/correction.js";
+import type { LifecycleConfig } from "../lifecycle/config.js";
+import { DEFAULT_GATE_CONFIG, type GateConfig } from "../quality/config.js";
+
+/**
+ * Engine presets (`attribution.md` §7.2).
+ *
+ * @category Engine
+ */
+export type EnginePreset = "correction" | "reference-compat";
+
+const versionList = z.array(z.enum(["v1", "v2"])).min(1);
+const nullableWindow = z.number().int().nonnegative().nullable();
+
+/**
+ * Zod schema of the engine configuration input. Every field is optional; the preset decides the
+ * defaults of the fields it owns.
+ *
+ * @category Engine
+ */
+export const EngineConfigSchema = z.object({
+  preset: z.enum(["correction", "reference-compat"]).optional(),
+  correction: z.boolean().optional(),
+  supportedVersions: z.array(z.string()).optional(),
+  dedupTtlMs: z.number().int().positive().optional(),
+  dedupMaxEntries: z.number().int().positive().optional(),
+  maxRecordBytes: z.number().int().positive().optional(),
+  resolverMode: z.string().optional(),
+  ttlMs: z.number().int().positive().optional(),
+  staleWindowMs: nullableWindow.optional(),
+  futureReachMs: nullableWindow.optional(),
+  allowedLatenessMs: z.number().int().nonnegative().optional(),
+  maxCandidatesPerKey: z.number().int().optional(),
+  pruning: z.enum(["watermark", "reference"]).optional(),
+  ambiguityScope: z.enum(["reference", "url_narrowed"]).optional(),
+  overwriteModelGpuOnStale: z.boolean().optional(),
+  identityOnlyFallback: z.boolean().optional(),
+  servingIncludesMappedWindow: z.boolean().optional(),
+  edgeSemanticsVersions: versionList.optional(),
+  servingEdgeSemanticsVersion: z.enum(["v1", "v2"]).optional(),
+  emitServingFact: z.boolean().optional(),
+  initialEmitDelayMs: z.number().int().nonnegative().optional(),
+  sessionStateTtlMs: z.number().int().positive().optional(),
+  tombstoneTtlMs: z.number().int().positive().optional(),
+  maxUnsealedSignalsPerSession: z.number().int().positive().optional(),
+  maxRetainedRowsPerSession: z.number().int().positive().optional(),
+  emitRawRows: z.boolean().optional(),
+  emitCoverage: z.boolean().optional(),
+  advanceGranularityMs: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * Engine configuration input (all optional).
+ *
+ * @category Engine
+ */
+export type EngineConfigInput = z.input<typeof EngineConfigSchema>;
+
+/**
+ * Resolved engine configuration: every knob with its value.
+ *
+ * @category Engine
+ */
+export interface EngineConfig {
+  /** Preset the defaults came from. */
+  readonly preset: EnginePreset;
+  /** `true`: event-time folds with versioned corrections (default); `false`: arrival order (`REFERENCE_COMPAT`). */
+  readonly correction: boolean;
+  /** Quality-gate settings. */
+  readonly gate: GateConfig;
+  /** Lifecycle and attribution settings (with the correction limits). */
+  readonly lifecycle: CorrectionOperatorConfig;
+  /** Serving eligibility includes `mapped_window` rows (default `true`; read by serving views). */
+  readonly servingIncludesMappedWindow: boolean;
+  /** Emit the raw typed rows (`raw_*` tables). Default `true`. */
+  readonly emitRawRows: boolean;
+  /** Emit `fact_lifecycle_edge_coverage`. Default `true`. */
+  readonly emitCoverage: boolean;
+  /** Hosts advance the watermark only when it moved at least this much (ms). Default 1 000. */
+  readonly advanceGranularityMs: number;
+}
+
+/**
+ * A configuration problem or notice.
+ *
+ * @category Engine
+ */
+export interface ConfigNotice {
+  /** `unknown_key`: not a configuration field; `ignored_value`: a value that was replaced. */
+  readonly code: "unknown_key" | "ignored_value";
+  /** The key. */
+  readonly key: string;
+  /** Human-readable detail. */
+  readonly message: string;
+}
+
+/**
+ * Result of {@link resolveEngineConfig}.
+ *
+ * @category Engine
+ */
+export type EngineConfigResult =
+  | { readonly ok: true; readonly config: EngineConfig; readonly notices: readonly ConfigNotice[] }
+  | {
+      readonly ok: false;
+      readonly error: { readonly code: "invalid_config"; readonly issues: readonly string[] };
+    };
+
+const PRESET_ATTRIBUTION: {
+  readonly [P in EnginePreset]: Pick<
+    AttributionConfig,
+    "pruning" | "staleWindowMs" | "futureReachMs"
+  >;
+} = {
+  correction: { pruning: "watermark", staleWindowMs: 86_400_000, futureReachMs: 600_000 },
+  "reference-compat": { pruning: "reference", staleWindowMs: null, futureReachMs: null },
+};
+
+/**
+ * Validates a configuration input, applies the preset and the defaults, and reports unknown keys
+ * and ignored values as notices.
+ *
+ * @category Engine
+ * @example
+ * const r = resolveEngineConfig({ preset: "reference-compat", edgeSemanticsVersions: ["v1", "v2"] });
+ * if (r.ok) r.config.correction // false
+ */
+export function resolveEngineConfig(
+  input: EngineConfigInput | Record<string, unknown> = {},
+): EngineConfigResult {
+  const notices: ConfigNotice[] = [];
+  const known = new Set(Object.keys(EngineConfigSchema.shape));
+  for (const key of Object.keys(input)) {
+    if (!known.has(key))
+      notices.push({
+        code: "unknown_key",
+        key,
+        message: `unknown configuration key "${key}" was ignored`,
+      });
+  }
+  const parsed = EngineConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      error: {
+        code: "invalid_config",
+        issues: parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`),
+      },
+    };
+  }
+  const c = parsed.data;
+  const preset: EnginePreset =
+    c.preset ?? (c.correction === false ? "reference-compat" : "correction");
+  const p = PRESET_ATTRIBUTION[preset];
+  const resolverMode = resolveResolverMode(c.resolverMode);
+  if (
+    c.resolverMode !== undefined &&
+    !["legacy_misnamed", "native_correct", "native"].includes(c.resolverMode.trim().toLowerCase())
+  ) {
+    notices.push({
+      code: "ignored_value",
+      key: "resolverMode",
+      message: `unknown resolver mode "${c.resolverMode}"; using legacy_misnamed`,
+    });
+  }
+  let k = c.maxCandidatesPerKey ?? 32;
+  if (k < 1) {
+    notices.push({
+      code: "ignored_value",
+      key: "maxCandidatesPerKey",
+      message: `maxCandidatesPerKey ${k} < 1 acts as 1`,
+    });
+    k = 1;
+  }
+  const versions = c.edgeSemanticsVersions ?? ["v1"];
+  let serving = c.servingEdgeSemanticsVersion ?? "v1";
+  if (!versions.includes(serving)) {
+    notices.push({
+      code: "ignored_value",
+      key: "servingEdgeSemanticsVersion",
+      message: `"${serving}" is not in edgeSemanticsVersions; using "${versions[0]!}"`,
+    });
+    serving = versions[0]!;
+  }
+  const attribution: AttributionConfig = {
+    ttlMs: c.ttlMs ?? 86_400_000,
+    staleWindowMs: c.staleWindowMs === undefined ? p.staleWindowMs : c.staleWindowMs,
+    futureReachMs: c.futureReachMs === undefined ? p.futureReachMs : c.futureReachMs,
+    allowedLatenessMs: c.allowedLatenessMs ?? 60_000,
+    maxCandidatesPerKey: k,
+    pruning: c.pruning ?? p.pruning,
+    ambiguityScope: c.ambiguityScope ?? "reference",
+  };
+  const lifecycle: LifecycleConfig = {
+    resolverMode,
+    attribution,
+    overwriteModelGpuOnStale: c.overwriteModelGpuOnStale ?? true,
+    identityOnlyFallback: c.identityOnlyFallback ?? false,
+    edgeSemanticsVersions: versions,
+    servingEdgeSemanticsVersion: serving,
+    emitServingFact: c.emitServingFact ?? false,
+    initialEmitDelayMs: c.initialEmitDelayMs ?? 15_000,
+    sessionStateTtlMs: c.sessionStateTtlMs ?? 604_800_000,
+    tombstoneTtlMs: c.tombstoneTtlMs ?? 604_800_000,
+  };
+  return {
+    ok: true,
+    notices,
+    config: {
+      preset,
+      correction: c.correction ?? preset === "correction",
+      gate: {
+        supportedVersions: c.supportedVersions ?? DEFAULT_GATE_CONFIG.supportedVersions,
+        dedupTtlMs: c.dedupTtlMs ?? DEFAULT_GATE_CONFIG.dedupTtlMs,
+        dedupMaxEntries: c.dedupMaxEntries ?? DEFAULT_GATE_CONFIG.dedupMaxEntries,
+        maxRecordBytes: c.maxRecordBytes ?? DEFAULT_GATE_CONFIG.maxRecordBytes,
+      },
+      lifecycle: {
+        ...lifecycle,
+        maxUnsealedSignalsPerSession: c.maxUnsealedSignalsPerSession ?? 2048,
+        maxRetainedRowsPerSession: c.maxRetainedRowsPerSession ?? 4096,
+      },
+      servingIncludesMappedWindow: c.servingIncludesMappedWindow ?? true,
+      emitRawRows: c.emitRawRows ?? true,
+      emitCoverage: c.emitCoverage ?? true,
+      advanceGranularityMs: c.advanceGranularityMs ?? 1000,
+    },
+  };
+}

@@ -1,0 +1,476 @@
+/**
+ * The composed engine (`ARCHITECTURE.md`, "The engine"): quality gate → dedup → parse → capability
+ * index / lifecycle signals keyed by `workflow_session_id` → session, segment, parameter-update,
+ * coverage, latency and served/unserved reducers → segment-window join, with late correction in the
+ * default mode. Pure: `step` / `advance` / `flush` return the next state and typed outputs tagged
+ * with their destination; the `*InPlace` variants mutate a state the host owns (the hot path).
+ *
+ * @module
+ */
+import { Immer } from "immer";
+import type { AcceptedEvent } from "../events/accepted-event.js";
+import { parseCapabilitySnapshots } from "../events/network-capabilities.js";
+import { parseEvent, type RawRow, type RawTable } from "../events/parse-event.js";
+import type { TransportRecord } from "../events/transport.js";
+import {
+  correctionOperator,
+  flushCorrection,
+  initCorrectionState,
+  type CorrectionState,
+} from "../lifecycle/correction.js";
+import {
+  initLifecycleState,
+  lifecycleOperator,
+  type LifecycleInput,
+  type LifecycleOutput,
+  type LifecycleState,
+} from "../lifecycle/operator.js";
+import { toLifecycleInputs } from "../lifecycle/signal.js";
+import type { AiStreamEventRow } from "../events/ai-stream-events.js";
+import type { AiStreamStatusRow } from "../events/ai-stream-status.js";
+import type { StreamTraceRow } from "../events/stream-trace.js";
+import type { CounterName } from "../quality/counters.js";
+import { dedupOperator, initDedupState, type DedupState } from "../quality/dedup.js";
+import { runGate } from "../quality/gate.js";
+import { rejectAcceptedEvent, type RejectedEventEnvelope } from "../quality/reject-envelope.js";
+import { guardRow, rowSizeUpperBound } from "../quality/row-guard.js";
+import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from "./config.js";
+
+/** Current version of {@link EngineState}. */
+export const ENGINE_STATE_VERSION = 1;
+
+/**
+ * Names of the fact and diagnostic tables the lifecycle emits.
+ *
+ * @category Engine
+ */
+export type FactTable = Extract<LifecycleOutput, { kind: "row" }>["table"];
+
+/**
+ * Every table an engine output can be destined to.
+ *
+ * @category Engine
+ */
+export type OutputTable = FactTable | RawTable;
+
+/**
+ * An engine output, tagged by kind: a row for a table, a DLQ or quarantine envelope, or a counter
+ * increment.
+ *
+ * @category Engine
+ */
+export type EngineOutput =
+  | Extract<LifecycleOutput, { kind: "row" }>
+  | { readonly kind: "row"; readonly table: RawTable; readonly row: RawRow["row"] }
+  | { readonly kind: "dlq"; readonly envelope: RejectedEventEnvelope }
+  | { readonly kind: "quarantine"; readonly envelope: RejectedEventEnvelope }
+  | { readonly kind: "counter"; readonly name: CounterName; readonly delta: number };
+
+/**
+ * Engine state. Plain JSON: `snapshot`/`restore` round-trip it exactly.
+ *
+ * @category Engine
+ */
+export interface EngineState {
+  /** State schema version. */
+  readonly v: typeof ENGINE_STATE_VERSION;
+  /** Processing mode this state belongs to. */
+  readonly mode: "correction" | "reference-compat";
+  /** Dedup store. */
+  readonly dedup: DedupState;
+  /** Lifecycle state (arrival order in `reference-compat`, event-time folds in `correction`). */
+  readonly lifecycle: LifecycleState | CorrectionState;
+  /** Largest accepted envelope time, epoch ms, or `null`. */
+  maxEventTs: number | null;
+  /** Last watermark applied, epoch ms, or `null`. */
+  watermark: number | null;
+  /** `true` once `flush` ran (no further input is expected). */
+  flushed: boolean;
+}
+
+/**
+ * One engine input: a transport record and the explicit ingestion time stamped on envelopes built
+ * for it.
+ *
+ * @category Engine
+ */
+export interface EngineInput {
+  /** The record. */
+  readonly record: TransportRecord;
+  /** Epoch ms for `ingestionTimestamp` of envelopes (core reads no clock). */
+  readonly now: number;
+}
+
+/**
+ * A pure transition result.
+ *
+ * @category Engine
+ */
+export interface EngineStep {
+  /** Next state. */
+  readonly state: EngineState;
+  /** Outputs in emission order. */
+  readonly outputs: readonly EngineOutput[];
+}
+
+/**
+ * Result of {@link Engine.restore}: errors are values.
+ *
+ * @category Engine
+ */
+export type RestoreResult =
+  | { readonly ok: true; readonly state: EngineState }
+  | {
+      readonly ok: false;
+      readonly error: { readonly code: "invalid_snapshot"; readonly message: string };
+    };
+
+/**
+ * The engine API.
+ *
+ * @category Engine
+ */
+export interface Engine {
+  /** The resolved configuration. */
+  readonly config: EngineConfig;
+  /** A fresh state. */
+  init(): EngineState;
+  /** Pure: processes one record; the input state is untouched. */
+  step(state: EngineState, input: EngineInput): EngineStep;
+  /** Pure: moves the watermark (timers, sealing, pruning, eviction). */
+  advance(state: EngineState, watermark: number): EngineStep;
+  /** Pure: end of input — seals and finalizes everything (correction mode) and releases every pending sample. */
+  flush(state: EngineState): EngineStep;
+  /** In place on a host-owned state: processes one record and returns the outputs. */
+  stepInPlace(state: EngineState, input: EngineInput): EngineOutput[];
+  /** In place: moves the watermark. */
+  advanceInPlace(state: EngineState, watermark: number): EngineOutput[];
+  /** In place: end of input. */
+  flushInPlace(state: EngineState): EngineOutput[];
+  /**
+   * The watermark a host should apply after the inputs seen so far: `maxEventTs −
+   * allowedLatenessMs`, advanced only in steps of `advanceGranularityMs`; `null` when there is
+   * nothing to do.
+   */
+  nextWatermark(state: EngineState): number | null;
+  /** Serializes a state (JSON text). */
+  snapshot(state: EngineState): string;
+  /** Parses and validates a snapshot. */
+  restore(json: string): RestoreResult;
+}
+
+/**
+ * Thrown by {@link createEngine} for an invalid configuration (a programmer error at setup, not
+ * bad data). Use {@link resolveEngineConfig} to get the problems as values.
+ *
+ * @category Engine
+ */
+export class EngineConfigError extends Error {
+  override readonly name = "EngineConfigError";
+  /** The validation issues. */
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(`@livepeer-analytics/core: invalid engine configuration: ${issues.join("; ")}`);
+    this.issues = issues;
+  }
+}
+
+const immer = new Immer({ autoFreeze: false });
+const SNAPSHOT_FORMAT = "livepeer-analytics/engine-state";
+const LIFECYCLE_FAMILIES: ReadonlySet<string> = new Set([
+  "stream_trace",
+  "ai_stream_status",
+  "ai_stream_events",
+]);
+
+/**
+ * Creates an engine for a configuration (see {@link resolveEngineConfig}; unknown keys are ignored
+ * and reported there).
+ *
+ * @category Engine
+ * @example
+ * const engine = createEngine({ preset: "correction" });
+ * let state = engine.init();
+ * for (const line of lines) {
+ *   const out = engine.stepInPlace(state, { record: { value: line }, now: Date.now() });
+ *   const w = engine.nextWatermark(state);
+ *   if (w !== null) out.push(...engine.advanceInPlace(state, w));
+ * }
+ * const last = engine.flushInPlace(state);
+ */
+export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engine {
+  let config: EngineConfig;
+  if ("gate" in input && "lifecycle" in input) config = input as EngineConfig;
+  else {
+    const r = resolveEngineConfig(input as EngineConfigInput);
+    if (!r.ok) throw new EngineConfigError(r.error.issues);
+    config = r.config;
+  }
+  const mode = config.correction ? "correction" : "reference-compat";
+  const dedupConfig = { ttlMs: config.gate.dedupTtlMs, maxEntries: config.gate.dedupMaxEntries };
+
+  const init = (): EngineState => ({
+    v: ENGINE_STATE_VERSION,
+    mode,
+    dedup: initDedupState({ ttlMs: config.gate.dedupTtlMs }),
+    lifecycle: mode === "correction" ? initCorrectionState() : initLifecycleState(),
+    maxEventTs: null,
+    watermark: null,
+    flushed: false,
+  });
+
+  const lifecycleStep = (state: EngineState, input: LifecycleInput): LifecycleOutput[] =>
+    mode === "correction"
+      ? correctionOperator.stepInPlace(state.lifecycle as CorrectionState, input, config.lifecycle)
+      : lifecycleOperator.stepInPlace(state.lifecycle as LifecycleState, input, config.lifecycle);
+
+  /** Routes lifecycle outputs: rows through the row guard, evicted signals to quarantine. */
+  const routeLifecycle = (
+    outs: readonly LifecycleOutput[],
+    event: AcceptedEvent | null,
+    now: number,
+    emit: (o: EngineOutput) => void,
+  ): void => {
+    for (const o of outs) {
+      if (o.kind === "evicted_signal") {
+        if (event !== null) {
+          emit({
+            kind: "quarantine",
+            envelope: rejectAcceptedEvent(
+              event,
+              "session_state_evicted",
+              `Session state evicted: ${o.signal.workflowSessionId}`,
+              now,
+            ),
+          });
+        }
+        continue;
+      }
+      if (o.kind === "counter") {
+        emit(o);
+        continue;
+      }
+      if (o.table === "fact_lifecycle_edge_coverage" && !config.emitCoverage) continue;
+      if (event !== null && rowSizeUpperBound(o.row) > config.gate.maxRecordBytes) {
+        const g = guardRow(event, JSON.stringify(o.row), config.gate.maxRecordBytes, now);
+        if (!g.ok) {
+          emit({ kind: "dlq", envelope: g.envelope });
+          continue;
+        }
+      }
+      emit(o);
+    }
+  };
+
+  const stepInPlace = (state: EngineState, input: EngineInput): EngineOutput[] => {
+    const out: EngineOutput[] = [];
+    const emit = (o: EngineOutput): void => {
+      out.push(o);
+    };
+    const count = (name: CounterName): void => emit({ kind: "counter", name, delta: 1 });
+    const now = input.now;
+    count("quality_gate.input");
+    const gate = runGate(input.record, { now, supportedVersions: config.gate.supportedVersions });
+    if (!gate.ok) {
+      count("quality_gate.dlq");
+      emit({ kind: "dlq", envelope: gate.envelope });
+      return out;
+    }
+    count("quality_gate.accepted");
+    const event = gate.event;
+    let duplicate = false;
+    for (const v of dedupOperator.stepInPlace(
+      state.dedup,
+      { key: event.dedupKey, seenAt: event.timestamp },
+      dedupConfig,
+    )) {
+      if (v.type === "verdict") duplicate = v.duplicate;
+      else if (v.type === "evicted") count("dedup_evictions");
+    }
+    if (duplicate) {
+      count("quality_gate.dedup.duplicates");
+      emit({
+        kind: "quarantine",
+        envelope: rejectAcceptedEvent(
+          event,
+          "duplicate_event",
+          `Duplicate detected for key: ${event.dedupKey}`,
+          now,
+        ),
+      });
+      return out;
+    }
+    count("quality_gate.dedup.accepted");
+    if (state.maxEventTs === null || event.timestamp > state.maxEventTs)
+      state.maxEventTs = event.timestamp;
+    const parsed = parseEvent(event);
+    for (const f of parsed.failures)
+      emit({
+        kind: "dlq",
+        envelope: rejectAcceptedEvent(event, "parse_exception", f.details, now),
+      });
+    let lifecycleRow: RawRow["row"] | null = null;
+    for (const r of parsed.rows) {
+      if (
+        r.table === "raw_stream_trace_events" ||
+        r.table === "raw_ai_stream_status" ||
+        r.table === "raw_ai_stream_events"
+      )
+        lifecycleRow = r.row;
+      if (!config.emitRawRows) continue;
+      if (rowSizeUpperBound(r.row) > config.gate.maxRecordBytes) {
+        const g = guardRow(event, JSON.stringify(r.row), config.gate.maxRecordBytes, now);
+        if (!g.ok) {
+          emit({ kind: "dlq", envelope: g.envelope });
+          continue;
+        }
+      }
+      emit({ kind: "row", table: r.table, row: r.row } as EngineOutput);
+    }
+    if (event.eventType === "network_capabilities") {
+      const snapshots = parseCapabilitySnapshots(event).rows;
+      if (snapshots.length > 0)
+        routeLifecycle(lifecycleStep(state, { kind: "capability", snapshots }), event, now, emit);
+    } else if (LIFECYCLE_FAMILIES.has(event.eventType) && lifecycleRow !== null) {
+      const inputs = toLifecycleInputs(event, {
+        row: lifecycleRow as StreamTraceRow | AiStreamStatusRow | AiStreamEventRow,
+      });
+      if (inputs !== null)
+        routeLifecycle(lifecycleStep(state, { kind: "signal", ...inputs }), event, now, emit);
+    }
+    return out;
+  };
+
+  const advanceInPlace = (state: EngineState, watermark: number): EngineOutput[] => {
+    if (state.watermark !== null && watermark <= state.watermark) return [];
+    state.watermark = watermark;
+    const out: EngineOutput[] = [];
+    dedupOperator.advanceInPlace(state.dedup, watermark, dedupConfig);
+    const outs =
+      mode === "correction"
+        ? correctionOperator.advanceInPlace(
+            state.lifecycle as CorrectionState,
+            watermark,
+            config.lifecycle,
+          )
+        : lifecycleOperator.advanceInPlace(
+            state.lifecycle as LifecycleState,
+            watermark,
+            config.lifecycle,
+          );
+    routeLifecycle(outs, null, 0, (o) => out.push(o));
+    return out;
+  };
+
+  const flushInPlace = (state: EngineState): EngineOutput[] => {
+    const out: EngineOutput[] = [];
+    const emit = (o: EngineOutput): void => {
+      out.push(o);
+    };
+    if (mode === "correction")
+      routeLifecycle(
+        flushCorrection(state.lifecycle as CorrectionState, config.lifecycle),
+        null,
+        0,
+        emit,
+      );
+    else {
+      // Release every pending sample: advance far beyond any wait without evicting sessions.
+      const lc = state.lifecycle as LifecycleState;
+      const w = (lc.watermark ?? state.maxEventTs ?? 0) + config.lifecycle.initialEmitDelayMs + 1;
+      const saved = lc.lastSweepWatermark;
+      lc.lastSweepWatermark = w;
+      routeLifecycle(lifecycleOperator.advanceInPlace(lc, w, config.lifecycle), null, 0, emit);
+      lc.lastSweepWatermark = saved;
+    }
+    state.flushed = true;
+    return out;
+  };
+
+  const pure =
+    <A extends unknown[]>(f: (s: EngineState, ...args: A) => EngineOutput[]) =>
+    (state: EngineState, ...args: A): EngineStep => {
+      let outputs: EngineOutput[] = [];
+      const next = immer.produce(state, (draft) => {
+        outputs = f(draft as EngineState, ...args);
+      }) as EngineState;
+      return { state: next, outputs };
+    };
+
+  return {
+    config,
+    init,
+    step: pure(stepInPlace),
+    advance: pure(advanceInPlace),
+    flush: pure(flushInPlace),
+    stepInPlace,
+    advanceInPlace,
+    flushInPlace,
+    nextWatermark(state) {
+      if (state.maxEventTs === null) return null;
+      const w = state.maxEventTs - config.lifecycle.attribution.allowedLatenessMs;
+      if (
+        state.watermark !== null &&
+        w - state.watermark < Math.max(1, config.advanceGranularityMs)
+      )
+        return null;
+      return w;
+    },
+    snapshot(state) {
+      return JSON.stringify({ format: SNAPSHOT_FORMAT, v: ENGINE_STATE_VERSION, mode, state });
+    },
+    restore(json) {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(json);
+      } catch (error) {
+        return {
+          ok: false,
+          error: {
+            code: "invalid_snapshot",
+            message: `not JSON: ${error instanceof Error ? error.message : String(error)}`,
+          },
+        };
+      }
+      const d = doc as { format?: unknown; v?: unknown; mode?: unknown; state?: unknown };
+      if (typeof d !== "object" || d === null || d.format !== SNAPSHOT_FORMAT) {
+        return {
+          ok: false,
+          error: { code: "invalid_snapshot", message: "not an engine snapshot" },
+        };
+      }
+      if (d.v !== ENGINE_STATE_VERSION) {
+        return {
+          ok: false,
+          error: {
+            code: "invalid_snapshot",
+            message: `unsupported snapshot version ${String(d.v)}`,
+          },
+        };
+      }
+      if (d.mode !== mode) {
+        return {
+          ok: false,
+          error: {
+            code: "invalid_snapshot",
+            message: `snapshot was taken in ${String(d.mode)} mode; this engine runs in ${mode} mode`,
+          },
+        };
+      }
+      const s = d.state as Partial<EngineState> | undefined;
+      if (
+        typeof s !== "object" ||
+        s === null ||
+        s.v !== ENGINE_STATE_VERSION ||
+        typeof s.dedup !== "object" ||
+        typeof s.lifecycle !== "object"
+      ) {
+        return {
+          ok: false,
+          error: { code: "invalid_snapshot", message: "snapshot state is malformed" },
+        };
+      }
+      return { ok: true, state: s as EngineState };
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * The composed engine: `createEngine(config)` with `step` / `advance` / `flush`, snapshots, and
+ * the zod-validated configuration with its presets.
+ *
+ * @packageDocumentation
+ */
+export { EngineConfigSchema, resolveEngineConfig } from "./config.js";
+export type {
+  ConfigNotice,
+  EngineConfig,
+  EngineConfigInput,
+  EngineConfigResult,
+  EnginePreset,
+} from "./config.js";
+export { ENGINE_STATE_VERSION, EngineConfigError, createEngine } from "./engine.js";
+export type {
+  Engine,
+  EngineInput,
+  EngineOutput,
+  EngineState,
+  EngineStep,
+  FactTable,
+  OutputTable,
+  RestoreResult,
+} from "./engine.js";
+export { collectFinalTables } from "./results.js";
+export type { FinalTables } from "./results.js";
