@@ -8,3 +8,6 @@ export { run, processIo, HELP } from "./main.js";
 export type { CliIo } from "./main.js";
 export { validateCommand, renderReport, VALIDATE_HELP } from "./commands/validate.js";
 export type { ValidateReport } from "./commands/validate.js";
+export { replayCommand, REPLAY_HELP } from "./commands/replay.js";
+export { renderReplaySummary, percentile } from "./summary.js";
+export type { ReplaySummary, Percentiles } from "./summary.js";

@@ -203,3 +203,14 @@ export function createProgress(
     },
   };
 }
+
+/** Parses a non-negative integer millisecond option; `undefined` when absent. */
+export function parseMs(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) {
+    throw new UsageError(
+      `${flag} expects a non-negative integer number of milliseconds, got "${value}"`,
+    );
+  }
+  return Number(value.trim());
+}

@@ -5,6 +5,7 @@
  */
 import { statSync } from "node:fs";
 import type { Readable } from "node:stream";
+import { replayCommand, REPLAY_HELP } from "./commands/replay.js";
 import { validateCommand, VALIDATE_HELP } from "./commands/validate.js";
 import { UsageError } from "./io.js";
 
@@ -27,6 +28,8 @@ export const HELP = `lpa ${VERSION}: Livepeer streaming-telemetry analytics
 Usage: lpa <command> [options]
 
 Commands:
+  replay <file|->...     run the engine over telemetry files and write every output table
+                         (raw rows, facts, DLQ, quarantine) as JSONL, with a summary
   validate <file|->...   run the quality gate and dedup over telemetry files and report
                          accepted counts per type and rejected counts per reason
 
@@ -71,6 +74,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         return 0;
       case "validate":
         return await validateCommand(rest, io);
+      case "replay":
+        return await replayCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -81,7 +86,9 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         "code" in error &&
         String(error.code).startsWith("ERR_PARSE_ARGS"))
     ) {
-      io.stderr.write(`lpa: ${error.message}\n\n${command === "validate" ? VALIDATE_HELP : HELP}`);
+      const help =
+        command === "validate" ? VALIDATE_HELP : command === "replay" ? REPLAY_HELP : HELP;
+      io.stderr.write(`lpa: ${error.message}\n\n${help}`);
       return 2;
     }
     const e = error as NodeJS.ErrnoException;

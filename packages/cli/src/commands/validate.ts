@@ -18,7 +18,14 @@ import {
   type GateConfig,
   type ValidationTally,
 } from "@livepeer-analytics/core/quality";
-import { createProgress, describeInput, readRecords, UsageError, type ReadSummary } from "../io.js";
+import {
+  createProgress,
+  describeInput,
+  parseMs,
+  readRecords,
+  UsageError,
+  type ReadSummary,
+} from "../io.js";
 import { formatTable } from "../table.js";
 import type { CliIo } from "../main.js";
 
@@ -71,15 +78,6 @@ const sum = (r: Readonly<Record<string, number>>): number =>
   Object.values(r).reduce((a, b) => a + b, 0);
 const sorted = (r: Readonly<Record<string, number>>): Record<string, number> =>
   Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-
-function parseMs(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim()))
-    throw new UsageError(
-      `${flag} expects a non-negative integer number of milliseconds, got "${value}"`,
-    );
-  return Number(value.trim());
-}
 
 /** Runs `lpa validate`; returns the exit code. */
 export async function validateCommand(argv: readonly string[], io: CliIo): Promise<number> {

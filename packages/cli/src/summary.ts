@@ -1,0 +1,258 @@
+/**
+ * The replay summary: what came in, what was rejected and why, and what the facts say (sessions,
+ * served / unserved, attribution coverage, latency percentiles, corrections).
+ *
+ * @module
+ */
+import type { EngineOutput } from "@livepeer-analytics/core/engine";
+import { rowIdentity } from "@livepeer-analytics/core/lifecycle";
+import { formatTable } from "./table.js";
+
+/** Latency KPI columns. */
+const KPIS = ["prompt_to_first_frame_ms", "startup_time_ms", "e2e_latency_ms"] as const;
+
+/** Percentiles of one KPI. */
+export interface Percentiles {
+  /** Non-null values. */
+  readonly n: number;
+  /** Median, ms (nearest-rank), or `null`. */
+  readonly p50: number | null;
+  /** 95th percentile, ms (nearest-rank), or `null`. */
+  readonly p95: number | null;
+}
+
+/** The summary printed by `lpa replay` (and `--json`). */
+export interface ReplaySummary {
+  readonly inputs: readonly {
+    readonly name: string;
+    readonly format: string;
+    readonly records: number;
+    readonly notes: readonly string[];
+  }[];
+  readonly events: {
+    readonly read: number;
+    readonly accepted: number;
+    readonly dlq: number;
+    readonly quarantine: number;
+  };
+  readonly dlqByReason: Readonly<Record<string, number>>;
+  readonly quarantineByReason: Readonly<Record<string, number>>;
+  readonly sessions: {
+    readonly total: number;
+    readonly known: number;
+    readonly served: number;
+    readonly unserved: number;
+    readonly unservedByReason: Readonly<Record<string, number>>;
+  };
+  readonly attribution: {
+    readonly byMethod: Readonly<Record<string, number>>;
+    readonly bySource: Readonly<Record<string, number>>;
+  };
+  readonly latency: Readonly<Record<string, Readonly<Record<string, Percentiles>>>>;
+  readonly corrections: number;
+  readonly tables: Readonly<Record<string, { readonly rows: number; readonly emitted: number }>>;
+  readonly counters: Readonly<Record<string, number>>;
+  readonly notices: readonly string[];
+  readonly mode: string;
+  readonly flushed: boolean;
+  readonly outDir: string;
+  readonly wallTimeMs: number;
+  readonly eventsPerSecond: number;
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[
+    Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  ]!;
+}
+
+const bump = (r: Record<string, number>, k: string, d = 1): void => {
+  r[k] = (r[k] ?? 0) + d;
+};
+const sortedRecord = (r: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** Accumulates what the summary needs while outputs stream by. */
+export class SummaryCollector {
+  private readonly sessions = new Map<string, Record<string, unknown>>();
+  private readonly latency = new Map<string, Record<string, unknown>>();
+  private readonly dlq: Record<string, number> = {};
+  private readonly quarantine: Record<string, number> = {};
+  private readonly counters: Record<string, number> = {};
+  private readonly seen = new Map<string, Set<string>>();
+  private versionedRows = 0;
+
+  add(o: EngineOutput): void {
+    switch (o.kind) {
+      case "counter":
+        bump(this.counters, o.name, o.delta);
+        return;
+      case "dlq":
+        bump(this.dlq, o.envelope.failure.reason);
+        return;
+      case "quarantine":
+        bump(this.quarantine, o.envelope.failure.reason);
+        return;
+      default: {
+        const row = o.row as unknown as Record<string, unknown>;
+        const id = rowIdentity(o.table, row);
+        if (id === null) return;
+        this.versionedRows += 1;
+        let ids = this.seen.get(o.table);
+        if (ids === undefined) this.seen.set(o.table, (ids = new Set()));
+        ids.add(id);
+        const keep = (m: Map<string, Record<string, unknown>>): void => {
+          const prev = m.get(id);
+          if (prev === undefined || (row["version"] as number) >= (prev["version"] as number))
+            m.set(id, row);
+        };
+        if (o.table === "fact_workflow_sessions") keep(this.sessions);
+        else if (o.table === "fact_workflow_latency_samples") keep(this.latency);
+      }
+    }
+  }
+
+  summarize(
+    extra: Pick<
+      ReplaySummary,
+      "inputs" | "tables" | "notices" | "mode" | "flushed" | "outDir" | "wallTimeMs"
+    >,
+  ): ReplaySummary {
+    const sessions = [...this.sessions.values()];
+    const unservedByReason: Record<string, number> = {};
+    const byMethod: Record<string, number> = {};
+    const bySource: Record<string, number> = {};
+    for (const s of sessions) {
+      if (s["unserved_session"] === 1) bump(unservedByReason, String(s["service_failure_reason"]));
+      bump(byMethod, String(s["gpu_attribution_method"]));
+      bump(bySource, String(s["attribution_source"]));
+    }
+    const latency: Record<string, Record<string, Percentiles>> = {};
+    for (const l of this.latency.values()) {
+      const v = String(l["edge_semantics_version"]);
+      latency[v] ??= {};
+    }
+    for (const v of Object.keys(latency).sort()) {
+      const rows = [...this.latency.values()].filter((l) => l["edge_semantics_version"] === v);
+      for (const k of KPIS) {
+        const values = rows
+          .map((r) => r[k])
+          .filter((x): x is number => typeof x === "number")
+          .sort((a, b) => a - b);
+        latency[v]![k] = {
+          n: values.length,
+          p50: percentile(values, 50),
+          p95: percentile(values, 95),
+        };
+      }
+    }
+    let identities = 0;
+    for (const ids of this.seen.values()) identities += ids.size;
+    const read = this.counters["quality_gate.input"] ?? 0;
+    const dlq = Object.values(this.dlq).reduce((a, b) => a + b, 0);
+    const quarantine = Object.values(this.quarantine).reduce((a, b) => a + b, 0);
+    return {
+      inputs: extra.inputs,
+      events: {
+        read,
+        accepted: this.counters["quality_gate.dedup.accepted"] ?? 0,
+        dlq,
+        quarantine,
+      },
+      dlqByReason: sortedRecord(this.dlq),
+      quarantineByReason: sortedRecord(this.quarantine),
+      sessions: {
+        total: sessions.length,
+        known: sessions.filter((s) => s["known_stream"] === 1).length,
+        served: sessions.filter((s) => s["served_session"] === 1).length,
+        unserved: sessions.filter((s) => s["unserved_session"] === 1).length,
+        unservedByReason: sortedRecord(unservedByReason),
+      },
+      attribution: { byMethod: sortedRecord(byMethod), bySource: sortedRecord(bySource) },
+      latency,
+      corrections: this.versionedRows - identities,
+      tables: extra.tables,
+      counters: sortedRecord(this.counters),
+      notices: extra.notices,
+      mode: extra.mode,
+      flushed: extra.flushed,
+      outDir: extra.outDir,
+      wallTimeMs: extra.wallTimeMs,
+      eventsPerSecond: Math.round(read / Math.max(extra.wallTimeMs / 1000, 0.001)),
+    };
+  }
+}
+
+const n = (x: number): string => x.toLocaleString("en-US");
+
+/** Human-readable rendering of a {@link ReplaySummary}. */
+export function renderReplaySummary(s: ReplaySummary): string {
+  const out: string[] = [];
+  out.push(
+    formatTable(
+      ["input", "format", "records"],
+      s.inputs.map((i) => [i.name, i.format, i.records]),
+    ),
+  );
+  for (const i of s.inputs) for (const note of i.notes) out.push(`note (${i.name}): ${note}`);
+  for (const note of s.notices) out.push(`note: ${note}`);
+  out.push(
+    "",
+    `mode ${s.mode}; events read ${n(s.events.read)}: accepted ${n(s.events.accepted)}, DLQ ${n(s.events.dlq)}, quarantine ${n(s.events.quarantine)}`,
+  );
+  if (s.events.dlq > 0)
+    out.push("", formatTable(["DLQ reason", "envelopes"], Object.entries(s.dlqByReason)));
+  if (s.events.quarantine > 0)
+    out.push(
+      "",
+      formatTable(["quarantine reason", "envelopes"], Object.entries(s.quarantineByReason)),
+    );
+  out.push(
+    "",
+    `sessions ${n(s.sessions.total)} (known ${n(s.sessions.known)}): served ${n(s.sessions.served)}, unserved ${n(s.sessions.unserved)}`,
+  );
+  if (s.sessions.unserved > 0)
+    out.push(
+      formatTable(["unserved reason", "sessions"], Object.entries(s.sessions.unservedByReason)),
+    );
+  out.push(
+    "",
+    formatTable(["attribution method", "sessions"], Object.entries(s.attribution.byMethod)),
+  );
+  out.push(
+    "",
+    formatTable(["attribution source", "sessions"], Object.entries(s.attribution.bySource)),
+  );
+  const latencyRows: (string | number)[][] = [];
+  for (const [v, kpis] of Object.entries(s.latency)) {
+    for (const [k, p] of Object.entries(kpis))
+      latencyRows.push([
+        v,
+        k,
+        p.n,
+        p.p50 === null ? "-" : n(p.p50),
+        p.p95 === null ? "-" : n(p.p95),
+      ]);
+  }
+  if (latencyRows.length > 0)
+    out.push(
+      "",
+      formatTable(["version", "latency KPI", "sessions", "p50 ms", "p95 ms"], latencyRows),
+    );
+  out.push(
+    "",
+    formatTable(
+      ["table", "final rows", "emitted"],
+      Object.entries(s.tables).map(([t, v]) => [t, v.rows, v.emitted]),
+    ),
+  );
+  out.push(
+    "",
+    `corrections emitted ${n(s.corrections)}; output ${s.outDir}${s.flushed ? "" : " (state saved, not flushed)"}`,
+    `wall time ${(s.wallTimeMs / 1000).toFixed(3)} s, ${n(s.eventsPerSecond)} events/s`,
+    "",
+  );
+  return out.join("\n");
+}
