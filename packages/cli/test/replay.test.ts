@@ -70,19 +70,21 @@ function readTables(dir: string): Record<string, Record<string, unknown>[]> {
 /** Latest version per identity over several runs' output files (the union a reader would see). */
 function latestUnion(dirs: string[]): Record<string, string[]> {
   const keyOf = (table: string, r: Record<string, unknown>): string =>
-    ({
-      fact_workflow_sessions: () => `${String(r["workflow_session_id"])}`,
-      fact_workflow_session_segments: () =>
-        `${String(r["workflow_session_id"])}|${String(r["segment_index"])}`,
-      fact_workflow_latency_samples: () =>
-        `${String(r["workflow_session_id"])}|${String(r["edge_semantics_version"])}`,
-      fact_stream_status_samples: () =>
-        `${String(r["sample_ts"])}|${String(r["source_event_uid"])}`,
-      fact_stream_trace_edges: () => `${String(r["edge_ts"])}|${String(r["source_event_uid"])}`,
-      fact_lifecycle_edge_coverage: () =>
-        `${String(r["signal_ts"])}|${String(r["source_event_uid"])}`,
-      fact_workflow_param_updates: () => `${String(r["source_event_uid"])}`,
-    })[table]?.() ?? JSON.stringify(r);
+    (
+      ({
+        fact_workflow_sessions: () => `${String(r["workflow_session_id"])}`,
+        fact_workflow_session_segments: () =>
+          `${String(r["workflow_session_id"])}|${String(r["segment_index"])}`,
+        fact_workflow_latency_samples: () =>
+          `${String(r["workflow_session_id"])}|${String(r["edge_semantics_version"])}`,
+        fact_stream_status_samples: () =>
+          `${String(r["sample_ts"])}|${String(r["source_event_uid"])}`,
+        fact_stream_trace_edges: () => `${String(r["edge_ts"])}|${String(r["source_event_uid"])}`,
+        fact_lifecycle_edge_coverage: () =>
+          `${String(r["signal_ts"])}|${String(r["source_event_uid"])}`,
+        fact_workflow_param_updates: () => `${String(r["source_event_uid"])}`,
+      }) as Record<string, () => string>
+    )[table]?.() ?? JSON.stringify(r);
   const best = new Map<string, Record<string, unknown>>();
   for (const dir of dirs) {
     for (const [table, rows] of Object.entries(readTables(dir))) {

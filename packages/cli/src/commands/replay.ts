@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
@@ -128,7 +129,10 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   const resolved = resolveEngineConfig(input as EngineConfigInput);
   if (!resolved.ok)
     throw new UsageError(`invalid configuration: ${resolved.error.issues.join("; ")}`);
-  const engine = createEngine(resolved.config);
+  // Native SHA-256 for lineage uids (same digests as the pure implementation in core).
+  const engine = createEngine(resolved.config, {
+    sha256Hex: (text) => createHash("sha256").update(text, "utf8").digest("hex"),
+  });
   const notices = resolved.notices.map((n) => n.message);
 
   let state: EngineState;

@@ -119,14 +119,8 @@ describe("engine over the real 2026-01-08 event log", () => {
     const other = collectFinalTables(replay(engine, shuffled).out);
     const { counters: _a, ...restA } = other;
     const { counters: _b, ...restB } = single;
-    expect(
-      restA.tables["fact_workflow_sessions"]!.map(
-        ({ version: _v, ...r }) => r,
-      ),
-    ).toEqual(
-      restB.tables["fact_workflow_sessions"]!.map(
-        ({ version: _v, ...r }) => r,
-      ),
+    expect(restA.tables["fact_workflow_sessions"]!.map(({ version: _v, ...r }) => r)).toEqual(
+      restB.tables["fact_workflow_sessions"]!.map(({ version: _v, ...r }) => r),
     );
     for (const t of [
       "fact_stream_status_samples",

@@ -160,6 +160,19 @@ export interface Engine {
 }
 
 /**
+ * Runtime hooks of an engine (functions, not configuration data).
+ *
+ * @category Engine
+ */
+export interface EngineOptions {
+  /**
+   * Lower-case hex SHA-256 of a string's UTF-8 bytes, used for lineage uids. Must equal the pure
+   * implementation's result; hosts may pass a native one for speed (the CLI uses `node:crypto`).
+   */
+  readonly sha256Hex?: (s: string) => string;
+}
+
+/**
  * Thrown by {@link createEngine} for an invalid configuration (a programmer error at setup, not
  * bad data). Use {@link resolveEngineConfig} to get the problems as values.
  *
@@ -198,7 +211,10 @@ const LIFECYCLE_FAMILIES: ReadonlySet<string> = new Set([
  * }
  * const last = engine.flushInPlace(state);
  */
-export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engine {
+export function createEngine(
+  input: EngineConfigInput | EngineConfig = {},
+  options: EngineOptions = {},
+): Engine {
   let config: EngineConfig;
   if ("gate" in input && "lifecycle" in input) config = input as EngineConfig;
   else {
@@ -334,6 +350,7 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
     } else if (LIFECYCLE_FAMILIES.has(event.eventType) && lifecycleRow !== null) {
       const inputs = toLifecycleInputs(event, {
         row: lifecycleRow as StreamTraceRow | AiStreamStatusRow | AiStreamEventRow,
+        ...(options.sha256Hex ? { sha256Hex: options.sha256Hex } : {}),
       });
       if (inputs !== null)
         routeLifecycle(lifecycleStep(state, { kind: "signal", ...inputs }), event, now, emit);

@@ -16,6 +16,7 @@ export { ENGINE_STATE_VERSION, EngineConfigError, createEngine } from "./engine.
 export type {
   Engine,
   EngineInput,
+  EngineOptions,
   EngineOutput,
   EngineState,
   EngineStep,

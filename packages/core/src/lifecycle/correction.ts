@@ -216,6 +216,8 @@ export interface CorrectionSession {
   readonly unsealed: UnsealedSignal[];
   /** Rows not final yet, in fold order. */
   readonly retained: RetainedRow[];
+  /** Retained rows never emitted yet (waiting for attribution or `initialEmitDelayMs`). */
+  pendingRows: number;
   /** Lookup keys used by unsealed signals in the latest fold (sorted). */
   lookupKeys: string[];
   /** Emission counters. */
@@ -292,6 +294,7 @@ function initCorrectionSession(id: string): CorrectionSession {
     current: initFold(id),
     unsealed: [],
     retained: [],
+    pendingRows: 0,
     lookupKeys: [],
     counters: { sessions: 0, segments: 0, params: 0, status: 0, trace: 0 },
     lastSession: null,
@@ -300,20 +303,19 @@ function initCorrectionSession(id: string): CorrectionSession {
   };
 }
 
-/** Content of a row without its `version`. */
-function contentOf(row: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) if (k !== "version") out[k] = v;
-  return out;
-}
+/** A row as a plain record. */
+const asRecord = (row: object): Record<string, unknown> => row as Record<string, unknown>;
 
+/**
+ * Equal content (every column but `version`). Rows of one table always have the same columns, so
+ * one pass over `a`'s keys suffices.
+ */
 function sameContent(
   a: Record<string, unknown> | null,
   b: Record<string, unknown> | null,
 ): boolean {
   if (a === null || b === null) return a === b;
-  for (const k in a) if (a[k] !== b[k]) return false;
-  for (const k in b) if (!(k in a)) return false;
+  for (const k in a) if (k !== "version" && a[k] !== b[k]) return false;
   return true;
 }
 
@@ -349,12 +351,12 @@ function foldStep(
 /** Evaluates a retained row against the fold state at its position. */
 function evaluateRetained(r: RetainedRow, f: FoldState): void {
   if (r.table === "fact_workflow_param_updates") {
-    r.current = contentOf(toParamUpdateRow(f.params, r.signal, 0));
+    r.current = asRecord(toParamUpdateRow(f.params, r.signal, 0));
     return;
   }
   const sample = r.sample!;
   const t = sample.kind === "status" ? sample.sampleTs : sample.edgeTs;
-  r.current = contentOf(alignSample(sample, coveringSegment(f.segments, t), 0).row);
+  r.current = asRecord(alignSample(sample, coveringSegment(f.segments, t), 0).row);
 }
 
 function isAttributedContent(r: RetainedRow): boolean {
@@ -416,11 +418,11 @@ function emitFoldChanges(ctx: Ctx): void {
   const { cs, config, emit } = ctx;
   const f = cs.current;
   if (f.session.eventCount > 0) {
-    const content = contentOf(toSessionRow(f.session, 0));
-    if (!sameContent(content, cs.lastSession)) {
-      cs.lastSession = content;
-      const version = ++cs.counters.sessions;
-      const row = { ...content, version } as unknown as SessionRow;
+    const fresh = toSessionRow(f.session, 0);
+    if (!sameContent(asRecord(fresh), cs.lastSession)) {
+      // Emitted rows are shared with the state's last-emitted copy: consumers must not mutate them.
+      const row = { ...fresh, version: ++cs.counters.sessions } as SessionRow;
+      cs.lastSession = asRecord(row);
       emit({ kind: "row", table: "fact_workflow_sessions", row });
       const latency = deriveLatencyRows(row, f.session, config.edgeSemanticsVersions);
       for (const l of latency)
@@ -439,15 +441,16 @@ function emitFoldChanges(ctx: Ctx): void {
     const seg = f.segments[i];
     const last = cs.lastSegments[i] ?? null;
     let content: Record<string, unknown> | null = null;
-    if (seg !== undefined) content = contentOf(seg);
+    if (seg !== undefined) content = asRecord(seg);
     else if (last !== null && last["is_retracted"] !== 1) content = { ...last, is_retracted: 1 };
     if (content === null || sameContent(content, last)) continue;
     while (cs.lastSegments.length < i) cs.lastSegments.push(null);
-    cs.lastSegments[i] = content;
+    const row = { ...content, version: ++cs.counters.segments };
+    cs.lastSegments[i] = row;
     emit({
       kind: "row",
       table: "fact_workflow_session_segments",
-      row: { ...content, version: ++cs.counters.segments } as unknown as SegmentRow,
+      row: row as unknown as SegmentRow,
     });
   }
 }
@@ -460,6 +463,7 @@ function emitRetained(ctx: Ctx, r: RetainedRow): void {
       : r.table === "fact_stream_status_samples"
         ? ++c.status
         : ++c.trace;
+  if (r.last === null) ctx.cs.pendingRows -= 1;
   r.last = r.current;
   ctx.emit({
     kind: "row",
@@ -574,6 +578,7 @@ function stepSignal(
     foldStep(cs.checkpoint, s, state.index, config, null);
     const once = retainedFor(s, sample, w ?? s.signalTimestamp);
     if (once !== null) {
+      cs.pendingRows += 1;
       evaluateRetained(once, cs.checkpoint);
       emitRetained(ctx, once);
     }
@@ -603,6 +608,7 @@ function stepSignal(
     emitFoldChanges(ctx);
     if (retained !== null) {
       cs.retained.push(retained);
+      cs.pendingRows += 1;
       evaluateRetained(retained, cs.current);
       emitRetainedChanges(ctx, [retained]);
     }
@@ -610,7 +616,10 @@ function stepSignal(
     return;
   }
   insertSorted(cs.unsealed, { signal: s, sample }, (u) => foldPosition(u.signal));
-  if (retained !== null) insertSorted(cs.retained, retained, (r) => r.position);
+  if (retained !== null) {
+    insertSorted(cs.retained, retained, (r) => r.position);
+    cs.pendingRows += 1;
+  }
   refold(ctx);
   emitFoldChanges(ctx);
   emitRetainedChanges(ctx);
@@ -725,14 +734,24 @@ function advanceCorrection(
   if (state.watermark !== null && watermark <= state.watermark) return;
   state.watermark = watermark;
   const reach = futureReach(config);
-  for (const stored of Object.keys(state.sessions).sort(compareStrings)) {
-    const id = unescapeKey(stored);
+  // Sessions are visited in key order (stable across snapshot/restore); each visit is O(1) unless
+  // something is due: a signal to seal, a row to finalize, or a pending first row to release.
+  for (const stored in state.sessions) {
     const cs = state.sessions[stored]!;
-    if (cs.unsealed.length === 0 && cs.retained.length === 0) continue;
-    const ctx: Ctx = { state, id, cs, config, emit };
-    seal(ctx, (p) => p.ts + reach < watermark, false);
-    emitRetainedChanges(ctx);
-    if (cs.unsealed.length === 0) updateLookupKeys(ctx, []);
+    const u = cs.unsealed[0];
+    const r = cs.retained[0];
+    const due =
+      (u !== undefined && u.signal.signalTimestamp + reach < watermark) ||
+      (r !== undefined && r.position.ts + reach < watermark);
+    if (!due && cs.pendingRows === 0) continue;
+    const ctx: Ctx = { state, id: unescapeKey(stored), cs, config, emit };
+    if (due) seal(ctx, (p) => p.ts + reach < watermark, false);
+    if (cs.pendingRows > 0)
+      emitRetainedChanges(
+        ctx,
+        cs.retained.filter((x) => x.last === null),
+      );
+    if (due && cs.unsealed.length === 0) updateLookupKeys(ctx, []);
   }
   pruneIndexInPlace(state.index, watermark, config.attribution);
   sweep(state, watermark, config);

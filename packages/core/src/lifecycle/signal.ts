@@ -154,8 +154,12 @@ export function traceCategory(
  *
  * @category Lifecycle
  */
-export function signalSourceUid(eventId: string, rawJson: string): string {
-  return isBlank(eventId) ? sha256Hex(rawJson) : eventId;
+export function signalSourceUid(
+  eventId: string,
+  rawJson: string,
+  hash: (s: string) => string = sha256Hex,
+): string {
+  return isBlank(eventId) ? hash(rawJson) : eventId;
 }
 
 /**
@@ -164,8 +168,12 @@ export function signalSourceUid(eventId: string, rawJson: string): string {
  *
  * @category Lifecycle
  */
-export function sampleSourceUid(eventId: string, rawJson: string): string {
-  return isBlank(rawJson) ? signalSourceUid(eventId, rawJson) : sha256Hex(rawJson);
+export function sampleSourceUid(
+  eventId: string,
+  rawJson: string,
+  hash: (s: string) => string = sha256Hex,
+): string {
+  return isBlank(rawJson) ? signalSourceUid(eventId, rawJson, hash) : hash(rawJson);
 }
 
 /**
@@ -190,6 +198,11 @@ export interface ToLifecycleInputsOptions {
   readonly samples?: boolean;
   /** The event's typed row when already parsed (avoids parsing it twice); must match the event's family. */
   readonly row?: StreamTraceRow | AiStreamStatusRow | AiStreamEventRow;
+  /**
+   * Lower-case hex SHA-256 of a string's UTF-8 bytes. Default: the pure implementation of
+   * `primitives`; a host may pass a native one (same results, faster).
+   */
+  readonly sha256Hex?: (s: string) => string;
 }
 
 /**
@@ -203,7 +216,8 @@ export function toLifecycleInputs(
   options: ToLifecycleInputsOptions = {},
 ): LifecycleEventInputs | null {
   const withSamples = options.samples ?? true;
-  const uid = signalSourceUid(event.eventId, event.rawJson);
+  const hash = options.sha256Hex ?? sha256Hex;
+  const uid = signalSourceUid(event.eventId, event.rawJson, hash);
   switch (event.eventType) {
     case "stream_trace": {
       const row = (options.row as StreamTraceRow | undefined) ?? parseStreamTrace(event).rows[0]!;
@@ -242,7 +256,7 @@ export function toLifecycleInputs(
               gateway: event.gateway,
               orchestratorUrl: row.orchestrator_url,
               traceType: row.trace_type,
-              sourceEventUid: sampleSourceUid(event.eventId, event.rawJson),
+              sourceEventUid: sampleSourceUid(event.eventId, event.rawJson, hash),
             }
           : null,
       };
@@ -286,7 +300,7 @@ export function toLifecycleInputs(
               state: row.state,
               outputFps: row.output_fps,
               inputFps: row.input_fps,
-              sourceEventUid: sampleSourceUid(event.eventId, event.rawJson),
+              sourceEventUid: sampleSourceUid(event.eventId, event.rawJson, hash),
             }
           : null,
       };
