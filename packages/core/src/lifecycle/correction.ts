@@ -210,7 +210,7 @@ export interface CorrectionSession {
   checkpoint: FoldState;
   /** Position of the last sealed signal, or `null`. */
   checkpointPosition: FoldPosition | null;
-  /** Accumulators after every signal (the latest fold). */
+  /** Accumulators after every signal (the latest fold); the same object as `checkpoint` when nothing is unsealed. */
   current: FoldState;
   /** Unsealed signals in fold order. */
   readonly unsealed: UnsealedSignal[];
@@ -601,6 +601,7 @@ function stepSignal(
   const retained = retainedFor(s, sample, w ?? s.signalTimestamp);
   if (inOrder) {
     // One incremental fold step; only the new signal's own row can change among retained rows.
+    if (cs.current === cs.checkpoint) cs.current = cloneJson(cs.checkpoint);
     cs.unsealed.push({ signal: s, sample });
     const keys = [...cs.lookupKeys];
     foldStep(cs.current, s, state.index, config, keys);
@@ -708,6 +709,8 @@ function seal(ctx: Ctx, isDue: (pos: FoldPosition) => boolean, forced: boolean):
     foldStep(cs.checkpoint, u!.signal, state.index, config, null);
     cs.checkpointPosition = uPos;
     if (forced) ctx.emit({ kind: "counter", name: "forced_seals", delta: 1 });
+    // Everything sealed: the latest fold is the checkpoint; share it instead of keeping a copy.
+    if (cs.unsealed.length === 0) cs.current = cs.checkpoint;
   }
 }
 
