@@ -78,10 +78,15 @@ async function generate(path: string): Promise<void> {
         const shift = base - tStart + offsets[s]!;
         const ts = Number(m[1]) + shift;
         let line = t
-          .replace(/"id":"([0-9a-f-]{36})"/, (_x, id: string) => `"id":"${id.slice(0, 18)}${r.toString(16).padStart(4, "0")}${s.toString(16).padStart(8, "0")}"`)
+          .replace(
+            /"id":"([0-9a-f-]{36})"/,
+            (_x, id: string) =>
+              `"id":"${id.slice(0, 18)}${r.toString(16).padStart(4, "0")}${s.toString(16).padStart(8, "0")}"`,
+          )
           .replace(/stream-o5s73x-mk5zc8fy/g, `stream-${s.toString(36).padStart(6, "0")}-${r}`)
-          .replace(/"(timestamp|start_time|last_output_time|last_params_update_time|last_state_update_time|last_status_timestamp|last_input_time)":"?(\d{13})"?/g, (x, _k, v: string) =>
-            x.replace(v, String(Number(v) + shift)),
+          .replace(
+            /"(timestamp|start_time|last_output_time|last_params_update_time|last_state_update_time|last_status_timestamp|last_input_time)":"?(\d{13})"?/g,
+            (x, _k, v: string) => x.replace(v, String(Number(v) + shift)),
           )
           .replace(/0x52cf2968b3dc6016778742d3539449a6597d5954/g, walletOf(s));
         const u = rand();
@@ -100,7 +105,10 @@ async function generate(path: string): Promise<void> {
 }
 
 async function* readLines(path: string): AsyncGenerator<string> {
-  const rl = createInterface({ input: createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  const rl = createInterface({
+    input: createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 }),
+    crlfDelay: Infinity,
+  });
   for await (const line of rl) if (line.length > 0) yield line;
 }
 
@@ -119,8 +127,17 @@ async function bareParse(): Promise<{ ms: number; lines: number }> {
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, lines: lines + (sink === -1 ? 1 : 0) };
 }
 
-async function engineRun(): Promise<{ ms: number; lines: number; outputs: number; peakHeap: number; sessions: number }> {
-  const engine = createEngine({}, { sha256Hex: (text) => createHash("sha256").update(text, "utf8").digest("hex") });
+async function engineRun(): Promise<{
+  ms: number;
+  lines: number;
+  outputs: number;
+  peakHeap: number;
+  sessions: number;
+}> {
+  const engine = createEngine(
+    {},
+    { sha256Hex: (text) => createHash("sha256").update(text, "utf8").digest("hex") },
+  );
   const state = engine.init();
   let peakHeap = 0;
   let outputs = 0;
@@ -128,7 +145,10 @@ async function engineRun(): Promise<{ ms: number; lines: number; outputs: number
   const t0 = process.hrtime.bigint();
   for await (const value of readLines(file)) {
     lines++;
-    outputs += engine.stepInPlace(state, { record: { value, offset: lines }, now: state.maxEventTs ?? 0 }).length;
+    outputs += engine.stepInPlace(state, {
+      record: { value, offset: lines },
+      now: state.maxEventTs ?? 0,
+    }).length;
     const w = engine.nextWatermark(state);
     if (w !== null) outputs += engine.advanceInPlace(state, w).length;
     if ((lines & 16383) === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
@@ -136,7 +156,13 @@ async function engineRun(): Promise<{ ms: number; lines: number; outputs: number
   outputs += engine.flushInPlace(state).length;
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { ms, lines, outputs, peakHeap, sessions: Object.keys((state.lifecycle as { sessions: object }).sessions).length };
+  return {
+    ms,
+    lines,
+    outputs,
+    peakHeap,
+    sessions: Object.keys((state.lifecycle as { sessions: object }).sessions).length,
+  };
 }
 
 if (!existsSync(file)) {
@@ -150,8 +176,16 @@ const a = await bareParse();
 const b = await engineRun();
 const aRate = (a.lines / a.ms) * 1000;
 const bRate = (b.lines / b.ms) * 1000;
-console.log(`file ${file} (${fmt(a.lines)} lines, ${(size / 1048576).toFixed(0)} MiB), ${fmt(sessions)} generated sessions`);
-console.log(`(a) bare JSON.parse (streamed)   ${fmt(aRate)} lines/s (${(a.ms / 1000).toFixed(1)} s)`);
-console.log(`(b) full engine (streamed)       ${fmt(bRate)} envelopes/s (${(b.ms / 1000).toFixed(1)} s), ${fmt(b.outputs)} outputs`);
+console.log(
+  `file ${file} (${fmt(a.lines)} lines, ${(size / 1048576).toFixed(0)} MiB), ${fmt(sessions)} generated sessions`,
+);
+console.log(
+  `(a) bare JSON.parse (streamed)   ${fmt(aRate)} lines/s (${(a.ms / 1000).toFixed(1)} s)`,
+);
+console.log(
+  `(b) full engine (streamed)       ${fmt(bRate)} envelopes/s (${(b.ms / 1000).toFixed(1)} s), ${fmt(b.outputs)} outputs`,
+);
 console.log(`(c) ratio b/a                    ${(bRate / aRate).toFixed(3)}`);
-console.log(`peak heap during (b)             ${(b.peakHeap / 1048576).toFixed(0)} MiB; sessions in state at the end ${fmt(b.sessions)}`);
+console.log(
+  `peak heap during (b)             ${(b.peakHeap / 1048576).toFixed(0)} MiB; sessions in state at the end ${fmt(b.sessions)}`,
+);

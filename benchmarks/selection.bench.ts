@@ -9,8 +9,9 @@
  * Reports, measured in the same run: (a) a bare loop over the same lookups (`bucketOf` plus a
  * `for…in` over the bucket's candidates summing `snapshotTs`), (b) `selectCandidate`, (c) b/a,
  * and heap bytes per cached candidate (heapUsed after `gc()` before and after building the
- * index). Then the same for k = 8, 16, 32, 64 (at most 640 000 candidates each) with
- * ns/selection ÷ k, which stays flat when selection is O(k).
+ * index); each timing is the best of two runs after a warm-up. Then the same for k = 8, 16, 32,
+ * 64 (at most 640 000 candidates each, selections/4 selections each) with ns/selection ÷ k,
+ * which stays flat when selection is O(k).
  */
 import {
   DEFAULT_ATTRIBUTION_CONFIG,
@@ -174,14 +175,14 @@ function outcomes(index: CapabilityIndex, c: Contexts, k: number): string {
     .join(", ");
 }
 
-/** Best of three timed runs (after one warm-up), in ms. */
-function best(fn: () => number): number {
-  fn();
+/** Best of two timed runs of `n` iterations, after a warm-up of at most 100 000, in ms. */
+function best(fn: (n: number) => number, n: number): number {
+  fn(Math.min(n, 100_000));
   let ms = Infinity;
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < 2; r++) {
     gc?.();
     const start = process.hrtime.bigint();
-    fn();
+    fn(n);
     ms = Math.min(ms, Number(process.hrtime.bigint() - start) / 1e6);
   }
   return ms;
@@ -189,6 +190,8 @@ function best(fn: () => number): number {
 
 interface Measured {
   readonly k: number;
+  readonly n: number;
+  readonly buildMs: number;
   readonly wallets: number;
   readonly candidates: number;
   readonly heapPerCandidate: number;
@@ -198,12 +201,16 @@ interface Measured {
 }
 
 function measure(k: number, walletsN: number, n: number): Measured {
+  const start = process.hrtime.bigint();
   const built = build(walletsN, k, 1000 + k);
+  const buildMs = Number(process.hrtime.bigint() - start) / 1e6;
   const c = contexts(built.wallets, 7);
-  const baselineMs = best(() => baseline(built.index, c, n));
-  const selectMs = best(() => selections(built.index, c, n, k));
+  const baselineMs = best((m) => baseline(built.index, c, m), n);
+  const selectMs = best((m) => selections(built.index, c, m, k), n);
   return {
     k,
+    n,
+    buildMs,
     wallets: walletsN,
     candidates: built.candidates,
     heapPerCandidate: built.heapBytes / built.candidates,
@@ -214,31 +221,35 @@ function measure(k: number, walletsN: number, n: number): Measured {
 }
 
 // --- main run ---------------------------------------------------------------------------------
+const ns = (m: Measured, ms: number): number => (ms * 1e6) / m.n;
 const main = measure(mainK, walletCount, total);
-const ns = (ms: number): number => (ms * 1e6) / total;
 console.log(
-  `selections ${fmt(total)}, wallets ${fmt(main.wallets)}, k = ${main.k}, cached candidates ${fmt(main.candidates)} (snapshot times over 2 h)`,
+  `selections ${fmt(total)}, wallets ${fmt(main.wallets)}, k = ${main.k}, cached candidates ${fmt(main.candidates)} (snapshot times over 2 h; index built in ${main.buildMs.toFixed(0)} ms)`,
 );
 console.log(`outcomes: ${main.outcomes}`);
 console.log(
-  `(a) bucketOf + for…in sum     ${fmt((total / main.baselineMs) * 1000)} lookups/s (${main.baselineMs.toFixed(0)} ms, ${ns(main.baselineMs).toFixed(1)} ns/lookup)`,
+  `(a) bucketOf + for…in sum     ${fmt((total / main.baselineMs) * 1000)} lookups/s (${main.baselineMs.toFixed(0)} ms, ${ns(main, main.baselineMs).toFixed(1)} ns/lookup)`,
 );
 console.log(
-  `(b) selectCandidate           ${fmt((total / main.selectMs) * 1000)} selections/s (${main.selectMs.toFixed(0)} ms, ${ns(main.selectMs).toFixed(1)} ns/selection)`,
+  `(b) selectCandidate           ${fmt((total / main.selectMs) * 1000)} selections/s (${main.selectMs.toFixed(0)} ms, ${ns(main, main.selectMs).toFixed(1)} ns/selection)`,
 );
 console.log(`(c) ratio b/a (time)          ${(main.selectMs / main.baselineMs).toFixed(2)}`);
 console.log(`heap per cached candidate     ${fmt(main.heapPerCandidate)} bytes`);
 
 // --- O(k) -------------------------------------------------------------------------------------
+const scalingN = Math.max(1, Math.floor(total / 4));
 console.log("");
+console.log(
+  `O(k): ${fmt(scalingN)} selections per k, at most ${fmt(MAX_CANDIDATES)} candidates (ns per selection / per lookup)`,
+);
 console.log(
   "   k  wallets  candidates  B/cand  baseline ns  select ns  select ns/k  baseline ns/k  b/a",
 );
 for (const k of SCALING_KS) {
   const walletsK = Math.min(walletCount, Math.floor(MAX_CANDIDATES / k));
-  const m = measure(k, walletsK, total);
-  const sel = ns(m.selectMs);
-  const base = ns(m.baselineMs);
+  const m = measure(k, walletsK, scalingN);
+  const sel = ns(m, m.selectMs);
+  const base = ns(m, m.baselineMs);
   console.log(
     [
       String(k).padStart(4),

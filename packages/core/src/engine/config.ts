@@ -22,13 +22,7 @@ export type EnginePreset = "correction" | "reference-compat";
 const versionList = z.array(z.enum(["v1", "v2"])).min(1);
 const nullableWindow = z.number().int().nonnegative().nullable();
 
-/**
- * Zod schema of the engine configuration input. Every field is optional; the preset decides the
- * defaults of the fields it owns.
- *
- * @category Engine
- */
-export const EngineConfigSchema = z.object({
+const engineConfigShape = {
   preset: z.enum(["correction", "reference-compat"]).optional(),
   correction: z.boolean().optional(),
   supportedVersions: z.array(z.string()).optional(),
@@ -57,14 +51,81 @@ export const EngineConfigSchema = z.object({
   emitRawRows: z.boolean().optional(),
   emitCoverage: z.boolean().optional(),
   advanceGranularityMs: z.number().int().nonnegative().optional(),
-});
+};
 
 /**
- * Engine configuration input (all optional).
+ * Engine configuration input: every field optional; the preset decides the defaults of the
+ * fields it owns (see `docs/engine.md` for the table of defaults).
  *
  * @category Engine
  */
-export type EngineConfigInput = z.input<typeof EngineConfigSchema>;
+export interface EngineConfigInput {
+  /** `correction` (default) or `reference-compat`. */
+  readonly preset?: EnginePreset;
+  /** Overrides the preset's correction switch. */
+  readonly correction?: boolean;
+  /** Accepted schema versions; `[]` disables the check. */
+  readonly supportedVersions?: string[];
+  /** Dedup TTL, event-time ms. */
+  readonly dedupTtlMs?: number;
+  /** Dedup size bound. */
+  readonly dedupMaxEntries?: number;
+  /** Row-guard limit, UTF-8 bytes. */
+  readonly maxRecordBytes?: number;
+  /** `legacy_misnamed` (default) or `native_correct` / `native`; anything else is reported and ignored. */
+  readonly resolverMode?: string;
+  /** Freshness TTL, ms. */
+  readonly ttlMs?: number;
+  /** Stale eligibility window, ms; `null` = unbounded. */
+  readonly staleWindowMs?: number | null;
+  /** Future eligibility window and sealing delay, ms; `null` = unbounded. */
+  readonly futureReachMs?: number | null;
+  /** Allowed lateness behind the newest event, ms. */
+  readonly allowedLatenessMs?: number;
+  /** Candidate cap per lookup key (values < 1 act as 1). */
+  readonly maxCandidatesPerKey?: number;
+  /** `watermark` or `reference` pruning. */
+  readonly pruning?: "watermark" | "reference";
+  /** `reference` or `url_narrowed` ambiguity scope. */
+  readonly ambiguityScope?: "reference" | "url_narrowed";
+  /** Stale-band snapshots overwrite model and GPU. */
+  readonly overwriteModelGpuOnStale?: boolean;
+  /** Identity-only fallback after incompatible / ineligible selections. */
+  readonly identityOnlyFallback?: boolean;
+  /** Serving eligibility includes `mapped_window`. */
+  readonly servingIncludesMappedWindow?: boolean;
+  /** Latency definitions emitted, in order. */
+  readonly edgeSemanticsVersions?: ("v1" | "v2")[];
+  /** Latency definition served (must be emitted). */
+  readonly servingEdgeSemanticsVersion?: "v1" | "v2";
+  /** Emit `fact_workflow_session_serving`. */
+  readonly emitServingFact?: boolean;
+  /** Wait before a first unattributed status/trace row, ms. */
+  readonly initialEmitDelayMs?: number;
+  /** Idle session state TTL, ms. */
+  readonly sessionStateTtlMs?: number;
+  /** Tombstone TTL, ms. */
+  readonly tombstoneTtlMs?: number;
+  /** Correction cap on unsealed signals per session. */
+  readonly maxUnsealedSignalsPerSession?: number;
+  /** Correction cap on retained rows per session. */
+  readonly maxRetainedRowsPerSession?: number;
+  /** Emit raw typed rows. */
+  readonly emitRawRows?: boolean;
+  /** Emit coverage diagnostics. */
+  readonly emitCoverage?: boolean;
+  /** Minimum watermark step of `nextWatermark`, ms. */
+  readonly advanceGranularityMs?: number;
+}
+
+/**
+ * Zod schema of {@link EngineConfigInput}.
+ *
+ * @category Engine
+ */
+export const EngineConfigSchema: z.ZodType<EngineConfigInput> = z.object(
+  engineConfigShape,
+) as unknown as z.ZodType<EngineConfigInput>;
 
 /**
  * Resolved engine configuration: every knob with its value.
@@ -139,7 +200,7 @@ export function resolveEngineConfig(
   input: EngineConfigInput | Record<string, unknown> = {},
 ): EngineConfigResult {
   const notices: ConfigNotice[] = [];
-  const known = new Set(Object.keys(EngineConfigSchema.shape));
+  const known = new Set(Object.keys(engineConfigShape));
   for (const key of Object.keys(input)) {
     if (!known.has(key))
       notices.push({
