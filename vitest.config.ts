@@ -29,6 +29,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "clickhouse",
+          include: [
+            "packages/clickhouse/src/**/*.test.ts",
+            "packages/clickhouse/test/**/*.test.ts",
+          ],
+          setupFiles,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "cli",
           include: ["packages/cli/src/**/*.test.ts", "packages/cli/test/**/*.test.ts"],
           setupFiles,

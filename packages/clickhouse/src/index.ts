@@ -1,0 +1,6 @@
+/**
+ * `@livepeer-analytics/clickhouse`: the ClickHouse adapter of `@livepeer-analytics/core`.
+ *
+ * @packageDocumentation
+ */
+export {};
