@@ -1,0 +1,253 @@
+/**
+ * Row mappers: engine rows (timestamps as epoch-ms numbers) → `JSONEachRow` objects for their
+ * ClickHouse table, following the serialization conventions of `ingest-and-storage.md` §3.0 and
+ * the out-of-range rule of §3.3 [SDK-DECISION 29].
+ *
+ * @module
+ */
+import type { RawRowByTable } from "@livepeer-analytics/core/events";
+import type { LatencyRow } from "@livepeer-analytics/core/latency";
+import type {
+  CoverageRow,
+  ParamUpdateRow,
+  SegmentRow,
+  ServingRow,
+  SessionRow,
+  StatusSampleRow,
+  TraceEdgeRow,
+} from "@livepeer-analytics/core/lifecycle";
+import type { MetricsCallback, RejectionRow } from "@livepeer-analytics/core/quality";
+import { getTable, type TableName } from "../schema/columns.js";
+import { isInsertColumn, type ColumnDef } from "../schema/types.js";
+import { DATETIME64_MAX_MS, DATETIME64_MIN_MS, formatDate, formatDateTime64 } from "./datetime.js";
+
+/**
+ * The engine row type each SDK-written table receives.
+ *
+ * @category Mappers
+ */
+export interface EngineRowByTable extends RawRowByTable {
+  /** Session revisions. */
+  fact_workflow_sessions: SessionRow;
+  /** Segment revisions. */
+  fact_workflow_session_segments: SegmentRow;
+  /** Parameter-update revisions. */
+  fact_workflow_param_updates: ParamUpdateRow;
+  /** Coverage revisions. */
+  fact_lifecycle_edge_coverage: CoverageRow;
+  /** Latency rows. */
+  fact_workflow_latency_samples: LatencyRow;
+  /** Compact serving rows. */
+  fact_workflow_session_serving: ServingRow;
+  /** Aligned status samples. */
+  fact_stream_status_samples: StatusSampleRow;
+  /** Aligned trace edges. */
+  fact_stream_trace_edges: TraceEdgeRow;
+  /** DLQ envelopes mapped by `toRejectionRow`. */
+  raw_streaming_events_dlq: RejectionRow;
+  /** Quarantine envelopes mapped by `toRejectionRow`. */
+  raw_streaming_events_quarantine: RejectionRow;
+}
+
+/**
+ * The input row of a table: its engine row type for SDK-written tables, any object otherwise.
+ *
+ * @category Mappers
+ */
+export type TableRow<T extends TableName> = T extends keyof EngineRowByTable
+  ? EngineRowByTable[T]
+  : object;
+
+/**
+ * A value of a `JSONEachRow` object.
+ *
+ * @category Mappers
+ */
+export type ClickHouseValue = string | number | null;
+
+/**
+ * One `JSONEachRow` object: column name → value.
+ *
+ * @category Mappers
+ */
+export type ClickHouseRow = Record<string, ClickHouseValue>;
+
+/** Result of encoding one value; `bad` marks a value that did not fit the column type. */
+type Encoded = { readonly value: ClickHouseValue; readonly bad: boolean };
+
+type Encoder = (value: unknown) => Encoded;
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+const DATE_MAX_MS = 5_662_224_000_000; // 2149-06-06, the last ClickHouse Date
+const INTEGER_TYPE = /^(U?)Int(8|16|32|64|128|256)$/;
+const DIGITS = /^-?[0-9]+$/;
+
+const ok = (value: ClickHouseValue): Encoded => ({ value, bad: false });
+const BAD: Encoded = { value: null, bad: true };
+const NULL: Encoded = { value: null, bad: false };
+
+function baseType(type: string): string {
+  const m = /^LowCardinality\((.*)\)$/.exec(type);
+  return m === null ? type : (m[1] ?? type);
+}
+
+function stringEncoder(nullable: boolean): Encoder {
+  return (v) => {
+    if (v === null || v === undefined) return nullable ? NULL : ok("");
+    if (typeof v === "string") return ok(v);
+    if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint")
+      return ok(String(v));
+    return ok(JSON.stringify(v));
+  };
+}
+
+function integerEncoder(unsigned: boolean, bits: number): Encoder {
+  const min = unsigned ? 0n : -(1n << BigInt(bits - 1));
+  const max = (unsigned ? 1n << BigInt(bits) : 1n << BigInt(bits - 1)) - 1n;
+  // Exact powers of two as doubles, so that a number at the boundary is classified exactly.
+  const minNumber = Number(min);
+  const limitNumber = Number(max + 1n);
+  const fromBigInt = (b: bigint): Encoded => {
+    if (b < min || b > max) return BAD;
+    return ok(
+      b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(b)
+        : b.toString(),
+    );
+  };
+  return (v) => {
+    if (v === null || v === undefined) return NULL;
+    if (typeof v === "boolean") return ok(v ? 1 : 0);
+    if (typeof v === "number") {
+      return Number.isInteger(v) && v >= minNumber && v < limitNumber ? ok(v) : BAD;
+    }
+    if (typeof v === "bigint") return fromBigInt(v);
+    if (typeof v === "string" && DIGITS.test(v)) return fromBigInt(BigInt(v));
+    return BAD;
+  };
+}
+
+function floatEncoder(float32: boolean): Encoder {
+  return (v) => {
+    if (v === null || v === undefined) return NULL;
+    if (typeof v === "boolean") return ok(v ? 1 : 0);
+    if (typeof v !== "number" || !Number.isFinite(v)) return BAD;
+    return float32 && Math.abs(v) > FLOAT32_MAX ? BAD : ok(v);
+  };
+}
+
+function timeEncoder(min: number, max: number, render: (ms: number) => string): Encoder {
+  return (v) => {
+    if (v === null || v === undefined) return NULL;
+    if (typeof v === "string") return ok(v);
+    const ms = typeof v === "bigint" ? Number(v) : v;
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < min || ms > max) return BAD;
+    return ok(render(ms));
+  };
+}
+
+const passThrough: Encoder = (v) => {
+  if (v === null || v === undefined) return NULL;
+  if (typeof v === "string" || typeof v === "number") return ok(v);
+  if (typeof v === "boolean") return ok(v ? 1 : 0);
+  if (typeof v === "bigint") return ok(v.toString());
+  return ok(JSON.stringify(v));
+};
+
+function encoderFor(column: ColumnDef): Encoder {
+  const type = baseType(column.type);
+  if (type === "String") return stringEncoder(column.nullable);
+  const int = INTEGER_TYPE.exec(type);
+  if (int !== null) return integerEncoder(int[1] === "U", Number(int[2]));
+  if (type === "Float32") return floatEncoder(true);
+  if (type === "Float64") return floatEncoder(false);
+  if (type.startsWith("DateTime64")) {
+    return timeEncoder(DATETIME64_MIN_MS, DATETIME64_MAX_MS, formatDateTime64);
+  }
+  if (type === "Date") return timeEncoder(0, DATE_MAX_MS, formatDate);
+  return passThrough;
+}
+
+interface InsertColumn {
+  readonly name: string;
+  readonly hasDefault: boolean;
+  readonly encode: Encoder;
+}
+
+const PLANS = new Map<TableName, readonly InsertColumn[]>();
+
+function plan(table: TableName): readonly InsertColumn[] {
+  let p = PLANS.get(table);
+  if (p === undefined) {
+    p = getTable(table)
+      .columns.filter(isInsertColumn)
+      .map((c) => ({ name: c.name, hasDefault: c.default !== undefined, encode: encoderFor(c) }));
+    PLANS.set(table, p);
+  }
+  return p;
+}
+
+/**
+ * The columns the mapper sends for a table, in DDL order: every column except `MATERIALIZED`
+ * ones and `ingestion_timestamp` (sent only for the DLQ/quarantine tables).
+ *
+ * @category Mappers
+ */
+export function insertColumns(table: TableName): readonly string[] {
+  return plan(table).map((c) => c.name);
+}
+
+/**
+ * Maps an engine row to the `JSONEachRow` object of its table (`ingest-and-storage.md` §3.0):
+ *
+ * - `DateTime64(3, 'UTC')`: epoch ms → `"yyyy-MM-dd HH:mm:ss.SSS"` (UTC); strings pass through;
+ * - non-Nullable `String`: `null`/`undefined` → `""`; Nullable columns: `null`;
+ * - flags: booleans → `0`/`1`;
+ * - `MATERIALIZED` columns and `ingestion_timestamp` (except DLQ/quarantine) are never sent;
+ *   keys that are not columns of the table are dropped;
+ * - a column with a `DEFAULT` whose key is absent is omitted (ClickHouse fills the default);
+ * - `null` for a non-Nullable column is sent as `null`, which ClickHouse's JSON input turns into
+ *   the column default — the `raw_ai_stream_status.start_time` trap reproduced on purpose
+ *   (stored as 1970-01-01 00:00:00.000; requires `input_format_null_as_default = 1`, the
+ *   ClickHouse default);
+ * - [SDK-DECISION 29, §3.3] a value that does not fit the column type (an integer outside the
+ *   type's range or not an integer, a non-finite float, a time outside the `DateTime64` range) is
+ *   written as `null` — NULL for Nullable columns, the column default otherwise, never a clamped
+ *   value — and counted once as `out_of_range_values` through `counters`.
+ *
+ * @category Mappers
+ * @example
+ * const count: MetricsCallback = (name, delta) => totals.set(name, (totals.get(name) ?? 0) + delta);
+ * toClickHouseRow("raw_network_capabilities", { ...row, gpu_major: 300 }, count);
+ * // { ..., gpu_major: null, ... } and count("out_of_range_values", 1): 300 does not fit UInt8
+ */
+export function toClickHouseRow<T extends TableName>(
+  table: T,
+  row: TableRow<T>,
+  counters?: MetricsCallback,
+): ClickHouseRow {
+  const source = row as Readonly<Record<string, unknown>>;
+  const out: ClickHouseRow = {};
+  for (const c of plan(table)) {
+    const value = source[c.name];
+    if (value === undefined && c.hasDefault) continue;
+    const e = c.encode(value);
+    if (e.bad && counters !== undefined) counters("out_of_range_values", 1);
+    out[c.name] = e.value;
+  }
+  return out;
+}
+
+/**
+ * The JSON text of {@link toClickHouseRow}: one `JSONEachRow` line without the newline. Its UTF-8
+ * size is what the row guard measures (`ingest-and-storage.md` §2.9).
+ *
+ * @category Mappers
+ */
+export function serializeRow<T extends TableName>(
+  table: T,
+  row: TableRow<T>,
+  counters?: MetricsCallback,
+): string {
+  return JSON.stringify(toClickHouseRow(table, row, counters));
+}
