@@ -12,97 +12,14 @@
  * capability index, lifecycle with correction, watermark), (c) b/a, and the peak heap of (b).
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, statSync } from "node:fs";
-import { open } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { createEngine } from "@livepeer-analytics/core/engine";
-import { realEventLines } from "@livepeer-analytics/testing/fixtures";
-import { prng } from "./generate.js";
+import { ensureEngineFile } from "./engine-file.js";
 
 const envelopes = Number(process.argv[2] ?? 1_000_000);
 const sessions = Number(process.argv[3] ?? 10_000);
-const here = dirname(fileURLToPath(import.meta.url));
-const file = join(here, "..", ".cache", `engine-${envelopes}-${sessions}.jsonl`);
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
-
-/** Writes the benchmark file: `envelopes` lines over `sessions` concurrent sessions. */
-async function generate(path: string): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
-  const template = realEventLines();
-  const tStart = 1_767_908_945_298;
-  const rand = prng(20260108);
-  const wallets = Math.max(1, Math.floor(sessions / 100));
-  const perSession = template.length - 1; // the capability line is emitted per wallet instead
-  const rounds = Math.ceil(envelopes / (sessions * perSession)) + 1;
-  const fh = await open(path, "w");
-  let written = 0;
-  let buffer: string[] = [];
-  const flush = async (): Promise<void> => {
-    if (buffer.length > 0) await fh.write(buffer.join(""));
-    buffer = [];
-  };
-  const emit = async (line: string): Promise<void> => {
-    if (written >= envelopes) return;
-    buffer.push(line, "\n");
-    written += 1;
-    if (buffer.length >= 20_000) await flush();
-  };
-  const capLine = template.find((l) => l.includes('"network_capabilities"'))!;
-  const lines = template.filter((l) => l !== capLine);
-  // Sessions start staggered over the first 10 minutes; each replays the template's cadence.
-  const offsets = Array.from({ length: sessions }, (_, s) => (s * 600_000) / sessions);
-  const span = 170_312; // the template session's duration
-  let pending: { ts: number; line: string }[] = [];
-  const walletOf = (s: number) => `0x${(s % wallets).toString(16).padStart(40, "0")}`;
-  const canonOf = (s: number) => `0x${(s % wallets).toString(16).padStart(38, "0")}ca`;
-  for (let r = 0; r < rounds && written < envelopes; r++) {
-    const base = tStart + r * (span + 10_000);
-    // Capabilities of every wallet, refreshed each round (~every 3 minutes).
-    for (let w = 0; w < wallets; w++) {
-      const ts = base - 30_000 + w;
-      pending.push({
-        ts,
-        line: capLine
-          .replace('"e89def1c-7a3c-40aa-a51a-ad490a305112"', `"cap-${r}-${w}"`)
-          .replace('"timestamp":"1767909021590"', `"timestamp":"${ts}"`)
-          .replace(/0x52CF2968b3DC6016778742D3539449a6597D5954/g, walletOf(w))
-          .replace(/0xd00354656922168815Fcd1e51CBddB9e359e3C7F/g, canonOf(w)),
-      });
-    }
-    for (let i = 0; i < perSession; i++) {
-      for (let s = 0; s < sessions; s++) {
-        const t = lines[i]!;
-        const m = /"timestamp":"(\d{13})"/.exec(t)!;
-        const shift = base - tStart + offsets[s]!;
-        const ts = Number(m[1]) + shift;
-        let line = t
-          .replace(
-            /"id":"([0-9a-f-]{36})"/,
-            (_x, id: string) =>
-              `"id":"${id.slice(0, 18)}${r.toString(16).padStart(4, "0")}${s.toString(16).padStart(8, "0")}"`,
-          )
-          .replace(/stream-o5s73x-mk5zc8fy/g, `stream-${s.toString(36).padStart(6, "0")}-${r}`)
-          .replace(
-            /"(timestamp|start_time|last_output_time|last_params_update_time|last_state_update_time|last_status_timestamp|last_input_time)":"?(\d{13})"?/g,
-            (x, _k, v: string) => x.replace(v, String(Number(v) + shift)),
-          )
-          .replace(/0x52cf2968b3dc6016778742d3539449a6597d5954/g, walletOf(s));
-        const u = rand();
-        if (u < 0.001) line = line.slice(0, Math.floor(line.length / 2));
-        // Bounded reordering: up to 5 s of jitter in arrival position.
-        pending.push({ ts: ts + Math.floor(rand() * 5000), line });
-        if (u > 0.99) pending.push({ ts: ts + Math.floor(rand() * 5000), line });
-      }
-    }
-    pending.sort((a, b) => a.ts - b.ts);
-    for (const p of pending) await emit(p.line);
-    pending = [];
-  }
-  await flush();
-  await fh.close();
-}
 
 async function* readLines(path: string): AsyncGenerator<string> {
   const rl = createInterface({
@@ -165,10 +82,7 @@ async function engineRun(): Promise<{
   };
 }
 
-if (!existsSync(file)) {
-  process.stderr.write(`generating ${file} ...\n`);
-  await generate(file);
-}
+const file = await ensureEngineFile(envelopes, sessions);
 const size = statSync(file).size;
 (globalThis as { gc?: () => void }).gc?.();
 const a = await bareParse();

@@ -22,7 +22,7 @@ await build({
   outfile,
   conditions: ["@livepeer-analytics/source"],
   // Fixture paths are resolved relative to the installed package, so it stays external (built dist).
-  external: ["fast-check", "@livepeer-analytics/testing/fixtures"],
+  external: ["fast-check", "@livepeer-analytics/testing/fixtures", "chdb", "chdb/connection"],
   logLevel: "warning",
   banner: {
     js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",

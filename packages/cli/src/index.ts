@@ -10,4 +10,18 @@ export { validateCommand, renderReport, VALIDATE_HELP } from "./commands/validat
 export type { ValidateReport } from "./commands/validate.js";
 export { replayCommand, REPLAY_HELP } from "./commands/replay.js";
 export { renderReplaySummary, percentile } from "./summary.js";
-export type { ReplaySummary, Percentiles } from "./summary.js";
+export type {
+  AssertionLine,
+  ClickHouseReplaySummary,
+  Percentiles,
+  ReplaySummary,
+} from "./summary.js";
+export { queryCommand, ddlCommand, QUERY_HELP, DDL_HELP } from "./commands/query.js";
+export { renderRows } from "./table.js";
+export {
+  ClickHouseOutput,
+  DEFAULT_CLICKHOUSE_TARGET,
+  DEFAULT_EMBEDDED_PATH,
+  resolveTarget,
+} from "./clickhouse.js";
+export type { ClickHouseOutputStats } from "./clickhouse.js";

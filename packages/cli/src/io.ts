@@ -214,3 +214,11 @@ export function parseMs(flag: string, value: string | undefined): number | undef
   }
   return Number(value.trim());
 }
+
+/** Parses a non-negative integer count option; `undefined` when absent. */
+export function parseCount(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim()))
+    throw new UsageError(`${flag} expects a non-negative integer, got "${value}"`);
+  return Number(value.trim());
+}

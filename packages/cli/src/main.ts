@@ -5,6 +5,7 @@
  */
 import { statSync } from "node:fs";
 import type { Readable } from "node:stream";
+import { ddlCommand, DDL_HELP, queryCommand, QUERY_HELP } from "./commands/query.js";
 import { replayCommand, REPLAY_HELP } from "./commands/replay.js";
 import { validateCommand, VALIDATE_HELP } from "./commands/validate.js";
 import { UsageError } from "./io.js";
@@ -29,7 +30,10 @@ Usage: lpa <command> [options]
 
 Commands:
   replay <file|->...     run the engine over telemetry files and write every output table
-                         (raw rows, facts, DLQ, quarantine) as JSONL, with a summary
+                         (raw rows, facts, DLQ, quarantine) as JSONL or into ClickHouse
+                         (--clickhouse embedded), with a summary and the SQL assertions
+  query "SQL"            run SQL against ClickHouse (embedded ./lpa-data by default)
+  ddl                    print the ClickHouse DDL (tables, materialized and serving views)
   validate <file|->...   run the quality gate and dedup over telemetry files and report
                          accepted counts per type and rejected counts per reason
 
@@ -76,6 +80,10 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         return await validateCommand(rest, io);
       case "replay":
         return await replayCommand(rest, io);
+      case "query":
+        return await queryCommand(rest, io);
+      case "ddl":
+        return ddlCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -86,8 +94,13 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         "code" in error &&
         String(error.code).startsWith("ERR_PARSE_ARGS"))
     ) {
-      const help =
-        command === "validate" ? VALIDATE_HELP : command === "replay" ? REPLAY_HELP : HELP;
+      const helps: Record<string, string> = {
+        validate: VALIDATE_HELP,
+        replay: REPLAY_HELP,
+        query: QUERY_HELP,
+        ddl: DDL_HELP,
+      };
+      const help = helps[command ?? ""] ?? HELP;
       io.stderr.write(`lpa: ${error.message}\n\n${help}`);
       return 2;
     }

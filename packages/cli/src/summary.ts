@@ -55,9 +55,46 @@ export interface ReplaySummary {
   readonly notices: readonly string[];
   readonly mode: string;
   readonly flushed: boolean;
-  readonly outDir: string;
+  /** JSONL output directory, or `null` when only ClickHouse was written. */
+  readonly outDir: string | null;
   readonly wallTimeMs: number;
   readonly eventsPerSecond: number;
+  /** What was written into ClickHouse, or `null` without `--clickhouse`. */
+  readonly clickhouse: ClickHouseReplaySummary | null;
+}
+
+/** One assertion outcome as printed by `lpa replay --clickhouse`. */
+export interface AssertionLine {
+  /** Assertion name. */
+  readonly name: string;
+  /** Assertion family (grain_uniqueness, rollup_parity, …). */
+  readonly family: string;
+  /** `pass`, `warn` or `fail`. */
+  readonly status: string;
+  /** `false` only for `fail`. */
+  readonly passed: boolean;
+  /** One-line summary: headline diagnostics of a pass, the message of a warning or failure. */
+  readonly detail: string;
+  /** Every diagnostic of the assertion. */
+  readonly diagnostics: Readonly<Record<string, number | string>>;
+}
+
+/** The ClickHouse part of a {@link ReplaySummary}. */
+export interface ClickHouseReplaySummary {
+  /** Target description. */
+  readonly target: string;
+  /** Rows inserted per table (every version of versioned rows). */
+  readonly inserted: Readonly<Record<string, number>>;
+  /** Rows the sink dropped (oversized without an origin), per table. */
+  readonly dropped: Readonly<Record<string, number>>;
+  /** Insert batches. */
+  readonly batches: number;
+  /** Insert retries. */
+  readonly retries: number;
+  /** Rows per `v_api_*` view after the replay. */
+  readonly views: Readonly<Record<string, number>>;
+  /** Assertion results, or `null` with `--no-assertions`. */
+  readonly assertions: readonly AssertionLine[] | null;
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -117,7 +154,7 @@ export class SummaryCollector {
   summarize(
     extra: Pick<
       ReplaySummary,
-      "inputs" | "tables" | "notices" | "mode" | "flushed" | "outDir" | "wallTimeMs"
+      "inputs" | "tables" | "notices" | "mode" | "flushed" | "outDir" | "wallTimeMs" | "clickhouse"
     >,
   ): ReplaySummary {
     const sessions = [...this.sessions.values()];
@@ -179,6 +216,7 @@ export class SummaryCollector {
       mode: extra.mode,
       flushed: extra.flushed,
       outDir: extra.outDir,
+      clickhouse: extra.clickhouse,
       wallTimeMs: extra.wallTimeMs,
       eventsPerSecond: Math.round(read / Math.max(extra.wallTimeMs / 1000, 0.001)),
     };
@@ -241,16 +279,53 @@ export function renderReplaySummary(s: ReplaySummary): string {
       "",
       formatTable(["version", "latency KPI", "sessions", "p50 ms", "p95 ms"], latencyRows),
     );
+  if (Object.keys(s.tables).length > 0)
+    out.push(
+      "",
+      formatTable(
+        ["table", "final rows", "emitted"],
+        Object.entries(s.tables).map(([t, v]) => [t, v.rows, v.emitted]),
+      ),
+    );
+  const ch = s.clickhouse;
+  if (ch !== null) {
+    out.push(
+      "",
+      `ClickHouse: ${ch.target}; ${n(ch.batches)} insert batches, ${n(ch.retries)} retries`,
+      formatTable(
+        ["table", "rows inserted", "dropped"],
+        Object.entries(ch.inserted).map(([t, rows]) => [t, rows, ch.dropped[t] ?? 0]),
+      ),
+      "",
+      formatTable(["view", "rows"], Object.entries(ch.views)),
+    );
+    if (ch.assertions !== null) {
+      const failed = ch.assertions.filter((a) => a.status === "fail");
+      const warned = ch.assertions.filter((a) => a.status === "warn").length;
+      out.push(
+        "",
+        `assertions: ${ch.assertions.length - failed.length - warned} passed, ${warned} warned, ${failed.length} failed`,
+        formatTable(
+          ["assertion", "result", "summary"],
+          ch.assertions.map((a) => [a.name, a.status === "fail" ? "FAIL" : a.status, a.detail]),
+        ),
+      );
+      for (const a of failed)
+        out.push(
+          "",
+          `FAIL ${a.name}: ${Object.entries(a.diagnostics)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" ")}`,
+        );
+    }
+  }
+  const outputs = [
+    ...(s.outDir === null ? [] : [s.outDir]),
+    ...(ch === null ? [] : ["ClickHouse"]),
+  ].join(" and ");
   out.push(
     "",
-    formatTable(
-      ["table", "final rows", "emitted"],
-      Object.entries(s.tables).map(([t, v]) => [t, v.rows, v.emitted]),
-    ),
-  );
-  out.push(
-    "",
-    `corrections emitted ${n(s.corrections)}; output ${s.outDir}${s.flushed ? "" : " (state saved, not flushed)"}`,
+    `corrections emitted ${n(s.corrections)}; output ${outputs}${s.flushed ? "" : " (state saved, not flushed)"}`,
     `wall time ${(s.wallTimeMs / 1000).toFixed(3)} s, ${n(s.eventsPerSecond)} events/s`,
     "",
   );

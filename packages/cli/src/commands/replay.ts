@@ -18,12 +18,25 @@ import { parseSupportedVersions } from "@livepeer-analytics/core/quality";
 import {
   createProgress,
   describeInput,
+  parseCount,
   parseMs,
   readRecords,
   UsageError,
   type ReadSummary,
 } from "../io.js";
 import type { CliIo } from "../main.js";
+import type { ClickHouseExecutor } from "@livepeer-analytics/clickhouse";
+import {
+  applySchema,
+  ClickHouseOutput,
+  describeTarget,
+  openExecutor,
+  renderApiViews,
+  resolveTarget,
+  runSuite,
+  summarizeAssertion,
+  viewRowCounts,
+} from "../clickhouse.js";
 import { OutputWriter } from "../output.js";
 import { renderReplaySummary, SummaryCollector, type ReplaySummary } from "../summary.js";
 
@@ -39,10 +52,23 @@ Writes one JSONL file per output table under --out: raw typed rows (raw_*), fact
 rejection rows (raw_streaming_events_dlq, raw_streaming_events_quarantine). Versioned facts hold
 their final rows (latest version per identity) unless --all-versions.
 
+With --clickhouse the outputs go into ClickHouse instead (JSONL only if --out is also given): the
+table DDL and serving views are applied first, every row goes through the batched sink, and the SQL
+assertion suite runs at the end. Targets: "embedded" (chDB with its data in ./lpa-data),
+"embedded:PATH", or an http(s):// URL (user, password and database from the URL or the options).
+
 Inputs: JSONL, JSON array, UI-export wrapper array, capability API response; gzip is detected.
 
 Options:
-  --out DIR                  output directory (default ./lpa-out)
+  --out DIR                  JSONL output directory (default ./lpa-out without --clickhouse)
+  --clickhouse TARGET        write into ClickHouse: embedded | embedded:PATH | http(s)://...
+  --database NAME            ClickHouse database (default livepeer_analytics)
+  --reset-database           drop the ClickHouse database before applying the DDL
+  --keep-ttl                 create tables with their row TTLs (off: a replay of an old capture
+                             would be deleted by the TTL at the next merge)
+  --no-assertions            skip the SQL assertion suite after a ClickHouse replay
+  --strict                   exit with code 3 when an assertion fails
+  --show-views N             after a ClickHouse replay, print up to N rows of every v_api_* view
   --all-versions             write every emitted version, not only final rows
   --json                     print the summary as JSON
   --state FILE               save the engine state at the end instead of flushing
@@ -67,7 +93,14 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     allowPositionals: true,
     strict: true,
     options: {
-      out: { type: "string", default: "lpa-out" },
+      out: { type: "string" },
+      clickhouse: { type: "string" },
+      database: { type: "string" },
+      "reset-database": { type: "boolean", default: false },
+      "keep-ttl": { type: "boolean", default: false },
+      "no-assertions": { type: "boolean", default: false },
+      strict: { type: "boolean", default: false },
+      "show-views": { type: "string" },
       "all-versions": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       state: { type: "string" },
@@ -149,14 +182,33 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     notices.push(`${values.state} will be overwritten with the new state`);
   }
 
+  const showViews = parseCount("--show-views", values["show-views"]);
   const fixedNow = parseMs("--now", values.now);
   const snapshotTs = parseMs("--snapshot-ts", values["snapshot-ts"]);
   const sources = positionals.map(describeInput);
-  const writer = new OutputWriter(values.out, { allVersions: values["all-versions"] });
+  const target =
+    values.clickhouse === undefined ? null : resolveTarget(values.clickhouse, values.database);
+  const outDir = values.out ?? (target === null ? "lpa-out" : null);
+  const writer =
+    outDir === null ? null : new OutputWriter(outDir, { allVersions: values["all-versions"] });
+  let executor: ClickHouseExecutor | null = null;
+  let chOutput: ClickHouseOutput | null = null;
+  if (target !== null) {
+    io.stderr.write(`lpa: ${describeTarget(target)}\n`);
+    executor = await openExecutor(target);
+    const statements = await applySchema(executor, {
+      reset: values["reset-database"],
+      ttl: values["keep-ttl"],
+      servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
+    });
+    notices.push(`applied ${statements} DDL statements to ${describeTarget(target)}`);
+    chOutput = new ClickHouseOutput(executor);
+  }
   const summary = new SummaryCollector();
   const sink = (outs: readonly EngineOutput[]): void => {
     for (const o of outs) {
-      writer.add(o);
+      writer?.add(o);
+      chOutput?.add(o);
       summary.add(o);
     }
   };
@@ -188,6 +240,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
       const w = engine.nextWatermark(state);
       if (w !== null) sink(engine.advanceInPlace(state, w));
       if ((read & 1023) === 0) progress.update(bytes, read);
+      if (chOutput !== null && chOutput.pendingCount >= 4096) await chOutput.drain();
     }
     progress.done();
     if (rs.skippedBlank > 0) rs.notes.push(`${rs.skippedBlank} blank line(s) skipped`);
@@ -200,18 +253,44 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     sink(engine.flushInPlace(state));
     flushed = true;
   }
-  const tables = await writer.finish();
+  const tables = writer === null ? {} : await writer.finish();
+  let clickhouse: ReplaySummary["clickhouse"] = null;
+  let viewText = "";
+  if (chOutput !== null && executor !== null && target !== null) {
+    try {
+      const stats = await chOutput.finish();
+      const assertions = values["no-assertions"]
+        ? null
+        : await runSuite(executor, resolved.config.lifecycle.servingEdgeSemanticsVersion);
+      const views = await viewRowCounts(executor);
+      clickhouse = {
+        target: describeTarget(target),
+        inserted: stats.tables,
+        dropped: stats.dropped,
+        batches: stats.batches,
+        retries: stats.retries,
+        views,
+        assertions: assertions === null ? null : assertions.map(summarizeAssertion),
+      };
+      if (showViews !== undefined && showViews > 0 && !values.json)
+        viewText = await renderApiViews(executor, showViews);
+    } finally {
+      await executor.close();
+    }
+  }
   const report = summary.summarize({
     inputs,
     tables,
     notices,
     mode: resolved.config.preset,
     flushed,
-    outDir: values.out,
+    outDir,
     wallTimeMs: io.clock() - started,
+    clickhouse,
   });
   io.stdout.write(
-    values.json ? JSON.stringify(report, null, 2) + "\n" : renderReplaySummary(report),
+    values.json ? JSON.stringify(report, null, 2) + "\n" : renderReplaySummary(report) + viewText,
   );
-  return 0;
+  const failed = clickhouse?.assertions?.some((a) => !a.passed) ?? false;
+  return values.strict && failed ? 3 : 0;
 }

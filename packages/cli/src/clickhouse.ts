@@ -1,0 +1,241 @@
+/**
+ * ClickHouse plumbing shared by `lpa replay --clickhouse`, `lpa query` and `lpa ddl`: target
+ * resolution (the CLI's `embedded` is the persistent `./lpa-data`), schema application, and an
+ * output that streams engine outputs through the batched sink.
+ *
+ * @module
+ */
+import {
+  createClickHouseSink,
+  createExecutor,
+  generateDdl,
+  generateViewDdl,
+  isTableName,
+  parseClickHouseTarget,
+  quoteIdentifier,
+  runAssertions,
+  VIEW_NAMES,
+  toClickHouseRow,
+  type AssertionResult,
+  type ClickHouseExecutor,
+  type ClickHouseSink,
+  type ClickHouseTarget,
+  type TableName,
+  type TableRow,
+} from "@livepeer-analytics/clickhouse";
+import type { EngineOutput } from "@livepeer-analytics/core/engine";
+import { renderRows } from "./table.js";
+import { UsageError } from "./io.js";
+import type { AssertionLine } from "./summary.js";
+
+/** Data directory the CLI's `embedded` target uses, so later `lpa query` runs see the data. */
+export const DEFAULT_EMBEDDED_PATH = "./lpa-data";
+
+/** The CLI's default ClickHouse target. */
+export const DEFAULT_CLICKHOUSE_TARGET = `embedded:${DEFAULT_EMBEDDED_PATH}`;
+
+/**
+ * Parses a `--clickhouse` value. `embedded` means `embedded:./lpa-data` here (the library's
+ * in-memory engine is `embedded::memory:`); URLs and `embedded:PATH` follow
+ * `parseClickHouseTarget`. Invalid values are usage errors.
+ */
+export function resolveTarget(spec: string, database?: string): ClickHouseTarget {
+  const text = spec === "embedded" ? DEFAULT_CLICKHOUSE_TARGET : spec;
+  try {
+    return parseClickHouseTarget(text, database === undefined ? {} : { database });
+  } catch (error) {
+    throw new UsageError(`--clickhouse: ${(error as Error).message}`);
+  }
+}
+
+/** A short human description of a target (no password). */
+export function describeTarget(target: ClickHouseTarget): string {
+  return target.kind === "embedded"
+    ? `embedded ClickHouse at ${target.path}, database ${target.database}`
+    : `ClickHouse ${target.url}, database ${target.database}`;
+}
+
+/** Opens an executor for a target (creating the database if needed). */
+export function openExecutor(target: ClickHouseTarget): Promise<ClickHouseExecutor> {
+  return createExecutor(target, { createDatabase: true });
+}
+
+/** Options of {@link applySchema}. */
+export interface ApplySchemaOptions {
+  /** Drop the database first. */
+  readonly reset: boolean;
+  /** Keep the row TTLs (off for replays of old captures, which a TTL would delete). */
+  readonly ttl: boolean;
+  /** Latency definition the serving views read. */
+  readonly servingEdgeSemanticsVersion: "v1" | "v2";
+}
+
+/** Applies the table DDL and the serving views; returns the number of statements run. */
+export async function applySchema(
+  executor: ClickHouseExecutor,
+  options: ApplySchemaOptions,
+): Promise<number> {
+  const database = executor.database;
+  if (options.reset) {
+    await executor.command(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)}`);
+    await executor.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}`);
+  }
+  const statements = [
+    ...generateDdl({ database, ttl: options.ttl }),
+    ...generateViewDdl({
+      database,
+      servingEdgeSemanticsVersion: options.servingEdgeSemanticsVersion,
+    }),
+  ];
+  for (const sql of statements) await executor.command(sql);
+  return statements.length;
+}
+
+/** What {@link ClickHouseOutput.finish} reports. */
+export interface ClickHouseOutputStats {
+  /** Rows inserted per table. */
+  readonly tables: Readonly<Record<string, number>>;
+  /** Rows the sink could not write (oversized without an origin), per table. */
+  readonly dropped: Readonly<Record<string, number>>;
+  /** Insert batches sent. */
+  readonly batches: number;
+  /** Retries performed. */
+  readonly retries: number;
+}
+
+/**
+ * Streams engine outputs into ClickHouse through the batched sink. Every version of a versioned
+ * row is written; `ReplacingMergeTree(version)` and the views' `argMax` keep the latest.
+ */
+export class ClickHouseOutput {
+  private readonly sink: ClickHouseSink;
+  private readonly inserted = new Map<string, number>();
+  private readonly dropped = new Map<string, number>();
+  private pending: Promise<void>[] = [];
+  private batches = 0;
+  private retries = 0;
+
+  constructor(executor: ClickHouseExecutor) {
+    this.sink = createClickHouseSink(executor, {
+      toRow: (table, row) =>
+        isTableName(table) ? toClickHouseRow(table as TableName, row as TableRow<TableName>) : row,
+      onInserted: (e) => {
+        this.batches += 1;
+        this.inserted.set(e.table, (this.inserted.get(e.table) ?? 0) + e.rows);
+      },
+      onRetry: () => {
+        this.retries += 1;
+      },
+      onDrop: (e) => {
+        this.dropped.set(e.table, (this.dropped.get(e.table) ?? 0) + 1);
+      },
+    });
+  }
+
+  /** Hands one output to the sink (counters are not stored). */
+  add(o: EngineOutput): void {
+    if (o.kind === "counter") return;
+    this.pending.push(this.sink.writeOutput(o));
+  }
+
+  /**
+   * Waits for the outputs handed over so far to be buffered (backpressure: resolves late only
+   * when the sink's buffers are full). Call it between input records.
+   */
+  async drain(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const waiting = this.pending;
+    this.pending = [];
+    await Promise.all(waiting);
+  }
+
+  /** Number of outputs handed over since the last {@link ClickHouseOutput.drain}. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** Flushes (durable on return) and closes the sink. */
+  async finish(): Promise<ClickHouseOutputStats> {
+    await this.drain();
+    await this.sink.flush();
+    await this.sink.close();
+    const sorted = (m: Map<string, number>): Record<string, number> =>
+      Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return {
+      tables: sorted(this.inserted),
+      dropped: sorted(this.dropped),
+      batches: this.batches,
+      retries: this.retries,
+    };
+  }
+}
+
+/** Runs the SQL assertion suite with the serving options the views were created with. */
+export async function runSuite(
+  executor: ClickHouseExecutor,
+  servingEdgeSemanticsVersion: "v1" | "v2",
+): Promise<readonly AssertionResult[]> {
+  const report = await runAssertions(executor, {
+    database: executor.database,
+    servingEdgeSemanticsVersion,
+  });
+  return report;
+}
+
+/** Diagnostics shown in the one-line summary of a passing assertion (when present). */
+const HEADLINE_DIAGNOSTICS = [
+  "checked_rows",
+  "failed_rows",
+  "warn_rows",
+  "rate",
+  "coverage",
+  "rollup_rows",
+  "view_rows",
+  "joined_rows",
+  "failure_mode",
+];
+
+/** One printable line per assertion result (every diagnostic is kept for `--json`). */
+export function summarizeAssertion(r: AssertionResult): AssertionLine {
+  const show = (k: string, v: number | string): string =>
+    `${k}=${typeof v === "number" ? formatNumber(v) : v}`;
+  const headline = HEADLINE_DIAGNOSTICS.filter((k) => r.diagnostics[k] !== undefined).map((k) =>
+    show(k, r.diagnostics[k]!),
+  );
+  return {
+    name: r.name,
+    family: r.family,
+    status: r.status,
+    passed: r.status !== "fail",
+    detail: r.status === "pass" ? headline.join(" ") : r.message,
+    diagnostics: r.diagnostics,
+  };
+}
+
+function formatNumber(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Math.round(v * 1e6) / 1e6);
+}
+
+/** Row count of every `v_api_*` view. */
+export async function viewRowCounts(executor: ClickHouseExecutor): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const name of VIEW_NAMES.filter((v) => v.startsWith("v_api_"))) {
+    const rows = await executor.query<{ n: string | number }>(
+      `SELECT count() AS n FROM ${quoteIdentifier(executor.database)}.${quoteIdentifier(name)}`,
+    );
+    out[name] = Number(rows[0]?.n ?? 0);
+  }
+  return out;
+}
+
+/** Up to `limit` rows of every `v_api_*` view, as vertical records (for `--show-views`). */
+export async function renderApiViews(executor: ClickHouseExecutor, limit: number): Promise<string> {
+  const parts: string[] = [];
+  for (const name of VIEW_NAMES.filter((v) => v.startsWith("v_api_"))) {
+    const rows = await executor.query<Record<string, unknown>>(
+      `SELECT * FROM ${quoteIdentifier(executor.database)}.${quoteIdentifier(name)} LIMIT ${limit}`,
+    );
+    parts.push(`\n== ${name} (first ${limit} rows) ==\n${renderRows(rows, "vertical")}`);
+  }
+  return parts.join("");
+}

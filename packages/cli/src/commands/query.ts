@@ -1,0 +1,104 @@
+/**
+ * `lpa query` and `lpa ddl`: read ClickHouse (embedded by default) and print the SDK's DDL.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { generateViewDdl, renderDdl, renderViewDdl } from "@livepeer-analytics/clickhouse";
+import { DEFAULT_CLICKHOUSE_TARGET, openExecutor, resolveTarget } from "../clickhouse.js";
+import { UsageError } from "../io.js";
+import type { CliIo } from "../main.js";
+import { renderRows } from "../table.js";
+
+/** Help text of `lpa query`. */
+export const QUERY_HELP = `Usage: lpa query [options] "SQL"
+
+Runs one SQL statement against ClickHouse and prints its rows. Unqualified table names resolve to
+the SDK database, so "SELECT * FROM v_api_sla_compliance" works after "lpa replay --clickhouse".
+
+Options:
+  --clickhouse TARGET   embedded (./lpa-data, default) | embedded:PATH | http(s)://...
+  --database NAME       database (default livepeer_analytics)
+  --format F            table (default) | vertical | json | jsonl
+  -h, --help            show this help
+`;
+
+/** Help text of `lpa ddl`. */
+export const DDL_HELP = `Usage: lpa ddl [options]
+
+Prints the SDK's ClickHouse DDL: every table, materialized view and serving view, in the order they
+must be applied. Every statement is idempotent (IF NOT EXISTS / CREATE OR REPLACE VIEW).
+
+Options:
+  --database NAME       database (default livepeer_analytics)
+  --no-ttl              omit the row TTLs (for loading old captures)
+  --tables-only         omit the serving views
+  --latency-semantics V latency definition the serving views read: v1 (default) | v2
+  -h, --help            show this help
+`;
+
+/** Runs `lpa query`; returns the exit code. */
+export async function queryCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      clickhouse: { type: "string", default: DEFAULT_CLICKHOUSE_TARGET },
+      database: { type: "string" },
+      format: { type: "string", default: "table" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(QUERY_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("lpa query needs exactly one SQL argument");
+  if (!["table", "vertical", "json", "jsonl"].includes(values.format))
+    throw new UsageError("--format must be table, vertical, json or jsonl");
+  const executor = await openExecutor(resolveTarget(values.clickhouse, values.database));
+  try {
+    const rows = await executor.query<Record<string, unknown>>(positionals[0]!);
+    io.stdout.write(renderRows(rows, values.format));
+  } finally {
+    await executor.close();
+  }
+  return 0;
+}
+
+/** Runs `lpa ddl`; returns the exit code. */
+export function ddlCommand(argv: readonly string[], io: CliIo): number {
+  const { values } = parseArgs({
+    args: [...argv],
+    allowPositionals: false,
+    strict: true,
+    options: {
+      database: { type: "string" },
+      "no-ttl": { type: "boolean", default: false },
+      "tables-only": { type: "boolean", default: false },
+      "latency-semantics": { type: "string", default: "v1" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(DDL_HELP);
+    return 0;
+  }
+  const semantics = values["latency-semantics"];
+  if (semantics !== "v1" && semantics !== "v2")
+    throw new UsageError("--latency-semantics must be v1 or v2");
+  const database = values.database === undefined ? {} : { database: values.database };
+  let text: string;
+  try {
+    text = renderDdl({ ...database, ttl: !values["no-ttl"] });
+    if (!values["tables-only"]) {
+      generateViewDdl({ ...database, servingEdgeSemanticsVersion: semantics }); // validates options
+      text += "\n" + renderViewDdl({ ...database, servingEdgeSemanticsVersion: semantics });
+    }
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  io.stdout.write(text);
+  return 0;
+}
