@@ -8,6 +8,7 @@
 import {
   createClickHouseSink,
   createExecutor,
+  DEFAULT_SINK_LIMITS,
   generateDdl,
   generateViewDdl,
   isTableName,
@@ -23,9 +24,9 @@ import {
   type TableName,
   type TableRow,
 } from "@livepeer-analytics/clickhouse";
-import type { EngineOutput } from "@livepeer-analytics/core/engine";
 import { renderRows } from "./table.js";
 import { UsageError } from "./io.js";
+import type { RowConsumer } from "./output.js";
 import type { AssertionLine } from "./summary.js";
 
 /** Data directory the CLI's `embedded` target uses, so later `lpa query` runs see the data. */
@@ -91,6 +92,9 @@ export async function applySchema(
   return statements.length;
 }
 
+/** Rows per insert of `lpa replay --clickhouse` (a bulk load; the streaming default is 1 000). */
+export const DEFAULT_REPLAY_BATCH_ROWS = 10_000;
+
 /** What {@link ClickHouseOutput.finish} reports. */
 export interface ClickHouseOutputStats {
   /** Rows inserted per table. */
@@ -104,21 +108,29 @@ export interface ClickHouseOutputStats {
 }
 
 /**
- * Streams engine outputs into ClickHouse through the batched sink. Every version of a versioned
- * row is written; `ReplacingMergeTree(version)` and the views' `argMax` keep the latest.
+ * Writes rows into ClickHouse through the batched sink. Plugged into the replay's output writer as
+ * its row consumer, so it receives what the JSONL output would hold: final rows of versioned facts
+ * (or every version with `--all-versions`), append-only rows and rejection rows as they come.
  */
-export class ClickHouseOutput {
+export class ClickHouseOutput implements RowConsumer {
   private readonly sink: ClickHouseSink;
   private readonly inserted = new Map<string, number>();
   private readonly dropped = new Map<string, number>();
-  private pending: Promise<void>[] = [];
   private batches = 0;
   private retries = 0;
 
-  constructor(executor: ClickHouseExecutor) {
+  /**
+   * @param batchRows - rows per insert; a replay is a bulk load, so the CLI's default
+   * ({@link DEFAULT_REPLAY_BATCH_ROWS}) is larger than the streaming sink's 1 000, with batch bytes
+   * raised to 32 MiB and the buffer to 4 batches.
+   */
+  constructor(executor: ClickHouseExecutor, batchRows: number = DEFAULT_REPLAY_BATCH_ROWS) {
     this.sink = createClickHouseSink(executor, {
+      maxBatchSize: batchRows,
+      maxBatchBytes: Math.max(DEFAULT_SINK_LIMITS.maxBatchBytes, 32 * 1024 * 1024),
+      maxBuffered: Math.max(DEFAULT_SINK_LIMITS.maxBuffered, 4 * batchRows),
       toRow: (table, row) =>
-        isTableName(table) ? toClickHouseRow(table as TableName, row as TableRow<TableName>) : row,
+        isTableName(table) ? toClickHouseRow(table, row as TableRow<TableName>) : row,
       onInserted: (e) => {
         this.batches += 1;
         this.inserted.set(e.table, (this.inserted.get(e.table) ?? 0) + e.rows);
@@ -132,31 +144,13 @@ export class ClickHouseOutput {
     });
   }
 
-  /** Hands one output to the sink (counters are not stored). */
-  add(o: EngineOutput): void {
-    if (o.kind === "counter") return;
-    this.pending.push(this.sink.writeOutput(o));
-  }
-
-  /**
-   * Waits for the outputs handed over so far to be buffered (backpressure: resolves late only
-   * when the sink's buffers are full). Call it between input records.
-   */
-  async drain(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const waiting = this.pending;
-    this.pending = [];
-    await Promise.all(waiting);
-  }
-
-  /** Number of outputs handed over since the last {@link ClickHouseOutput.drain}. */
-  get pendingCount(): number {
-    return this.pending.length;
+  /** Buffers one row; resolves once buffered (late only when the sink's buffer is full). */
+  row(table: string, row: object): Promise<void> {
+    return this.sink.write(table, row);
   }
 
   /** Flushes (durable on return) and closes the sink. */
   async finish(): Promise<ClickHouseOutputStats> {
-    await this.drain();
     await this.sink.flush();
     await this.sink.close();
     const sorted = (m: Map<string, number>): Record<string, number> =>

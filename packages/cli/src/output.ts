@@ -1,11 +1,21 @@
 /**
- * Writes engine outputs as one JSONL file per table. Versioned tables are spooled and reduced to
- * their final rows (latest version per identity, like `ReplacingMergeTree ... FINAL`) unless all
- * versions are requested; append-only tables and rejection rows are written as they come.
+ * Writes engine outputs as one JSONL file per table and/or hands them to a row consumer (the
+ * ClickHouse output). Versioned tables are spooled and reduced to their final rows (latest version
+ * per identity, like `ReplacingMergeTree ... FINAL`) unless all versions are requested; append-only
+ * tables and rejection rows are passed on as they come.
  *
  * @module
  */
-import { closeSync, createReadStream, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { EngineOutput } from "@livepeer-analytics/core/engine";
@@ -51,36 +61,91 @@ export interface TableStats {
   readonly emitted: number;
 }
 
-/** Options of {@link OutputWriter}. */
-export interface OutputWriterOptions {
-  /** Write every emitted version instead of the final rows. */
-  readonly allVersions: boolean;
+/** Receives every row the writer passes on (final rows, or every version with `allVersions`). */
+export interface RowConsumer {
+  /** One row of `table`; a returned promise is awaited before the next row while reducing. */
+  row(table: string, row: object): void | Promise<void>;
 }
 
-/** Streams engine outputs into `<dir>/<table>.jsonl`. */
+/** Options of {@link OutputWriter}. */
+export interface OutputWriterOptions {
+  /** Pass on every emitted version instead of the final rows. */
+  readonly allVersions: boolean;
+  /** Also hand every passed-on row to this consumer. */
+  readonly consumer?: RowConsumer;
+}
+
+/** A table's output: its JSONL file (or only a line count without a directory). */
+class TableOut {
+  lines = 0;
+  private readonly file: BufferedFile | null;
+  constructor(file: BufferedFile | null) {
+    this.file = file;
+  }
+  write(line: string): void {
+    this.lines += 1;
+    this.file?.write(line);
+  }
+  close(): void {
+    this.file?.close();
+  }
+}
+
+/** Streams engine outputs into `<dir>/<table>.jsonl` (when `dir` is given) and the consumer. */
 export class OutputWriter {
-  private readonly files = new Map<string, BufferedFile>();
+  private readonly files = new Map<string, TableOut>();
   private readonly spools = new Map<string, BufferedFile>();
   private readonly maxVersion = new Map<string, Map<string, number>>();
   private readonly emitted = new Map<string, number>();
   private readonly spoolDir: string;
-  private readonly dir: string;
+  private readonly dir: string | null;
   private readonly options: OutputWriterOptions;
 
-  constructor(dir: string, options: OutputWriterOptions) {
+  /** `dir` `null`: no files, rows only go to the consumer (the spool lives in a temp directory). */
+  constructor(dir: string | null, options: OutputWriterOptions) {
     this.dir = dir;
     this.options = options;
-    mkdirSync(dir, { recursive: true });
-    this.spoolDir = join(dir, ".spool");
+    if (dir !== null) {
+      mkdirSync(dir, { recursive: true });
+      this.spoolDir = join(dir, ".spool");
+    } else {
+      this.spoolDir = mkdtempSync(join(tmpdir(), "lpa-spool-"));
+    }
   }
 
-  private file(table: string): BufferedFile {
+  private file(table: string): TableOut {
     let f = this.files.get(table);
     if (f === undefined) {
-      f = new BufferedFile(join(this.dir, `${table}.jsonl`));
+      f = new TableOut(
+        this.dir === null ? null : new BufferedFile(join(this.dir, `${table}.jsonl`)),
+      );
       this.files.set(table, f);
     }
     return f;
+  }
+
+  /**
+   * Outputs passed on to the consumer and not yet awaited (rows of append-only tables go out
+   * while the input is read); {@link OutputWriter.drain} awaits them.
+   */
+  private pending: Promise<void>[] = [];
+
+  private pass(table: string, row: object): void {
+    const r = this.options.consumer?.row(table, row);
+    if (r !== undefined) this.pending.push(r);
+  }
+
+  /** Number of consumer calls not yet awaited. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** Awaits the consumer calls made so far (backpressure between input records). */
+  async drain(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const waiting = this.pending;
+    this.pending = [];
+    await Promise.all(waiting);
   }
 
   /** Records one output. Counters are ignored here. */
@@ -89,16 +154,21 @@ export class OutputWriter {
     if (o.kind === "dlq" || o.kind === "quarantine") {
       const table = o.kind === "dlq" ? DLQ_TABLE : QUARANTINE_TABLE;
       this.emitted.set(table, (this.emitted.get(table) ?? 0) + 1);
-      this.file(table).write(JSON.stringify(toRejectionRow(o.envelope)));
+      const row = toRejectionRow(o.envelope);
+      if (this.dir !== null) this.file(table).write(JSON.stringify(row));
+      else this.file(table).lines += 1;
+      this.pass(table, row);
       return;
     }
     const table = o.table;
     this.emitted.set(table, (this.emitted.get(table) ?? 0) + 1);
-    const line = JSON.stringify(o.row);
     if (this.options.allVersions || !isVersionedTable(table)) {
-      this.file(table).write(line);
+      if (this.dir !== null) this.file(table).write(JSON.stringify(o.row));
+      else this.file(table).lines += 1;
+      this.pass(table, o.row);
       return;
     }
+    const line = JSON.stringify(o.row);
     const id = rowIdentity(table, o.row)!;
     let versions = this.maxVersion.get(table);
     if (versions === undefined) {
@@ -119,6 +189,7 @@ export class OutputWriter {
 
   /** Reduces the spooled tables to their final rows and closes every file. */
   async finish(): Promise<Record<string, TableStats>> {
+    await this.drain();
     for (const [table, spool] of this.spools) {
       spool.close();
       const versions = this.maxVersion.get(table)!;
@@ -133,8 +204,11 @@ export class OutputWriter {
         if (versions.get(id) !== row.version) continue;
         versions.delete(id); // exactly one row per identity
         out.write(line);
+        this.pass(table, row);
+        if (this.pending.length >= 4096) await this.drain();
       }
     }
+    await this.drain();
     rmSync(this.spoolDir, { recursive: true, force: true });
     const stats: Record<string, TableStats> = {};
     for (const [table, f] of [...this.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

@@ -76,6 +76,9 @@ describe("lpa replay --clickhouse (embedded)", () => {
     expect(ch.dropped).toEqual({});
     for (const [table, rows] of Object.entries(REAL_SAMPLE_EXPECTED.rowsByTable))
       expect(ch.inserted[table], table).toBe(rows);
+    // Versioned facts are reduced to their final rows before loading (like the JSONL output).
+    expect(ch.inserted["fact_workflow_sessions"]).toBe(1);
+    expect(ch.inserted["fact_stream_status_samples"]).toBe(17);
     expect(ch.assertions).not.toBeNull();
     const failed = ch.assertions!.filter((a) => !a.passed);
     expect(failed, JSON.stringify(failed)).toEqual([]);
@@ -116,10 +119,23 @@ describe("lpa replay --clickhouse (embedded)", () => {
     expect(once).toContainEqual({ t: "sessions", n: "1" });
     expect(once).toContainEqual({ t: "status", n: "17" });
     expect(once).toContainEqual({ t: "latency", n: "2" }); // v1 and v2
-    // A second replay of the same file into the same database without a reset: the
-    // versioned facts are identical after FINAL (ReplacingMergeTree keeps one row per identity).
-    const r = await lpa(["replay", fixture, "--clickhouse", target, "--json", "--no-assertions"]);
+    // A second replay of the same file into the same database without a reset, this time with
+    // every intermediate version: the versioned facts are identical after FINAL
+    // (ReplacingMergeTree keeps the latest row per identity).
+    const r = await lpa([
+      "replay",
+      fixture,
+      "--clickhouse",
+      target,
+      "--json",
+      "--no-assertions",
+      "--all-versions",
+      "--latency-semantics",
+      "both",
+    ]);
     expect(r.code, r.err).toBe(0);
+    const inserted = (JSON.parse(r.out) as ReplaySummary).clickhouse!.inserted;
+    expect(inserted["fact_workflow_sessions"]).toBeGreaterThan(1); // every version was sent
     expect(await final()).toEqual(once);
   });
 

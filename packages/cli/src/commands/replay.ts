@@ -29,6 +29,7 @@ import type { ClickHouseExecutor } from "@livepeer-analytics/clickhouse";
 import {
   applySchema,
   ClickHouseOutput,
+  DEFAULT_REPLAY_BATCH_ROWS,
   describeTarget,
   openExecutor,
   renderApiViews,
@@ -37,7 +38,7 @@ import {
   summarizeAssertion,
   viewRowCounts,
 } from "../clickhouse.js";
-import { OutputWriter } from "../output.js";
+import { OutputWriter, type TableStats } from "../output.js";
 import { renderReplaySummary, SummaryCollector, type ReplaySummary } from "../summary.js";
 
 /** Help text of `lpa replay`. */
@@ -53,8 +54,9 @@ rejection rows (raw_streaming_events_dlq, raw_streaming_events_quarantine). Vers
 their final rows (latest version per identity) unless --all-versions.
 
 With --clickhouse the outputs go into ClickHouse instead (JSONL only if --out is also given): the
-table DDL and serving views are applied first, every row goes through the batched sink, and the SQL
-assertion suite runs at the end. Targets: "embedded" (chDB with its data in ./lpa-data),
+table DDL and serving views are applied first, the same rows the JSONL output holds (final rows of
+versioned facts unless --all-versions) go through the batched sink, and the SQL assertion suite runs
+at the end. Targets: "embedded" (chDB with its data in ./lpa-data),
 "embedded:PATH", or an http(s):// URL (user, password and database from the URL or the options).
 
 Inputs: JSONL, JSON array, UI-export wrapper array, capability API response; gzip is detected.
@@ -67,6 +69,7 @@ Options:
   --keep-ttl                 create tables with their row TTLs (off: a replay of an old capture
                              would be deleted by the TTL at the next merge)
   --no-assertions            skip the SQL assertion suite after a ClickHouse replay
+  --batch-rows N             rows per ClickHouse insert (default 10000: a bulk load)
   --strict                   exit with code 3 when an assertion fails
   --show-views N             after a ClickHouse replay, print up to N rows of every v_api_* view
   --all-versions             write every emitted version, not only final rows
@@ -99,6 +102,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
       "reset-database": { type: "boolean", default: false },
       "keep-ttl": { type: "boolean", default: false },
       "no-assertions": { type: "boolean", default: false },
+      "batch-rows": { type: "string" },
       strict: { type: "boolean", default: false },
       "show-views": { type: "string" },
       "all-versions": { type: "boolean", default: false },
@@ -183,100 +187,113 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   }
 
   const showViews = parseCount("--show-views", values["show-views"]);
+  const batchRows = parseCount("--batch-rows", values["batch-rows"]) ?? DEFAULT_REPLAY_BATCH_ROWS;
+  if (batchRows < 1) throw new UsageError("--batch-rows must be at least 1");
   const fixedNow = parseMs("--now", values.now);
   const snapshotTs = parseMs("--snapshot-ts", values["snapshot-ts"]);
   const sources = positionals.map(describeInput);
   const target =
     values.clickhouse === undefined ? null : resolveTarget(values.clickhouse, values.database);
   const outDir = values.out ?? (target === null ? "lpa-out" : null);
-  const writer =
-    outDir === null ? null : new OutputWriter(outDir, { allVersions: values["all-versions"] });
   let executor: ClickHouseExecutor | null = null;
   let chOutput: ClickHouseOutput | null = null;
   if (target !== null) {
     io.stderr.write(`lpa: ${describeTarget(target)}\n`);
     executor = await openExecutor(target);
-    const statements = await applySchema(executor, {
-      reset: values["reset-database"],
-      ttl: values["keep-ttl"],
-      servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
-    });
+    let statements: number;
+    try {
+      statements = await applySchema(executor, {
+        reset: values["reset-database"],
+        ttl: values["keep-ttl"],
+        servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
+      });
+    } catch (error) {
+      await executor.close();
+      throw error;
+    }
     notices.push(`applied ${statements} DDL statements to ${describeTarget(target)}`);
-    chOutput = new ClickHouseOutput(executor);
+    chOutput = new ClickHouseOutput(executor, batchRows);
   }
-  const summary = new SummaryCollector();
-  const sink = (outs: readonly EngineOutput[]): void => {
-    for (const o of outs) {
-      writer?.add(o);
-      chOutput?.add(o);
-      summary.add(o);
-    }
-  };
-
-  const started = io.clock();
-  const inputs: ReplaySummary["inputs"][number][] = [];
-  let offset = 0;
-  let read = 0;
-  for (const source of sources) {
-    const rs: ReadSummary = { format: "empty", records: 0, skippedBlank: 0, notes: [] };
-    const progress = createProgress(io.stderr, `replay ${source.name}`, source.size, io.clock);
-    let bytes = 0;
-    const mtime = snapshotTs ?? io.mtimeMs(source.path);
-    for await (const record of readRecords(
-      source,
-      {
-        stdin: io.stdin,
-        firstOffset: offset,
-        onBytes: (b) => (bytes = b),
-        ...(mtime !== null ? { snapshotTimestamp: mtime } : {}),
-      },
-      rs,
-    )) {
-      offset += 1;
-      read += 1;
-      // Ingestion time defaults to the replay's event-time clock, so outputs are reproducible.
-      const now = fixedNow ?? state.maxEventTs ?? 0;
-      sink(engine.stepInPlace(state, { record, now }));
-      const w = engine.nextWatermark(state);
-      if (w !== null) sink(engine.advanceInPlace(state, w));
-      if ((read & 1023) === 0) progress.update(bytes, read);
-      if (chOutput !== null && chOutput.pendingCount >= 4096) await chOutput.drain();
-    }
-    progress.done();
-    if (rs.skippedBlank > 0) rs.notes.push(`${rs.skippedBlank} blank line(s) skipped`);
-    inputs.push({ name: source.name, format: rs.format, records: rs.records, notes: rs.notes });
-  }
-
-  let flushed = false;
-  if (values.state !== undefined) writeFileSync(values.state, engine.snapshot(state));
-  else {
-    sink(engine.flushInPlace(state));
-    flushed = true;
-  }
-  const tables = writer === null ? {} : await writer.finish();
   let clickhouse: ReplaySummary["clickhouse"] = null;
   let viewText = "";
-  if (chOutput !== null && executor !== null && target !== null) {
-    try {
-      const stats = await chOutput.finish();
-      const assertions = values["no-assertions"]
-        ? null
-        : await runSuite(executor, resolved.config.lifecycle.servingEdgeSemanticsVersion);
-      const views = await viewRowCounts(executor);
-      clickhouse = {
-        target: describeTarget(target),
-        inserted: stats.tables,
-        dropped: stats.dropped,
-        batches: stats.batches,
-        retries: stats.retries,
-        views,
-        assertions: assertions === null ? null : assertions.map(summarizeAssertion),
-      };
-      if (showViews !== undefined && showViews > 0 && !values.json)
-        viewText = await renderApiViews(executor, showViews);
-    } finally {
-      await executor.close();
+  let flushed = false;
+  let tables: Record<string, TableStats> = {};
+  const started = io.clock();
+  const inputs: ReplaySummary["inputs"][number][] = [];
+  const summary = new SummaryCollector();
+  try {
+    const writer = new OutputWriter(outDir, {
+      allVersions: values["all-versions"],
+      ...(chOutput === null ? {} : { consumer: chOutput }),
+    });
+    const sink = (outs: readonly EngineOutput[]): void => {
+      for (const o of outs) {
+        writer.add(o);
+        summary.add(o);
+      }
+    };
+
+    let offset = 0;
+    let read = 0;
+    for (const source of sources) {
+      const rs: ReadSummary = { format: "empty", records: 0, skippedBlank: 0, notes: [] };
+      const progress = createProgress(io.stderr, `replay ${source.name}`, source.size, io.clock);
+      let bytes = 0;
+      const mtime = snapshotTs ?? io.mtimeMs(source.path);
+      for await (const record of readRecords(
+        source,
+        {
+          stdin: io.stdin,
+          firstOffset: offset,
+          onBytes: (b) => (bytes = b),
+          ...(mtime !== null ? { snapshotTimestamp: mtime } : {}),
+        },
+        rs,
+      )) {
+        offset += 1;
+        read += 1;
+        // Ingestion time defaults to the replay's event-time clock, so outputs are reproducible.
+        const now = fixedNow ?? state.maxEventTs ?? 0;
+        sink(engine.stepInPlace(state, { record, now }));
+        const w = engine.nextWatermark(state);
+        if (w !== null) sink(engine.advanceInPlace(state, w));
+        if ((read & 1023) === 0) progress.update(bytes, read);
+        if (writer.pendingCount >= 4096) await writer.drain();
+      }
+      progress.done();
+      if (rs.skippedBlank > 0) rs.notes.push(`${rs.skippedBlank} blank line(s) skipped`);
+      inputs.push({ name: source.name, format: rs.format, records: rs.records, notes: rs.notes });
     }
+
+    if (values.state !== undefined) writeFileSync(values.state, engine.snapshot(state));
+    else {
+      sink(engine.flushInPlace(state));
+      flushed = true;
+    }
+    const finals = await writer.finish();
+    if (outDir !== null) tables = finals;
+    if (chOutput !== null && executor !== null && target !== null) {
+      {
+        const stats = await chOutput.finish();
+        const assertions = values["no-assertions"]
+          ? null
+          : await runSuite(executor, resolved.config.lifecycle.servingEdgeSemanticsVersion);
+        const views = await viewRowCounts(executor);
+        clickhouse = {
+          target: describeTarget(target),
+          inserted: stats.tables,
+          dropped: stats.dropped,
+          batches: stats.batches,
+          retries: stats.retries,
+          views,
+          assertions: assertions === null ? null : assertions.map(summarizeAssertion),
+        };
+        if (showViews !== undefined && showViews > 0 && !values.json)
+          viewText = await renderApiViews(executor, showViews);
+      }
+    }
+  } finally {
+    await executor?.close();
   }
   const report = summary.summarize({
     inputs,
