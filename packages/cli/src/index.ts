@@ -25,3 +25,4 @@ export {
   resolveTarget,
 } from "./clickhouse.js";
 export type { ClickHouseOutputStats } from "./clickhouse.js";
+export type { RowConsumer } from "./output.js";

@@ -42,7 +42,11 @@ const SHARED_HELPERS = [
 describe("shared helpers exist once (RefactorDriftGuardTest)", () => {
   const files = [...sources(join(repo, "packages")).filter((f) => f.includes("/src/"))];
   it.each(SHARED_HELPERS)("%s has exactly one definition across all packages", (name) => {
-    const pattern = new RegExp(`(?:function\\s+${name}\\s*[<(]|(?:const|let)\\s+${name}\\s*[:=])`);
+    // Module-level definitions (a local variable that happens to share the name is not a helper).
+    const pattern = new RegExp(
+      `^(?:export\\s+)?(?:function\\s+${name}\\s*[<(]|(?:const|let)\\s+${name}\\s*[:=])`,
+      "m",
+    );
     const hits = files
       .filter((f) => pattern.test(readFileSync(f, "utf8")))
       .map((f) => relative(repo, f));
