@@ -22,6 +22,7 @@ export {
   ClickHouseOutput,
   DEFAULT_CLICKHOUSE_TARGET,
   DEFAULT_EMBEDDED_PATH,
+  DEFAULT_REPLAY_BATCH_ROWS,
   resolveTarget,
 } from "./clickhouse.js";
 export type { ClickHouseOutputStats } from "./clickhouse.js";
