@@ -6,31 +6,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { REAL_SAMPLE_EXPECTED, realFixturePath } from "@livepeer-analytics/testing/fixtures";
-import { run, type CliIo } from "../src/main.js";
+import { run } from "../src/main.js";
+import { memoryIo } from "./support.js";
 import type { ReplaySummary } from "../src/summary.js";
-
-function io(): { io: CliIo; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = "";
-  let e = "";
-  stdout.on("data", (c: Buffer) => (o += c.toString()));
-  stderr.on("data", (c: Buffer) => (e += c.toString()));
-  return {
-    io: {
-      stdout,
-      stderr,
-      stdin: Readable.from([]),
-      clock: () => 0,
-      mtimeMs: () => 1_767_909_021_590,
-    },
-    out: () => o,
-    err: () => e,
-  };
-}
 
 const dir = mkdtempSync(join(tmpdir(), "lpa-cli-ch-"));
 const target = `embedded:${join(dir, "db")}`;
@@ -38,7 +18,7 @@ const fixture = realFixturePath("streaming-events-2026-01-08.jsonl");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function lpa(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const m = io();
+  const m = memoryIo();
   const code = await run(args, m.io);
   return { code, out: m.out(), err: m.err() };
 }

@@ -1,7 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
@@ -9,28 +8,9 @@ import {
   realEventLines,
   realFixturePath,
 } from "@livepeer-analytics/testing/fixtures";
-import { run, type CliIo } from "../src/main.js";
+import { run } from "../src/main.js";
+import { memoryIo } from "./support.js";
 import type { ReplaySummary } from "../src/summary.js";
-
-function io(): { io: CliIo; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = "";
-  let e = "";
-  stdout.on("data", (c: Buffer) => (o += c.toString()));
-  stderr.on("data", (c: Buffer) => (e += c.toString()));
-  return {
-    io: {
-      stdout,
-      stderr,
-      stdin: Readable.from([]),
-      clock: () => 0,
-      mtimeMs: () => 1_767_909_021_590,
-    },
-    out: () => o,
-    err: () => e,
-  };
-}
 
 const tmp = mkdtempSync(join(tmpdir(), "lpa-replay-"));
 let n = 0;
@@ -42,7 +22,7 @@ async function replay(
   args: string[],
 ): Promise<{ code: number; summary: ReplaySummary; dir: string; err: string }> {
   const dir = args.includes("--out") ? args[args.indexOf("--out") + 1]! : outDir();
-  const m = io();
+  const m = memoryIo();
   const code = await run(
     ["replay", "--json", ...(args.includes("--out") ? [] : ["--out", dir]), ...args],
     m.io,
@@ -250,10 +230,10 @@ describe("lpa replay", () => {
     const truncatedArray = join(tmp, "truncated.json");
     writeFileSync(truncatedArray, `[${lines[0]}, ${lines[1]!.slice(0, 80)}`);
     expect((await replay([truncatedArray])).summary.dlqByReason).toEqual({ json_parse_error: 1 });
-    const m = io();
+    const m = memoryIo();
     expect(await run(["replay", join(tmp, "missing.jsonl")], m.io)).toBe(1);
-    expect(await run(["replay", jsonl, "--latency-semantics", "v9"], io().io)).toBe(2);
-    expect(await run(["replay", jsonl, "--resume", bad], io().io)).toBe(2);
+    expect(await run(["replay", jsonl, "--latency-semantics", "v9"], memoryIo().io)).toBe(2);
+    expect(await run(["replay", jsonl, "--resume", bad], memoryIo().io)).toBe(2);
   });
 
   it("reads gzip and the UI-export container", async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
@@ -10,34 +10,15 @@ import {
   readRealFixture,
   REAL_SAMPLE_EXPECTED,
 } from "@livepeer-analytics/testing/fixtures";
-import { run, type CliIo } from "../src/main.js";
+import { run } from "../src/main.js";
+import { memoryIo } from "./support.js";
 import type { ValidateReport } from "../src/commands/validate.js";
-
-function memoryIo(stdinText = ""): { io: CliIo; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = "";
-  let e = "";
-  stdout.on("data", (c: Buffer) => (o += c.toString()));
-  stderr.on("data", (c: Buffer) => (e += c.toString()));
-  return {
-    io: {
-      stdout,
-      stderr,
-      stdin: Readable.from([Buffer.from(stdinText)]),
-      clock: () => 1_800_000_000_000,
-      mtimeMs: () => 1_767_909_021_590,
-    },
-    out: () => o,
-    err: () => e,
-  };
-}
 
 async function validateJson(
   args: string[],
   stdin = "",
 ): Promise<{ code: number; report: ValidateReport; err: string }> {
-  const m = memoryIo(stdin);
+  const m = memoryIo({ stdin });
   const code = await run(["validate", "--json", ...args], m.io);
   return { code, report: JSON.parse(m.out()) as ValidateReport, err: m.err() };
 }

@@ -1,64 +1,28 @@
 /**
- * Test support for the schema and mapper suites: an embedded ClickHouse (chdb) per test file,
- * the §9.2 sample rows, and the engine outputs of the real 2026-01-08 fixture.
+ * Test support for the schema and mapper suites (they open their ClickHouse with `openTestDb`):
+ * DDL and mapped-row helpers, the §9.2 sample rows, and the engine outputs of the real 2026-01-08
+ * fixture.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createClient, type ClickHouseClient } from "@clickhouse/client";
-import { createChdbConnection } from "chdb/connection";
-import { createEngine, type EngineConfigInput } from "@livepeer-analytics/core/engine";
+import {
+  createEngine,
+  type EngineConfigInput,
+  type EngineOutput,
+} from "@livepeer-analytics/core/engine";
 import { toRejectionRow } from "@livepeer-analytics/core/quality";
 import { realEventLines } from "@livepeer-analytics/testing/fixtures";
 import { generateDdl, type DdlOptions } from "../src/schema/ddl.js";
 import { toClickHouseRow, type EngineRowByTable } from "../src/mappers/rows.js";
 import type { TableName } from "../src/schema/columns.js";
-
-type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>["connection"]>;
-
-/** An embedded ClickHouse living in its own temporary directory. */
-export interface Chdb {
-  readonly client: ClickHouseClient;
-  command(query: string): Promise<void>;
-  rows<T = Record<string, unknown>>(query: string): Promise<T[]>;
-  insert(table: string, values: readonly object[]): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Opens chdb on a fresh `lpa-ch-*` temporary directory. */
-export function openChdb(): Chdb {
-  const dir = mkdtempSync(join(tmpdir(), "lpa-ch-"));
-  // chdb's connection is typed against @clickhouse/client-common, the client bundles its own copy.
-  const connection = createChdbConnection({ path: dir }) as unknown as ClientConnection;
-  const client = createClient({ connection });
-  return {
-    client,
-    command: async (query) => {
-      await client.command({ query });
-    },
-    rows: async <T>(query: string) => {
-      const r = await client.query({ query, format: "JSONEachRow" });
-      return r.json<T>();
-    },
-    insert: async (table, values) => {
-      if (values.length === 0) return;
-      await client.insert({ table, values: values as object[], format: "JSONEachRow" });
-    },
-    close: async () => {
-      await client.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+import type { TestDb } from "./db.js";
 
 /** Applies every statement of the generated DDL. */
-export async function applyDdl(db: Chdb, options: DdlOptions): Promise<void> {
+export async function applyDdl(db: TestDb, options: DdlOptions): Promise<void> {
   for (const query of generateDdl(options)) await db.command(query);
 }
 
 /** Inserts engine rows (mapped) into `database.table`. */
 export async function insertRows(
-  db: Chdb,
+  db: TestDb,
   database: string,
   table: TableName,
   rows: readonly object[],
@@ -68,6 +32,26 @@ export async function insertRows(
     rows.map((r) => toClickHouseRow(table, r as never)),
   );
 }
+
+/** The §9.2 sample DLQ / quarantine row (both tables share the envelope shape). */
+const SPEC_REJECTION_ROW = toRejectionRow({
+  schemaVersion: "v1",
+  source: { topic: "t", partition: 0, offset: 1, recordTimestamp: 1710000000000 },
+  failure: {
+    stage: "PARSE",
+    failureClass: "PARSING_FAILED",
+    reason: "parse_exception",
+    details: "details",
+  },
+  identity: { eventId: "e", eventType: "t", eventVersion: "1" },
+  dimensions: null,
+  payload: { encoding: "json", body: "{}", canonicalJson: null },
+  dedupKey: "e",
+  dedupStrategy: "event_id",
+  replay: false,
+  ingestionTimestamp: 1710000000123,
+  eventTimestamp: 1710000000000,
+});
 
 /** Sample rows of `ingest-and-storage.md` §9.2 (`ClickHouseSchemaSyncTest`), one per SDK table. */
 export const SPEC_ROWS: { readonly [T in keyof EngineRowByTable]: EngineRowByTable[T] } = {
@@ -452,42 +436,8 @@ export const SPEC_ROWS: { readonly [T in keyof EngineRowByTable]: EngineRowByTab
     attribution_source: "unattributed",
     version: 1,
   },
-  raw_streaming_events_dlq: toRejectionRow({
-    schemaVersion: "v1",
-    source: { topic: "t", partition: 0, offset: 1, recordTimestamp: 1710000000000 },
-    failure: {
-      stage: "PARSE",
-      failureClass: "PARSING_FAILED",
-      reason: "parse_exception",
-      details: "details",
-    },
-    identity: { eventId: "e", eventType: "t", eventVersion: "1" },
-    dimensions: null,
-    payload: { encoding: "json", body: "{}", canonicalJson: null },
-    dedupKey: "e",
-    dedupStrategy: "event_id",
-    replay: false,
-    ingestionTimestamp: 1710000000123,
-    eventTimestamp: 1710000000000,
-  }),
-  raw_streaming_events_quarantine: toRejectionRow({
-    schemaVersion: "v1",
-    source: { topic: "t", partition: 0, offset: 1, recordTimestamp: 1710000000000 },
-    failure: {
-      stage: "PARSE",
-      failureClass: "PARSING_FAILED",
-      reason: "parse_exception",
-      details: "details",
-    },
-    identity: { eventId: "e", eventType: "t", eventVersion: "1" },
-    dimensions: null,
-    payload: { encoding: "json", body: "{}", canonicalJson: null },
-    dedupKey: "e",
-    dedupStrategy: "event_id",
-    replay: false,
-    ingestionTimestamp: 1710000000123,
-    eventTimestamp: 1710000000000,
-  }),
+  raw_streaming_events_dlq: SPEC_REJECTION_ROW,
+  raw_streaming_events_quarantine: SPEC_REJECTION_ROW,
 };
 
 /** `now` stamped on envelopes of the real-fixture replay (2026-01-08 21:53:20.000 UTC). */
@@ -495,6 +445,26 @@ export const REPLAY_NOW = 1767909200000;
 
 /** Every row the engine emitted for one replay, per table (all versions, emission order). */
 export type RowsByTable = Map<TableName, Record<string, unknown>[]>;
+
+/**
+ * Groups engine outputs by table, in emission order: rows as emitted, DLQ and quarantine
+ * envelopes mapped with `toRejectionRow`.
+ */
+export function rowsByTable(outputs: readonly EngineOutput[]): RowsByTable {
+  const out: RowsByTable = new Map();
+  const push = (table: TableName, row: object): void => {
+    let list = out.get(table);
+    if (list === undefined) out.set(table, (list = []));
+    list.push(row as Record<string, unknown>);
+  };
+  for (const o of outputs) {
+    if (o.kind === "row") push(o.table, o.row);
+    else if (o.kind === "dlq") push("raw_streaming_events_dlq", toRejectionRow(o.envelope));
+    else if (o.kind === "quarantine")
+      push("raw_streaming_events_quarantine", toRejectionRow(o.envelope));
+  }
+  return out;
+}
 
 /**
  * Replays the real fixture through `createEngine(config)`: the 65 lines, the same 65 lines again
@@ -511,17 +481,5 @@ export function replayRealFixture(config: EngineConfigInput = {}): RowsByTable {
     ...engine.stepInPlace(state, { record: { value: "{not json" }, now: REPLAY_NOW }),
     ...engine.flushInPlace(state),
   ];
-  const out: RowsByTable = new Map();
-  const push = (table: TableName, row: object): void => {
-    let list = out.get(table);
-    if (list === undefined) out.set(table, (list = []));
-    list.push(row as Record<string, unknown>);
-  };
-  for (const o of outputs) {
-    if (o.kind === "row") push(o.table, o.row);
-    else if (o.kind === "dlq") push("raw_streaming_events_dlq", toRejectionRow(o.envelope));
-    else if (o.kind === "quarantine")
-      push("raw_streaming_events_quarantine", toRejectionRow(o.envelope));
-  }
-  return out;
+  return rowsByTable(outputs);
 }

@@ -3,14 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createEngine } from "@livepeer-analytics/core/engine";
 import type { CounterName } from "@livepeer-analytics/core/quality";
 import { realEventLines } from "@livepeer-analytics/testing/fixtures";
-import {
-  SPEC_ROWS,
-  applyDdl,
-  insertRows,
-  openChdb,
-  replayRealFixture,
-  type Chdb,
-} from "../../test/schema-support.js";
+import { SPEC_ROWS, applyDdl, insertRows, replayRealFixture } from "../../test/schema-support.js";
+import { openTestDb, type TestDb } from "../../test/db.js";
 import { DATETIME64_MAX_MS, DATETIME64_MIN_MS, formatDate, formatDateTime64 } from "./datetime.js";
 import { insertColumns, serializeRow, toClickHouseRow } from "./rows.js";
 
@@ -209,11 +203,11 @@ describe("out-of-range values (SDK-DECISION 29, §3.3)", () => {
 
 describe("in embedded ClickHouse", () => {
   const DB = "lpa_mappers";
-  let db: Chdb;
+  let db: TestDb;
   const PAYMENTS = replayRealFixture().get("raw_payment_events") ?? [];
 
   beforeAll(async () => {
-    db = openChdb();
+    db = openTestDb("lpa-ch-");
     await applyDdl(db, { database: DB, ttl: false });
   });
 

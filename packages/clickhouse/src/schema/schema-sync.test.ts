@@ -10,11 +10,10 @@ import {
   SPEC_ROWS,
   applyDdl,
   insertRows,
-  openChdb,
   replayRealFixture,
-  type Chdb,
   type RowsByTable,
 } from "../../test/schema-support.js";
+import { openTestDb, type TestDb } from "../../test/db.js";
 import { toClickHouseRow, type EngineRowByTable } from "../mappers/rows.js";
 import { getTable, isTableName, type TableName } from "./columns.js";
 import { renderDdl } from "./ddl.js";
@@ -243,10 +242,10 @@ describe("engine rows of the real 2026-01-08 fixture", () => {
 
 describe("inserting every engine output row into embedded ClickHouse", () => {
   const DB = "lpa_sync";
-  let db: Chdb;
+  let db: TestDb;
 
   beforeAll(async () => {
-    db = openChdb();
+    db = openTestDb("lpa-ch-");
     // The fixture is older than the row TTLs: keep its rows.
     await applyDdl(db, { database: DB, ttl: false });
     for (const [table, list] of CORRECTION) await insertRows(db, DB, table, list);

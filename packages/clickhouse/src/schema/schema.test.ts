@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { applyDdl, insertRows, openChdb, SPEC_ROWS, type Chdb } from "../../test/schema-support.js";
+import { applyDdl, insertRows, SPEC_ROWS } from "../../test/schema-support.js";
+import { openTestDb, type TestDb } from "../../test/db.js";
 import { TABLES } from "./columns.js";
 import { DEFAULT_DATABASE, SCHEMA_VERSION, generateDdl, renderDdl, schemaChecksum } from "./ddl.js";
 import { MATERIALIZED_VIEWS, VIEWS } from "./views.js";
 import { toClickHouseRow } from "../mappers/rows.js";
 
 const DB = "lpa_schema";
-let db: Chdb;
+let db: TestDb;
 
 beforeAll(async () => {
-  db = openChdb();
+  db = openTestDb("lpa-ch-");
   await applyDdl(db, { database: DB });
 });
 
