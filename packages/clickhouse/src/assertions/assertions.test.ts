@@ -7,11 +7,11 @@ import type { EngineOutput } from "@livepeer-analytics/core/engine";
 import {
   createSchema,
   insertOutputs,
-  insertRows,
   lastRow,
-  openViewsDb,
   replayRealSample,
 } from "../../test/views-support.js";
+import { openTestDb } from "../../test/db.js";
+import { insertRows } from "../../test/schema-support.js";
 import type { ClickHouseExecutor } from "../executor/index.js";
 import { VIEW_NAMES, generateViewDdl } from "../views/index.js";
 import {
@@ -28,7 +28,7 @@ import {
   type AssertionResult,
 } from "./index.js";
 
-const db = openViewsDb();
+const db = openTestDb("lpa-views-");
 let outputs: EngineOutput[] = [];
 
 const HOT_WALLET = "0x52cf2968b3dc6016778742d3539449a6597d5954";
@@ -53,7 +53,7 @@ async function check(
   names: readonly string[],
   options: AssertionOptions = {},
 ): Promise<Record<string, AssertionResult>> {
-  const results = await runAssertions(db.executor, { ...options, database, only: names });
+  const results = await runAssertions(db, { ...options, database, only: names });
   return Object.fromEntries(results.map((r) => [r.name, r]));
 }
 

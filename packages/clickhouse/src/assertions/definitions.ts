@@ -10,9 +10,11 @@ import { TABLES, type TableName } from "../schema/columns.js";
 import { identityOf, latestByArgMax } from "../views/blocks.js";
 import {
   EPOCH_FLOOR,
+  GPU_KEY_COLUMNS,
   canonicalPipeline,
   hourOf,
   minuteOf,
+  notTailSessionHour,
   ratio,
   statusEligible,
 } from "../views/sql.js";
@@ -31,14 +33,7 @@ function nk(column: string, alias: string = column): string {
 }
 
 /** The normalized GPU/SLA key `(window_start, orchestrator, pipeline, model, GPU, region)`. */
-const GPU_KEY = [
-  "window_start",
-  "orchestrator_address",
-  "pipeline",
-  "model_id",
-  "gpu_id",
-  "region",
-];
+const GPU_KEY = GPU_KEY_COLUMNS;
 const GPU_TEXT_KEYS = GPU_KEY.slice(1);
 
 /** Latest status rows per identity, resolved with argMax (independent of the FINAL block). */
@@ -53,11 +48,11 @@ function latestSessionRows(ctx: AssertionContext): string {
 
 /** `tuple NOT IN` the terminal-tail session-hours, for rows with `sample_ts`. */
 function notTail(ctx: AssertionContext): string {
-  return `(${hourOf("sample_ts")}, workflow_session_id, orchestrator_address, pipeline,
-        ifNull(model_id, ''), ifNull(gpu_id, ''), ifNull(region, '')) NOT IN (
-        SELECT window_start, workflow_session_id, orchestrator_address, pipeline,
-            ifNull(model_id, ''), ifNull(gpu_id, ''), ifNull(region, '')
-        FROM ${ctx.t("status_tail_artifact_session_hours")})`;
+  return notTailSessionHour(
+    hourOf("sample_ts"),
+    ctx.t("status_tail_artifact_session_hours"),
+    "    ",
+  );
 }
 
 /** Sessions with orchestrator evidence (`attribution.md` §7.6), approximated from the facts. */

@@ -8,7 +8,15 @@
 import { getTable, type TableName } from "../schema/columns.js";
 import type { ResolvedViewOptions } from "./options.js";
 import { quoteString } from "../executor/executor.js";
-import { argMaxColumns, hourOf, minuteOf, qualify, statusEligible } from "./sql.js";
+import {
+  argMaxColumns,
+  hourOf,
+  minuteOf,
+  notTailSessionHour,
+  nullableKeyParts,
+  qualify,
+  statusEligible,
+} from "./sql.js";
 import type { ViewStatement } from "./types.js";
 
 /** Status states that count as "running" in the tail predicate (`ingest-and-storage.md` §4.1). */
@@ -106,9 +114,7 @@ SELECT
     gateway,
     orchestrator_address,
     pipeline,
-    nullIf(model_id, '') AS model_id,
-    nullIf(gpu_id, '') AS gpu_id,
-    nullIf(region, '') AS region,
+    ${nullableKeyParts(",\n    ")},
     uniqExactState(workflow_session_id) AS sessions_uniq_state,
     uniqExactState(stream_id) AS streams_uniq_state,
     -- output_fps is Float32 and stddevPop over Float32 accumulates in Float32 (the 21:49 jitter of the
@@ -131,9 +137,7 @@ SELECT
     workflow_session_id,
     orchestrator_address,
     pipeline,
-    nullIf(model_id, '') AS model_id,
-    nullIf(gpu_id, '') AS gpu_id,
-    nullIf(region, '') AS region,
+    ${nullableKeyParts(",\n    ")},
     count() AS status_samples,
     countIf(output_fps > 0) AS fps_positive_samples,
     countIf(state IN ${RUNNING_STATES}) AS running_state_samples,
@@ -180,19 +184,12 @@ SELECT
     gateway,
     orchestrator_address,
     pipeline,
-    nullIf(model_id, '') AS model_id,
-    nullIf(gpu_id, '') AS gpu_id,
-    nullIf(region, '') AS region,
+    ${nullableKeyParts(",\n    ")},
     state,
     toFloat64(output_fps) AS output_fps
 FROM ${q("latest_status")}
 WHERE ${statusEligible(o)}
-    AND (window_start, workflow_session_id, orchestrator_address, pipeline, ifNull(model_id, ''),
-        ifNull(gpu_id, ''), ifNull(region, '')) NOT IN (
-        SELECT window_start, workflow_session_id, orchestrator_address, pipeline,
-            ifNull(model_id, ''), ifNull(gpu_id, ''), ifNull(region, '')
-        FROM ${q("status_tail_artifact_session_hours")}
-    )`,
+    AND ${notTailSessionHour("window_start", q("status_tail_artifact_session_hours"), "    ")}`,
   };
   return [
     latestSessions,

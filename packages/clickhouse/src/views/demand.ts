@@ -6,7 +6,18 @@
  * @module
  */
 import type { ResolvedViewOptions } from "./options.js";
-import { EPOCH_FLOOR, canonicalPipeline, hourOf, qualify, ratio, sessionEligible } from "./sql.js";
+import {
+  EPOCH_FLOOR,
+  SESSION_COUNTER_NAMES,
+  canonicalPipeline,
+  healthCompletenessRatio,
+  hourOf,
+  passThrough,
+  qualify,
+  ratio,
+  sessionCounters,
+  sessionEligible,
+} from "./sql.js";
 import type { ViewStatement } from "./types.js";
 
 /** Latest sessions with the demand-view key normalization (§4.1, §4.5). */
@@ -51,24 +62,11 @@ const RELIABILITY: readonly (readonly [string, string])[] = [
   // reference's "orchestrator address is (non-)empty" test.
   ["served_sessions", "sum(served_session)"],
   ["unserved_sessions", "sum(unserved_session)"],
-  ["unexcused_sessions", "sum(startup_unexcused)"],
-  ["confirmed_swapped_sessions", "countIf(confirmed_swap_count > 0)"],
-  ["inferred_orchestrator_change_sessions", "countIf(inferred_orchestrator_change_count > 0)"],
-  [
-    "swapped_sessions",
-    "countIf(confirmed_swap_count > 0 OR inferred_orchestrator_change_count > 0)",
-  ],
-  ["sessions_with_errors", "countIf(error_count > 0)"],
-  ["sessions_with_last_error", "countIf(last_error_occurred > 0)"],
-  ["loading_only_sessions", "countIf(loading_only_session > 0)"],
-  ["zero_output_fps_sessions", "countIf(zero_output_fps_session > 0)"],
+  ...sessionCounters(),
   [
     "effective_failed_sessions",
     "countIf(startup_unexcused > 0 OR zero_output_fps_session > 0 OR loading_only_session > 0)",
   ],
-  ["status_error_samples", "sum(status_error_sample_count)"],
-  ["health_signal_count", "sum(health_signal_count)"],
-  ["health_expected_signal_count", "sum(health_expected_signal_count)"],
 ];
 
 /** A union part: key expressions, then every measure (own expression or zero/NULL). */
@@ -127,73 +125,114 @@ perf AS (
 )`;
 }
 
-/** Reported ratios over the reliability counters of alias `g`. */
-function healthRatio(o: ResolvedViewOptions): string {
-  return `${ratio(o, "ifNull(g.health_signal_count / nullIf(g.health_expected_signal_count, 0), 1.0)")} AS health_completeness_ratio`;
+/** Reliability counters of alias `g` as output columns. */
+const RELIABILITY_OUTPUT = `${passThrough("g", ["known_sessions", "served_sessions", "unserved_sessions"], ",\n    ")},
+    g.served_sessions + g.unserved_sessions AS total_demand_sessions,
+    ${passThrough("g", SESSION_COUNTER_NAMES, ",\n    ")}`;
+
+/**
+ * Measure columns of a demand/supply view: session and stream counts, the view's own performance
+ * measures, the reliability counters, the fee and the `from_*` part flags.
+ */
+function partColumns(perf: readonly PartColumn[], flags: readonly string[]): PartColumn[] {
+  return [
+    { name: "total_sessions", kind: "count" },
+    { name: "total_streams", kind: "count" },
+    ...perf,
+    ...RELIABILITY.map(([name]): PartColumn => ({ name, kind: "count" })),
+    { name: "fee_payment_eth", kind: "float" },
+    ...flags.map((name): PartColumn => ({ name, kind: "count" })),
+  ];
 }
 
-const RELIABILITY_OUTPUT = `g.known_sessions AS known_sessions,
-    g.served_sessions AS served_sessions,
-    g.unserved_sessions AS unserved_sessions,
-    g.served_sessions + g.unserved_sessions AS total_demand_sessions,
-    g.unexcused_sessions AS unexcused_sessions,
-    g.confirmed_swapped_sessions AS confirmed_swapped_sessions,
-    g.inferred_orchestrator_change_sessions AS inferred_orchestrator_change_sessions,
-    g.swapped_sessions AS swapped_sessions,
-    g.sessions_with_errors AS sessions_with_errors,
-    g.sessions_with_last_error AS sessions_with_last_error,
-    g.loading_only_sessions AS loading_only_sessions,
-    g.zero_output_fps_sessions AS zero_output_fps_sessions,
-    g.status_error_samples AS status_error_samples,
-    g.health_signal_count AS health_signal_count,
-    g.health_expected_signal_count AS health_expected_signal_count`;
+/**
+ * The three union parts of a demand/supply view at `hour_start` and `keys`: the `perf` CTE (with
+ * `from_perf = 1`), the reliability CTE `reliability` (with its optional `flag = 1`) and `fees`.
+ */
+function unionParts(
+  columns: readonly PartColumn[],
+  keys: string,
+  perf: readonly string[],
+  reliability: string,
+  flag?: string,
+): string[] {
+  const own = (names: readonly string[], extra: readonly string[]): Map<string, string> =>
+    new Map([
+      ...names.map((name): [string, string] => [name, name]),
+      ...extra.map((name): [string, string] => [name, "1"]),
+    ]);
+  const k = `hour_start, ${keys}`;
+  return [
+    unionPart(
+      columns,
+      own(["total_sessions", "total_streams", ...perf], ["from_perf"]),
+      k,
+      "FROM perf",
+    ),
+    unionPart(
+      columns,
+      own(
+        RELIABILITY.map(([name]) => name),
+        flag === undefined ? [] : [flag],
+      ),
+      k,
+      `FROM ${reliability}`,
+    ),
+    unionPart(columns, own(["fee_payment_eth"], []), k, "FROM fees"),
+  ];
+}
+
+/**
+ * The CTEs over the keyed latest sessions `source` at `hour_start` and `keys`: the reliability
+ * counters (`name`), the latest-starting session per request id (`request_sessions`, so that a
+ * payment is never attributed twice) and the fees attached to its keys (`fees`).
+ */
+function keyedCtes(o: ResolvedViewOptions, name: string, source: string, keys: string): string {
+  const cols = keys.split(", ");
+  return `${name} AS (
+    SELECT hour_start, ${keys},
+        ${RELIABILITY.map(([col, expr]) => `${expr} AS ${col}`).join(",\n        ")}
+    FROM ${source}
+    GROUP BY hour_start, ${keys}
+),
+request_sessions AS (
+    SELECT request_id AS req_id,
+        ${cols.map((c) => `argMax(${c}, session_start_ts) AS req_${c}`).join(",\n        ")}
+    FROM ${source}
+    WHERE request_id != ''
+    GROUP BY req_id
+),
+fees AS (
+    SELECT ${hourOf("p.payment_ts")} AS hour_start,
+        ${cols.map((c) => `r.req_${c} AS ${c}`).join(", ")},
+        ifNull(sum(${feeWei(o)}), 0) / 1e18 AS fee_payment_eth
+    FROM ${qualify(o, "fact_payments")} AS p
+    INNER JOIN request_sessions AS r ON r.req_id = p.request_id
+    WHERE p.request_id != ''
+    GROUP BY hour_start, ${keys}
+)`;
+}
 
 /** Statements of the demand and supply views. */
 export function demandStatements(o: ResolvedViewOptions): ViewStatement[] {
   const q = (name: string): string => qualify(o, name);
-  const feeSql = feeWei(o);
 
   // ---- v_serving_network_demand_1h -------------------------------------------------------
   const demandKeys = "gateway, region_key, pipeline_key, model_key";
-  const demandColumns: PartColumn[] = [
-    { name: "total_sessions", kind: "count" },
-    { name: "total_streams", kind: "count" },
-    { name: "total_minutes", kind: "float" },
-    { name: "avg_output_fps", kind: "nullable" },
-    ...RELIABILITY.map(([name]): PartColumn => ({ name, kind: "count" })),
-    { name: "fee_payment_eth", kind: "float" },
-    { name: "from_perf", kind: "count" },
-    { name: "from_demand", kind: "count" },
-  ];
-  const demandParts = [
-    unionPart(
-      demandColumns,
-      new Map([
-        ["total_sessions", "total_sessions"],
-        ["total_streams", "total_streams"],
-        ["total_minutes", "total_minutes"],
-        ["avg_output_fps", "avg_output_fps"],
-        ["from_perf", "1"],
-      ]),
-      `hour_start, ${demandKeys}`,
-      "FROM perf",
-    ),
-    unionPart(
-      demandColumns,
-      new Map([
-        ...RELIABILITY.map(([name]): [string, string] => [name, name]),
-        ["from_demand", "1"],
-      ]),
-      `hour_start, ${demandKeys}`,
-      "FROM demand",
-    ),
-    unionPart(
-      demandColumns,
-      new Map([["fee_payment_eth", "fee_payment_eth"]]),
-      `hour_start, ${demandKeys}`,
-      "FROM fees",
-    ),
-  ];
+  const demandColumns = partColumns(
+    [
+      { name: "total_minutes", kind: "float" },
+      { name: "avg_output_fps", kind: "nullable" },
+    ],
+    ["from_perf", "from_demand"],
+  );
+  const demandParts = unionParts(
+    demandColumns,
+    demandKeys,
+    ["total_minutes", "avg_output_fps"],
+    "demand",
+    "from_demand",
+  );
   const demand: ViewStatement = {
     name: "v_serving_network_demand_1h",
     sql: `-- Network demand per (hour, gateway, region, pipeline, model), ingest-and-storage.md 4.5. Keys are the
@@ -241,34 +280,7 @@ perf_rows AS (
         AND f.fb_region = ifNull(a.region, '') AND f.fb_model = ifNull(a.model_id, '')
 ),
 ${perfCtes(demandKeys, "total_minutes", true)},
-demand AS (
-    SELECT hour_start, ${demandKeys},
-        ${RELIABILITY.map(([name, expr]) => `${expr} AS ${name}`).join(",\n        ")}
-    FROM ls_keyed
-    GROUP BY hour_start, ${demandKeys}
-),
-request_sessions AS (
-    -- One latest session per request id (the latest-starting one), so that a payment is never
-    -- attributed twice.
-    SELECT request_id AS req_id,
-        argMax(gateway, session_start_ts) AS req_gateway,
-        argMax(region_key, session_start_ts) AS req_region,
-        argMax(pipeline_key, session_start_ts) AS req_pipeline,
-        argMax(model_key, session_start_ts) AS req_model
-    FROM ls_keyed
-    WHERE request_id != ''
-    GROUP BY req_id
-),
-fees AS (
-    SELECT ${hourOf("p.payment_ts")} AS hour_start,
-        r.req_gateway AS gateway, r.req_region AS region_key, r.req_pipeline AS pipeline_key,
-        r.req_model AS model_key,
-        ifNull(sum(${feeSql}), 0) / 1e18 AS fee_payment_eth
-    FROM ${q("fact_payments")} AS p
-    INNER JOIN request_sessions AS r ON r.req_id = p.request_id
-    WHERE p.request_id != ''
-    GROUP BY hour_start, ${demandKeys}
-),
+${keyedCtes(o, "demand", "ls_keyed", demandKeys)},
 parts AS (
 ${demandParts.join("\n    UNION ALL\n")}
 )
@@ -283,7 +295,7 @@ SELECT
     g.total_minutes AS total_minutes,
     g.avg_output_fps AS avg_output_fps,
     ${RELIABILITY_OUTPUT},
-    ${healthRatio(o)},
+    ${healthCompletenessRatio(o, "g")},
     ${ratio(o, "ifNull(1 - g.unexcused_sessions / nullIf(g.known_sessions, 0), 0)")} AS startup_success_ratio,
     ${ratio(o, "ifNull(1 - g.effective_failed_sessions / nullIf(g.known_sessions, 0), 0)")} AS success_ratio,
     g.fee_payment_eth AS fee_payment_eth
@@ -298,39 +310,16 @@ FROM (
 
   // ---- v_serving_network_supply_1h -------------------------------------------------------
   const supplyKeys = "gateway, orchestrator_address, region_key, pipeline_key, model_key, gpu_key";
-  const supplyColumns: PartColumn[] = [
-    { name: "total_sessions", kind: "count" },
-    { name: "total_streams", kind: "count" },
-    { name: "used_inference_minutes", kind: "float" },
-    ...RELIABILITY.map(([name]): PartColumn => ({ name, kind: "count" })),
-    { name: "fee_payment_eth", kind: "float" },
-    { name: "from_perf", kind: "count" },
-  ];
-  const supplyParts = [
-    unionPart(
-      supplyColumns,
-      new Map([
-        ["total_sessions", "total_sessions"],
-        ["total_streams", "total_streams"],
-        ["used_inference_minutes", "used_inference_minutes"],
-        ["from_perf", "1"],
-      ]),
-      `hour_start, ${supplyKeys}`,
-      "FROM perf",
-    ),
-    unionPart(
-      supplyColumns,
-      new Map(RELIABILITY.map(([name]): [string, string] => [name, name])),
-      `hour_start, ${supplyKeys}`,
-      "FROM reliability",
-    ),
-    unionPart(
-      supplyColumns,
-      new Map([["fee_payment_eth", "fee_payment_eth"]]),
-      `hour_start, ${supplyKeys}`,
-      "FROM fees",
-    ),
-  ];
+  const supplyColumns = partColumns(
+    [{ name: "used_inference_minutes", kind: "float" }],
+    ["from_perf"],
+  );
+  const supplyParts = unionParts(
+    supplyColumns,
+    supplyKeys,
+    ["used_inference_minutes"],
+    "reliability",
+  );
   const supply: ViewStatement = {
     name: "v_serving_network_supply_1h",
     sql: `-- Network supply per (hour, gateway, orchestrator, region, pipeline, model, GPU), ingest-and-storage.md
@@ -384,35 +373,7 @@ perf_rows AS (
         AND g.gf_model = ifNull(a.model_id, '')
 ),
 ${perfCtes(supplyKeys, "used_inference_minutes", false)},
-reliability AS (
-    SELECT hour_start, gateway, orchestrator_address, region_key, pipeline_key, model_key,
-        gpu_key,
-        ${RELIABILITY.map(([name, expr]) => `${expr} AS ${name}`).join(",\n        ")}
-    FROM ls_gpu
-    GROUP BY hour_start, ${supplyKeys}
-),
-request_sessions AS (
-    SELECT request_id AS req_id,
-        argMax(gateway, session_start_ts) AS req_gateway,
-        argMax(orchestrator_address, session_start_ts) AS req_orch,
-        argMax(region_key, session_start_ts) AS req_region,
-        argMax(pipeline_key, session_start_ts) AS req_pipeline,
-        argMax(model_key, session_start_ts) AS req_model,
-        argMax(gpu_key, session_start_ts) AS req_gpu
-    FROM ls_gpu
-    WHERE request_id != ''
-    GROUP BY req_id
-),
-fees AS (
-    SELECT ${hourOf("p.payment_ts")} AS hour_start,
-        r.req_gateway AS gateway, r.req_orch AS orchestrator_address, r.req_region AS region_key,
-        r.req_pipeline AS pipeline_key, r.req_model AS model_key, r.req_gpu AS gpu_key,
-        ifNull(sum(${feeSql}), 0) / 1e18 AS fee_payment_eth
-    FROM ${q("fact_payments")} AS p
-    INNER JOIN request_sessions AS r ON r.req_id = p.request_id
-    WHERE p.request_id != ''
-    GROUP BY hour_start, ${supplyKeys}
-),
+${keyedCtes(o, "reliability", "ls_gpu", supplyKeys)},
 gpu_type AS (
     SELECT orchestrator_address AS gt_orch, model_id AS gt_model, ifNull(gpu_id, '') AS gt_gpu,
         argMax(gpu_name, snapshot_ts) AS gt_name, toUInt8(1) AS gt_found
@@ -444,7 +405,7 @@ SELECT
     toFloat64(if(c.cap_found = 1, ifNull(c.cap_capacity, 0), 0)) * 60.0 AS available_capacity_minutes,
     ifNull(g.used_inference_minutes / nullIf(available_capacity_minutes, 0), 0) AS capacity_rate,
     ${RELIABILITY_OUTPUT},
-    ${healthRatio(o)},
+    ${healthCompletenessRatio(o, "g")},
     g.fee_payment_eth AS fee_payment_eth
 FROM (
     SELECT hour_start, ${supplyKeys},

@@ -7,12 +7,18 @@
 import type { ResolvedViewOptions } from "./options.js";
 import {
   EPOCH_FLOOR,
+  GPU_KEY_COLUMNS,
+  SESSION_COUNTER_NAMES,
   fiveMinutesOf,
+  healthCompletenessRatio,
   hourOf,
   latencyEligible,
   minuteOf,
+  nullableKeyParts,
+  passThrough,
   qualify,
   ratio,
+  sessionCounters,
   sessionEligible,
 } from "./sql.js";
 import type { ViewStatement } from "./types.js";
@@ -85,57 +91,7 @@ const GPU_MEASURES: readonly Measure[] = [
   { name: "known_sessions", part: "rel", merge: "sum", expr: "sum(known_stream)" },
   { name: "startup_success_sessions", part: "rel", merge: "sum", expr: "sum(startup_success)" },
   { name: "excused_sessions", part: "rel", merge: "sum", expr: "sum(startup_excused)" },
-  { name: "unexcused_sessions", part: "rel", merge: "sum", expr: "sum(startup_unexcused)" },
-  {
-    name: "confirmed_swapped_sessions",
-    part: "rel",
-    merge: "sum",
-    expr: "countIf(confirmed_swap_count > 0)",
-  },
-  {
-    name: "inferred_orchestrator_change_sessions",
-    part: "rel",
-    merge: "sum",
-    expr: "countIf(inferred_orchestrator_change_count > 0)",
-  },
-  {
-    name: "swapped_sessions",
-    part: "rel",
-    merge: "sum",
-    expr: "countIf(confirmed_swap_count > 0 OR inferred_orchestrator_change_count > 0)",
-  },
-  { name: "sessions_with_errors", part: "rel", merge: "sum", expr: "countIf(error_count > 0)" },
-  {
-    name: "sessions_with_last_error",
-    part: "rel",
-    merge: "sum",
-    expr: "countIf(last_error_occurred > 0)",
-  },
-  {
-    name: "loading_only_sessions",
-    part: "rel",
-    merge: "sum",
-    expr: "countIf(loading_only_session > 0)",
-  },
-  {
-    name: "zero_output_fps_sessions",
-    part: "rel",
-    merge: "sum",
-    expr: "countIf(zero_output_fps_session > 0)",
-  },
-  {
-    name: "status_error_samples",
-    part: "rel",
-    merge: "sum",
-    expr: "sum(status_error_sample_count)",
-  },
-  { name: "health_signal_count", part: "rel", merge: "sum", expr: "sum(health_signal_count)" },
-  {
-    name: "health_expected_signal_count",
-    part: "rel",
-    merge: "sum",
-    expr: "sum(health_expected_signal_count)",
-  },
+  ...sessionCounters().map(([name, expr]): Measure => ({ name, part: "rel", merge: "sum", expr })),
   ...LATENCY_KPIS.flatMap(([short, col, has]): Measure[] => [
     { name: `avg_${short}`, part: "lat", merge: "max", expr: `avgIf(${col}, ${has} = 1)` },
     {
@@ -148,7 +104,10 @@ const GPU_MEASURES: readonly Measure[] = [
   ]),
 ];
 
-const KEYS = "window_start, orchestrator_address, pipeline, model_id, gpu_id, region";
+const KEYS = GPU_KEY_COLUMNS.join(", ");
+
+/** Status-sample performance columns shared by the hourly and the minute GPU view. */
+const PERF_COLUMNS = ["avg_output_fps", "p95_output_fps", "jitter_coeff_fps", "status_samples"];
 
 /** One part of the hourly GPU view: its own measures, zero/NULL for the others. */
 function gpuPart(part: Measure["part"], source: string, keyExprs: string, where: string): string {
@@ -174,8 +133,7 @@ function gpuPart(part: Measure["part"], source: string, keyExprs: string, where:
 export function gpuStatements(o: ResolvedViewOptions): ViewStatement[] {
   const q = (name: string): string => qualify(o, name);
   const normalizedKeys = (timeExpr: string): string =>
-    `${timeExpr} AS window_start, orchestrator_address, pipeline, nullIf(model_id, '') AS model_id, ` +
-    `nullIf(gpu_id, '') AS gpu_id, nullIf(region, '') AS region`;
+    `${timeExpr} AS window_start, orchestrator_address, pipeline, ${nullableKeyParts(", ")}`;
   const parts = [
     gpuPart("perf", q("serving_status_samples"), KEYS, "1"),
     gpuPart(
@@ -213,17 +171,9 @@ parts AS (
 ${parts.join("\n    UNION ALL\n")}
 )
 SELECT
-    m.window_start AS window_start,
-    m.orchestrator_address AS orchestrator_address,
-    m.pipeline AS pipeline,
-    m.model_id AS model_id,
-    m.gpu_id AS gpu_id,
-    m.region AS region,
+    ${passThrough("m", GPU_KEY_COLUMNS, ",\n    ")},
     ${DIM_COLUMNS},
-    m.avg_output_fps AS avg_output_fps,
-    m.p95_output_fps AS p95_output_fps,
-    m.jitter_coeff_fps AS jitter_coeff_fps,
-    m.status_samples AS status_samples,
+    ${passThrough("m", PERF_COLUMNS, ",\n    ")},
     if(m.valid_${p2ff} > 0, m.avg_${p2ff}, NULL) AS prompt_to_first_frame_ms,
     if(m.valid_${startup} > 0, m.avg_${startup}, NULL) AS startup_time_ms,
     if(m.valid_${startup} > 0, m.avg_${startup} / 1000, NULL) AS startup_time_s,
@@ -234,22 +184,9 @@ SELECT
     m.valid_${p2ff} AS valid_prompt_to_first_frame_count,
     m.valid_${startup} AS valid_startup_time_count,
     m.valid_${e2e} AS valid_e2e_latency_count,
-    m.known_sessions AS known_sessions,
-    m.startup_success_sessions AS startup_success_sessions,
-    m.excused_sessions AS excused_sessions,
-    m.unexcused_sessions AS unexcused_sessions,
-    m.confirmed_swapped_sessions AS confirmed_swapped_sessions,
-    m.inferred_orchestrator_change_sessions AS inferred_orchestrator_change_sessions,
-    m.swapped_sessions AS swapped_sessions,
-    m.sessions_with_errors AS sessions_with_errors,
-    m.sessions_with_last_error AS sessions_with_last_error,
-    m.loading_only_sessions AS loading_only_sessions,
-    m.zero_output_fps_sessions AS zero_output_fps_sessions,
-    m.status_error_samples AS status_error_samples,
-    m.health_signal_count AS health_signal_count,
-    m.health_expected_signal_count AS health_expected_signal_count,
+    ${passThrough("m", ["known_sessions", "startup_success_sessions", "excused_sessions", ...SESSION_COUNTER_NAMES], ",\n    ")},
     -- SDK fix (4.8, 11.11): the reported health ratio is clamped to [0, 1] (capHealthRatio).
-    ${ratio(o, "ifNull(m.health_signal_count / nullIf(m.health_expected_signal_count, 0), 1.0)")} AS health_completeness_ratio,
+    ${healthCompletenessRatio(o, "m")},
     ${ratio(o, "ifNull(m.unexcused_sessions / nullIf(m.known_sessions, 0), 0)")} AS failure_rate,
     ${ratio(o, "ifNull(m.swapped_sessions / nullIf(m.known_sessions, 0), 0)")} AS swap_rate
 FROM (
@@ -271,19 +208,9 @@ ${DIM_JOIN}`,
 WITH
 ${gpuDimCte(o)}
 SELECT
-    m.window_start AS window_start,
-    m.gateway AS gateway,
-    m.orchestrator_address AS orchestrator_address,
-    m.pipeline AS pipeline,
-    m.model_id AS model_id,
-    m.gpu_id AS gpu_id,
-    m.region AS region,
+    ${passThrough("m", ["window_start", "gateway", ...GPU_KEY_COLUMNS.slice(1)], ",\n    ")},
     ${DIM_COLUMNS},
-    m.avg_output_fps AS avg_output_fps,
-    m.p95_output_fps AS p95_output_fps,
-    m.jitter_coeff_fps AS jitter_coeff_fps,
-    m.status_samples AS status_samples,
-    m.total_sessions AS total_sessions
+    ${passThrough("m", [...PERF_COLUMNS, "total_sessions"], ",\n    ")}
 FROM (
     SELECT
         ${minuteOf("sample_ts")} AS minute_start,

@@ -9,16 +9,16 @@ import {
   createSchema,
   firstRow,
   insertOutputs,
-  openViewsDb,
   replayRealSample,
   type PlainRow,
 } from "../../test/views-support.js";
+import { openTestDb } from "../../test/db.js";
 import { ASSERTIONS, runAssertions } from "../assertions/index.js";
 
 const DB = "lpa_real";
 /** Same sample, views generated with the non-default options. */
 const DB_OPTIONS = "lpa_real_options";
-const db = openViewsDb();
+const db = openTestDb("lpa-views-");
 
 beforeAll(async () => {
   const outputs = replayRealSample();
@@ -183,7 +183,7 @@ describe("serving views over the real sample (§10.3)", () => {
   });
 
   it("passes every assertion of the suite", async () => {
-    const results = await runAssertions(db.executor, { database: DB });
+    const results = await runAssertions(db, { database: DB });
     expect(results).toHaveLength(ASSERTIONS.length);
     const notPassing = results.filter((r) => r.status !== "pass");
     expect(notPassing).toEqual([]);
@@ -228,7 +228,7 @@ describe("serving views over the real sample with non-default options", () => {
       `SELECT sum(known_sessions) AS known FROM ${DB_OPTIONS}.v_serving_sla_1h`,
     );
     expect(num(r, "known")).toBe(1);
-    const results = await runAssertions(db.executor, {
+    const results = await runAssertions(db, {
       database: DB_OPTIONS,
       servingEdgeSemanticsVersion: "v2",
       feeParsing: "strict-reference",

@@ -4,7 +4,17 @@
  * @module
  */
 import type { ResolvedViewOptions } from "./options.js";
-import { EPOCH_FLOOR, qualify, ratio } from "./sql.js";
+import {
+  EPOCH_FLOOR,
+  GPU_KEY_COLUMNS,
+  SESSION_COUNTER_NAMES,
+  healthCompletenessRatio,
+  notTailSessionHour,
+  passThrough,
+  qualify,
+  ratio,
+  sessionCounters,
+} from "./sql.js";
 import type { ViewStatement } from "./types.js";
 
 /** Statements of the SLA and diagnostic views. */
@@ -32,68 +42,31 @@ WITH sh AS (
     FROM ${q("status_session_hours")}
     WHERE window_start > ${EPOCH_FLOOR}
         AND orchestrator_address != ''
-        AND (window_start, workflow_session_id, orchestrator_address, pipeline,
-            ifNull(model_id, ''), ifNull(gpu_id, ''), ifNull(region, '')) NOT IN (
-            SELECT window_start, workflow_session_id, orchestrator_address, pipeline,
-                ifNull(model_id, ''), ifNull(gpu_id, ''), ifNull(region, '')
-            FROM ${q("status_tail_artifact_session_hours")}
-        )
+        AND ${notTailSessionHour("window_start", q("status_tail_artifact_session_hours"), "        ")}
 )
 SELECT
-    g.window_start AS window_start,
-    g.orchestrator_address AS orchestrator_address,
-    g.pipeline AS pipeline,
-    g.model_id AS model_id,
-    g.gpu_id AS gpu_id,
-    g.region AS region,
-    g.known_sessions AS known_sessions,
-    g.startup_success_sessions AS startup_success_sessions,
-    g.excused_sessions AS excused_sessions,
-    g.unexcused_sessions AS unexcused_sessions,
-    g.confirmed_swapped_sessions AS confirmed_swapped_sessions,
-    g.inferred_orchestrator_change_sessions AS inferred_orchestrator_change_sessions,
-    g.swapped_sessions AS swapped_sessions,
-    g.sessions_with_errors AS sessions_with_errors,
-    g.sessions_with_last_error AS sessions_with_last_error,
-    g.loading_only_sessions AS loading_only_sessions,
-    g.zero_output_fps_sessions AS zero_output_fps_sessions,
-    g.status_error_samples AS status_error_samples,
-    g.health_signal_count AS health_signal_count,
-    g.health_expected_signal_count AS health_expected_signal_count,
-    ${ratio(o, "ifNull(g.health_signal_count / nullIf(g.health_expected_signal_count, 0), 1.0)")} AS health_completeness_ratio,
+    ${passThrough("g", GPU_KEY_COLUMNS, ",\n    ")},
+    ${passThrough("g", ["known_sessions", "startup_success_sessions", "excused_sessions", ...SESSION_COUNTER_NAMES], ",\n    ")},
+    ${healthCompletenessRatio(o, "g")},
     ${ratio(o, "1 - g.unexcused_sessions / nullIf(g.known_sessions, 0)")} AS startup_success_ratio,
     ${ratio(o, "1 - g.effective_failed_sessions / nullIf(g.known_sessions, 0)")} AS success_ratio,
     ${ratio(o, "1 - g.swapped_sessions / nullIf(g.known_sessions, 0)")} AS no_swap_ratio,
     ${o.capHealthRatio ? `least(100, greatest(0, ${score}))` : score} AS sla_score
 FROM (
     SELECT
-        sh.window_start AS window_start,
-        sh.orchestrator_address AS orchestrator_address,
-        sh.pipeline AS pipeline,
-        sh.model_id AS model_id,
-        sh.gpu_id AS gpu_id,
-        sh.region AS region,
+        ${passThrough("sh", GPU_KEY_COLUMNS, ",\n        ")},
         sum(s.known_stream) AS known_sessions,
         sum(s.startup_success) AS startup_success_sessions,
         sum(s.startup_excused) AS excused_sessions,
-        sum(s.startup_unexcused) AS unexcused_sessions,
-        countIf(s.confirmed_swap_count > 0) AS confirmed_swapped_sessions,
-        countIf(s.inferred_orchestrator_change_count > 0) AS inferred_orchestrator_change_sessions,
-        countIf(s.confirmed_swap_count > 0 OR s.inferred_orchestrator_change_count > 0)
-            AS swapped_sessions,
-        countIf(s.error_count > 0) AS sessions_with_errors,
-        countIf(s.last_error_occurred > 0) AS sessions_with_last_error,
-        countIf(s.loading_only_session > 0) AS loading_only_sessions,
-        countIf(s.zero_output_fps_session > 0) AS zero_output_fps_sessions,
+        ${sessionCounters((c) => `s.${c}`)
+          .map(([name, expr]) => `${expr} AS ${name}`)
+          .join(",\n        ")},
         countIf(s.loading_only_session > 0 OR s.zero_output_fps_session > 0) AS no_output_sessions,
         countIf(s.startup_unexcused > 0 OR s.zero_output_fps_session > 0
-            OR s.loading_only_session > 0) AS effective_failed_sessions,
-        sum(s.status_error_sample_count) AS status_error_samples,
-        sum(s.health_signal_count) AS health_signal_count,
-        sum(s.health_expected_signal_count) AS health_expected_signal_count
+            OR s.loading_only_session > 0) AS effective_failed_sessions
     FROM sh
     INNER JOIN ${q("latest_sessions")} AS s ON s.workflow_session_id = sh.workflow_session_id
-    GROUP BY window_start, orchestrator_address, pipeline, model_id, gpu_id, region
+    GROUP BY ${GPU_KEY_COLUMNS.join(", ")}
 ) AS g`,
   };
   const freshness: ViewStatement = {

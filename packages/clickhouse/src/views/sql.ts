@@ -99,3 +99,87 @@ export function argMaxColumns(columns: readonly string[], versionExpr: string): 
     .map((c) => `    tupleElement(argMax(tuple(${c}), ${versionExpr}), 1) AS ${c}`)
     .join(",\n");
 }
+
+/**
+ * The GPU/SLA key `(window_start, orchestrator, pipeline, model, GPU, region)` of
+ * `v_serving_gpu_metrics_1h` and `v_serving_sla_1h` (`ingest-and-storage.md` §4.4, §4.8).
+ */
+export const GPU_KEY_COLUMNS: readonly string[] = [
+  "window_start",
+  "orchestrator_address",
+  "pipeline",
+  "model_id",
+  "gpu_id",
+  "region",
+];
+
+/** Nullable key parts of the serving keys, `''` normalized to NULL (`ingest-and-storage.md` 11.13). */
+const NULLABLE_KEY_PARTS = ["model_id", "gpu_id", "region"] as const;
+
+/** `nullIf(col, '') AS col` for `model_id`, `gpu_id` and `region` (11.13), joined by `separator`. */
+export function nullableKeyParts(separator: string): string {
+  return NULLABLE_KEY_PARTS.map((c) => `nullIf(${c}, '') AS ${c}`).join(separator);
+}
+
+/** `alias.col AS col` for each column, joined by `separator`. */
+export function passThrough(alias: string, columns: readonly string[], separator: string): string {
+  return columns.map((c) => `${alias}.${c} AS ${c}`).join(separator);
+}
+
+/**
+ * `tuple NOT IN` the terminal-tail session-hours of `tailView` (`ingest-and-storage.md` §4.1, 11.13):
+ * true for rows (with `workflow_session_id` and the status key) whose hour `windowExpr` is not a
+ * tail-artifact hour of their session. Continuation lines are indented by `indent`.
+ */
+export function notTailSessionHour(windowExpr: string, tailView: string, indent: string): string {
+  const nullable = NULLABLE_KEY_PARTS.map((c) => `ifNull(${c}, '')`).join(", ");
+  return `(${windowExpr}, workflow_session_id, orchestrator_address, pipeline,
+${indent}    ${nullable}) NOT IN (
+${indent}    SELECT window_start, workflow_session_id, orchestrator_address, pipeline,
+${indent}        ${nullable}
+${indent}    FROM ${tailView}
+${indent})`;
+}
+
+/**
+ * Health completeness ratio of the reliability counters of `alias` (`ingest-and-storage.md` §4.8):
+ * signals over expected signals, 1 without expected signals, reported through {@link ratio}.
+ */
+export function healthCompletenessRatio(
+  o: Pick<ResolvedViewOptions, "capHealthRatio">,
+  alias: string,
+): string {
+  return `${ratio(o, `ifNull(${alias}.health_signal_count / nullIf(${alias}.health_expected_signal_count, 0), 1.0)`)} AS health_completeness_ratio`;
+}
+
+/**
+ * Session reliability counters shared by the demand, supply, GPU and SLA views (§4.4, §4.5, §4.8), in
+ * output order, as `[output name, aggregate over latest-session columns]`; `col` qualifies a session
+ * column (`s.x`).
+ */
+export function sessionCounters(
+  col: (name: string) => string = (name) => name,
+): readonly (readonly [string, string])[] {
+  return [
+    ["unexcused_sessions", `sum(${col("startup_unexcused")})`],
+    ["confirmed_swapped_sessions", `countIf(${col("confirmed_swap_count")} > 0)`],
+    [
+      "inferred_orchestrator_change_sessions",
+      `countIf(${col("inferred_orchestrator_change_count")} > 0)`,
+    ],
+    [
+      "swapped_sessions",
+      `countIf(${col("confirmed_swap_count")} > 0 OR ${col("inferred_orchestrator_change_count")} > 0)`,
+    ],
+    ["sessions_with_errors", `countIf(${col("error_count")} > 0)`],
+    ["sessions_with_last_error", `countIf(${col("last_error_occurred")} > 0)`],
+    ["loading_only_sessions", `countIf(${col("loading_only_session")} > 0)`],
+    ["zero_output_fps_sessions", `countIf(${col("zero_output_fps_session")} > 0)`],
+    ["status_error_samples", `sum(${col("status_error_sample_count")})`],
+    ["health_signal_count", `sum(${col("health_signal_count")})`],
+    ["health_expected_signal_count", `sum(${col("health_expected_signal_count")})`],
+  ];
+}
+
+/** Output names of {@link sessionCounters}, in order. */
+export const SESSION_COUNTER_NAMES: readonly string[] = sessionCounters().map(([name]) => name);

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createSchema,
   firstRow,
-  insertRows,
   lastRow,
-  openViewsDb,
   replayRealSample,
   type PlainRow,
 } from "../../test/views-support.js";
+import { openTestDb } from "../../test/db.js";
+import { insertRows } from "../../test/schema-support.js";
 import { generateDdl } from "../schema/ddl.js";
 import { runAssertions } from "../assertions/index.js";
 import {
@@ -23,7 +23,7 @@ import {
   resolveViewOptions,
 } from "./index.js";
 
-const db = openViewsDb();
+const db = openTestDb("lpa-views-");
 
 afterAll(async () => {
   await db.close();
@@ -180,7 +180,7 @@ describe("views on empty tables", () => {
   });
 
   it("passes every assertion, vacuously where the population is empty", async () => {
-    const results = await runAssertions(db.executor, { database: DB });
+    const results = await runAssertions(db, { database: DB });
     expect(results.filter((r) => r.status !== "pass")).toEqual([]);
     const grain = results.find((r) => r.name === "latest_row_unique_fact_workflow_sessions");
     expect(grain?.message).toMatch(/^vacuous pass/);
@@ -382,7 +382,7 @@ describe("SDK fixes on synthetic rows", () => {
       const uncapped = await firstRow(db, query);
       expect(num(uncapped, "sla_score")).toBeCloseTo(166.67, 2);
       // ...which the bounds assertion reports (5.3 #49 / readiness sla_compliance_rollup_safe).
-      const [bounds] = await runAssertions(db.executor, {
+      const [bounds] = await runAssertions(db, {
         database: DB,
         capHealthRatio: false,
         only: ["sla_compliance_rollup_safe"],

@@ -75,6 +75,24 @@ const GPU_DIMS: readonly WrapperColumn[] = [
   t("cuda_version"),
 ];
 
+/** The GPU/SLA key after `window_start` (and `gateway` in the minute view). */
+const GPU_KEY: readonly WrapperColumn[] = [
+  k("orchestrator_address"),
+  k("pipeline", "pipeline_id"),
+  k("model_id"),
+  k("gpu_id"),
+  k("region"),
+];
+
+/** GPU dimensions and status-sample performance of the hourly and minute GPU views. */
+const GPU_PERF: readonly WrapperColumn[] = [
+  ...GPU_DIMS,
+  n("avg_output_fps"),
+  n("p95_output_fps"),
+  n("jitter_coeff_fps", "fps_jitter_coefficient"),
+  n("status_samples"),
+];
+
 /**
  * Every wrapper with its column mapping, in DDL order.
  *
@@ -86,16 +104,8 @@ export const API_WRAPPERS: readonly ApiWrapper[] = [
     source: "v_serving_gpu_metrics_1h",
     columns: [
       k("window_start"),
-      k("orchestrator_address"),
-      k("pipeline", "pipeline_id"),
-      k("model_id"),
-      k("gpu_id"),
-      k("region"),
-      ...GPU_DIMS,
-      n("avg_output_fps"),
-      n("p95_output_fps"),
-      n("jitter_coeff_fps", "fps_jitter_coefficient"),
-      n("status_samples"),
+      ...GPU_KEY,
+      ...GPU_PERF,
       n("prompt_to_first_frame_ms", "avg_prompt_to_first_frame_ms"),
       n("startup_time_ms", "avg_startup_latency_ms"),
       n("e2e_latency_ms", "avg_e2e_latency_ms"),
@@ -119,16 +129,8 @@ export const API_WRAPPERS: readonly ApiWrapper[] = [
     columns: [
       k("window_start"),
       k("gateway"),
-      k("orchestrator_address"),
-      k("pipeline", "pipeline_id"),
-      k("model_id"),
-      k("gpu_id"),
-      k("region"),
-      ...GPU_DIMS,
-      n("avg_output_fps"),
-      n("p95_output_fps"),
-      n("jitter_coeff_fps", "fps_jitter_coefficient"),
-      n("status_samples"),
+      ...GPU_KEY,
+      ...GPU_PERF,
       n("total_sessions", "sessions_count"),
     ],
   },
@@ -183,11 +185,7 @@ export const API_WRAPPERS: readonly ApiWrapper[] = [
     source: "v_serving_sla_1h",
     columns: [
       k("window_start"),
-      k("orchestrator_address"),
-      k("pipeline", "pipeline_id"),
-      k("model_id"),
-      k("gpu_id"),
-      k("region"),
+      ...GPU_KEY,
       n("known_sessions", "known_sessions_count"),
       n("startup_success_sessions"),
       n("excused_sessions", "startup_excused_sessions"),
