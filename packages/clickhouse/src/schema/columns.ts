@@ -6,15 +6,7 @@
  *
  * @module
  */
-import type {
-  ColumnDef,
-  SkipIndexDef,
-  TableDef,
-  TableEngine,
-  TableKind,
-  TableWriter,
-  TtlDef,
-} from "./types.js";
+import type { ColumnDef, SkipIndexDef, TableDef, TableEngine, TtlDef } from "./types.js";
 
 /** `DateTime64(3, 'UTC')`: epoch milliseconds, sent as `yyyy-MM-dd HH:mm:ss.SSS` UTC text. */
 const DT64 = "DateTime64(3, 'UTC')";
@@ -89,34 +81,15 @@ function replacing(version: string | null): TableEngine {
   return { type: "ReplacingMergeTree", version };
 }
 
-interface TableSpec<Name extends string> {
-  readonly name: Name;
-  readonly kind: TableKind;
-  readonly writer: TableWriter;
-  readonly doc: string;
-  readonly columns: readonly ColumnDef[];
-  readonly engine: TableEngine;
-  readonly partitionBy: string | null;
-  readonly orderBy: readonly string[];
-  readonly ttl: TtlDef | null;
+/** A {@link TableDef} as written in the catalogue: no indexes and no identity may be omitted. */
+type TableSpec<Name extends string> = Omit<TableDef<Name>, "indexes" | "identity"> & {
   readonly indexes?: readonly SkipIndexDef[];
   readonly identity?: readonly string[];
-}
+};
 
 function table<Name extends string>(spec: TableSpec<Name>): TableDef<Name> {
-  return {
-    name: spec.name,
-    kind: spec.kind,
-    writer: spec.writer,
-    doc: spec.doc,
-    columns: spec.columns,
-    engine: spec.engine,
-    partitionBy: spec.partitionBy,
-    orderBy: spec.orderBy,
-    ttl: spec.ttl,
-    indexes: spec.indexes ?? [],
-    identity: spec.identity ?? null,
-  };
+  const { indexes, identity, ...rest } = spec;
+  return { ...rest, indexes: indexes ?? [], identity: identity ?? null };
 }
 
 /** Columns shared by every typed table: envelope time first, `raw_json` and ingestion time last. */
