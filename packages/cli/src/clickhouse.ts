@@ -77,10 +77,8 @@ export async function applySchema(
   options: ApplySchemaOptions,
 ): Promise<number> {
   const database = executor.database;
-  if (options.reset) {
-    await executor.command(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)}`);
-    await executor.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}`);
-  }
+  // The table DDL starts with CREATE DATABASE IF NOT EXISTS, which recreates a dropped database.
+  if (options.reset) await executor.command(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)}`);
   const statements = [
     ...generateDdl({ database, ttl: options.ttl }),
     ...generateViewDdl({
@@ -210,10 +208,13 @@ function formatNumber(v: number): string {
   return Number.isInteger(v) ? String(v) : String(Math.round(v * 1e6) / 1e6);
 }
 
+/** The `v_api_*` views, in creation order. */
+const API_VIEWS = VIEW_NAMES.filter((v) => v.startsWith("v_api_"));
+
 /** Row count of every `v_api_*` view. */
 export async function viewRowCounts(executor: ClickHouseExecutor): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const name of VIEW_NAMES.filter((v) => v.startsWith("v_api_"))) {
+  for (const name of API_VIEWS) {
     const rows = await executor.query<{ n: string | number }>(
       `SELECT count() AS n FROM ${quoteIdentifier(executor.database)}.${quoteIdentifier(name)}`,
     );
@@ -225,7 +226,7 @@ export async function viewRowCounts(executor: ClickHouseExecutor): Promise<Recor
 /** Up to `limit` rows of every `v_api_*` view, as vertical records (for `--show-views`). */
 export async function renderApiViews(executor: ClickHouseExecutor, limit: number): Promise<string> {
   const parts: string[] = [];
-  for (const name of VIEW_NAMES.filter((v) => v.startsWith("v_api_"))) {
+  for (const name of API_VIEWS) {
     const rows = await executor.query<Record<string, unknown>>(
       `SELECT * FROM ${quoteIdentifier(executor.database)}.${quoteIdentifier(name)} LIMIT ${limit}`,
     );

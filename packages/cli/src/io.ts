@@ -9,6 +9,7 @@ import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
+import type { CliIo } from "./main.js";
 import {
   createJsonlSplitter,
   loadContainer,
@@ -204,21 +205,93 @@ export function createProgress(
   };
 }
 
+function parseNonNegativeInt(
+  flag: string,
+  value: string | undefined,
+  what: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag} expects ${what}, got "${value}"`);
+  return Number(value.trim());
+}
+
 /** Parses a non-negative integer millisecond option; `undefined` when absent. */
 export function parseMs(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim())) {
-    throw new UsageError(
-      `${flag} expects a non-negative integer number of milliseconds, got "${value}"`,
-    );
-  }
-  return Number(value.trim());
+  return parseNonNegativeInt(flag, value, "a non-negative integer number of milliseconds");
 }
 
 /** Parses a non-negative integer count option; `undefined` when absent. */
 export function parseCount(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim()))
-    throw new UsageError(`${flag} expects a non-negative integer, got "${value}"`);
-  return Number(value.trim());
+  return parseNonNegativeInt(flag, value, "a non-negative integer");
+}
+
+/** One input as reported after {@link forEachInputRecord}. */
+export interface InputReport extends ReadSummary {
+  /** Display name of the input. */
+  readonly name: string;
+}
+
+/** What {@link forEachInputRecord} needs besides the sources. */
+export interface InputLoopOptions {
+  /** Command name shown on the progress line. */
+  readonly command: string;
+  /** Standard input, wall clock and file times. */
+  readonly io: Pick<CliIo, "stdin" | "stderr" | "clock" | "mtimeMs">;
+  /** `--snapshot-ts`: time of envelopes synthesized from capability API responses. */
+  readonly snapshotTs: number | undefined;
+}
+
+/**
+ * Reads every record of every source in order (offsets continue across sources), with a progress
+ * line per source, and calls `onRecord` for each, awaiting it when it returns a promise. A
+ * capability API response stamped with the file's modification time gets a note saying so.
+ */
+export async function forEachInputRecord(
+  sources: readonly InputSource[],
+  options: InputLoopOptions,
+  onRecord: (record: TransportRecord) => void | Promise<void>,
+): Promise<InputReport[]> {
+  const { io } = options;
+  const reports: InputReport[] = [];
+  let offset = 0;
+  for (const source of sources) {
+    const summary: ReadSummary = { format: "empty", records: 0, skippedBlank: 0, notes: [] };
+    const progress = createProgress(
+      io.stderr,
+      `${options.command} ${source.name}`,
+      source.size,
+      io.clock,
+    );
+    let bytes = 0;
+    let records = 0;
+    const snapshotTimestamp = options.snapshotTs ?? io.mtimeMs(source.path);
+    for await (const record of readRecords(
+      source,
+      {
+        stdin: io.stdin,
+        firstOffset: offset,
+        onBytes: (b) => (bytes = b),
+        ...(snapshotTimestamp !== null ? { snapshotTimestamp } : {}),
+      },
+      summary,
+    )) {
+      offset += 1;
+      records += 1;
+      const pending = onRecord(record);
+      if (pending !== undefined) await pending;
+      if ((records & 1023) === 0) progress.update(bytes, records);
+    }
+    progress.done();
+    if (
+      options.snapshotTs === undefined &&
+      summary.format === "capabilities-api" &&
+      snapshotTimestamp !== null
+    ) {
+      summary.notes.push(
+        `snapshot timestamp taken from the file's modification time (${snapshotTimestamp}); pass --snapshot-ts to fix it`,
+      );
+    }
+    reports.push({ name: source.name, ...summary });
+  }
+  return reports;
 }

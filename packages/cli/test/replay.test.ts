@@ -137,7 +137,10 @@ describe("lpa replay", () => {
   it("is deterministic: byte-identical output files run after run", async () => {
     const a = await replay([jsonl]);
     const b = await replay([jsonl]);
-    for (const f of readdirSync(a.dir))
+    const files = readdirSync(a.dir).sort();
+    expect(files).toContain("fact_workflow_sessions.jsonl");
+    expect(readdirSync(b.dir).sort()).toEqual(files);
+    for (const f of files)
       expect(readFileSync(join(b.dir, f), "utf8")).toBe(readFileSync(join(a.dir, f), "utf8"));
   });
 
@@ -232,6 +235,7 @@ describe("lpa replay", () => {
     expect((await replay([truncatedArray])).summary.dlqByReason).toEqual({ json_parse_error: 1 });
     const m = memoryIo();
     expect(await run(["replay", join(tmp, "missing.jsonl")], m.io)).toBe(1);
+    expect(m.err()).toMatch(/ENOENT|no such file/);
     expect(await run(["replay", jsonl, "--latency-semantics", "v9"], memoryIo().io)).toBe(2);
     expect(await run(["replay", jsonl, "--resume", bad], memoryIo().io)).toBe(2);
   });
@@ -246,10 +250,29 @@ describe("lpa replay", () => {
     ).toBe(1);
   });
 
+  it("says when a capability response is stamped with the file's modification time", async () => {
+    const caps = realFixturePath("getNetworkCapabilities.json");
+    const stamped = (await replay([caps])).summary.inputs[0]!;
+    expect(stamped.format).toBe("capabilities-api");
+    expect(stamped.notes).toContain(
+      "snapshot timestamp taken from the file's modification time (1767909021590); pass --snapshot-ts to fix it",
+    );
+    const pinned = (await replay([caps, "--snapshot-ts", "1767909021590"])).summary.inputs[0]!;
+    expect(pinned.notes.some((n) => n.includes("modification time"))).toBe(false);
+  });
+
   it("--all-versions writes every revision", async () => {
     const { dir, summary } = await replay([jsonl, "--all-versions"]);
-    expect(readTables(dir)["fact_workflow_sessions"]!.length).toBe(
-      summary.tables["fact_workflow_sessions"]!.emitted,
-    );
+    const revisions = readTables(dir)["fact_workflow_sessions"]!;
+    expect(revisions.length).toBe(summary.tables["fact_workflow_sessions"]!.emitted);
+    // One session, so more than one row means intermediate revisions were written, in order…
+    expect(revisions.length).toBeGreaterThan(1);
+    const versions = revisions.map((r) => r["version"] as number);
+    expect(versions).toEqual([...versions].sort((x, y) => x - y));
+    expect(new Set(versions).size).toBe(versions.length);
+    // …ending with the final revision that a default replay writes alone.
+    const final = readTables((await replay([jsonl])).dir)["fact_workflow_sessions"]!;
+    expect(final).toHaveLength(1);
+    expect(revisions.at(-1)).toEqual(final[0]);
   });
 });

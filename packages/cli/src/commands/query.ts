@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { generateViewDdl, renderDdl, renderViewDdl } from "@livepeer-analytics/clickhouse";
+import { renderDdl, renderViewDdl } from "@livepeer-analytics/clickhouse";
 import { DEFAULT_CLICKHOUSE_TARGET, openExecutor, resolveTarget } from "../clickhouse.js";
 import { UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
@@ -93,7 +93,6 @@ export function ddlCommand(argv: readonly string[], io: CliIo): number {
   try {
     text = renderDdl({ ...database, ttl: !values["no-ttl"] });
     if (!values["tables-only"]) {
-      generateViewDdl({ ...database, servingEdgeSemanticsVersion: semantics }); // validates options
       text += "\n" + renderViewDdl({ ...database, servingEdgeSemanticsVersion: semantics });
     }
   } catch (error) {

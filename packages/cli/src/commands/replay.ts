@@ -15,15 +15,7 @@ import {
   type EngineState,
 } from "@livepeer-analytics/core/engine";
 import { parseSupportedVersions } from "@livepeer-analytics/core/quality";
-import {
-  createProgress,
-  describeInput,
-  parseCount,
-  parseMs,
-  readRecords,
-  UsageError,
-  type ReadSummary,
-} from "../io.js";
+import { forEachInputRecord, describeInput, parseCount, parseMs, UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
 import type { ClickHouseExecutor } from "@livepeer-analytics/clickhouse";
 import {
@@ -233,36 +225,22 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
       }
     };
 
-    let offset = 0;
-    let read = 0;
-    for (const source of sources) {
-      const rs: ReadSummary = { format: "empty", records: 0, skippedBlank: 0, notes: [] };
-      const progress = createProgress(io.stderr, `replay ${source.name}`, source.size, io.clock);
-      let bytes = 0;
-      const mtime = snapshotTs ?? io.mtimeMs(source.path);
-      for await (const record of readRecords(
-        source,
-        {
-          stdin: io.stdin,
-          firstOffset: offset,
-          onBytes: (b) => (bytes = b),
-          ...(mtime !== null ? { snapshotTimestamp: mtime } : {}),
-        },
-        rs,
-      )) {
-        offset += 1;
-        read += 1;
+    const reports = await forEachInputRecord(
+      sources,
+      { command: "replay", io, snapshotTs },
+      (record) => {
         // Ingestion time defaults to the replay's event-time clock, so outputs are reproducible.
         const now = fixedNow ?? state.maxEventTs ?? 0;
         sink(engine.stepInPlace(state, { record, now }));
         const w = engine.nextWatermark(state);
         if (w !== null) sink(engine.advanceInPlace(state, w));
-        if ((read & 1023) === 0) progress.update(bytes, read);
-        if (writer.pendingCount >= 4096) await writer.drain();
-      }
-      progress.done();
-      if (rs.skippedBlank > 0) rs.notes.push(`${rs.skippedBlank} blank line(s) skipped`);
-      inputs.push({ name: source.name, format: rs.format, records: rs.records, notes: rs.notes });
+        return writer.pendingCount >= 4096 ? writer.drain() : undefined;
+      },
+    );
+    for (const r of reports) {
+      const notes = [...r.notes];
+      if (r.skippedBlank > 0) notes.push(`${r.skippedBlank} blank line(s) skipped`);
+      inputs.push({ name: r.name, format: r.format, records: r.records, notes });
     }
 
     if (values.state !== undefined) writeFileSync(values.state, engine.snapshot(state));

@@ -18,14 +18,7 @@ import {
   type GateConfig,
   type ValidationTally,
 } from "@livepeer-analytics/core/quality";
-import {
-  createProgress,
-  describeInput,
-  parseMs,
-  readRecords,
-  UsageError,
-  type ReadSummary,
-} from "../io.js";
+import { forEachInputRecord, describeInput, parseMs, UsageError } from "../io.js";
 import { formatTable } from "../table.js";
 import type { CliIo } from "../main.js";
 
@@ -121,25 +114,11 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
   const started = io.clock();
   const state = initQualityState(config);
   const tally: ValidationTally = emptyTally();
-  const inputs: ValidateReport["inputs"][number][] = [];
   let watermark: number | null = null;
-  let offset = 0;
-  for (const source of sources) {
-    const summary: ReadSummary = { format: "empty", records: 0, skippedBlank: 0, notes: [] };
-    const progress = createProgress(io.stderr, `validate ${source.name}`, source.size, io.clock);
-    let bytes = 0;
-    const snapshotTimestamp = snapshotTs ?? io.mtimeMs(source.path);
-    for await (const record of readRecords(
-      source,
-      {
-        stdin: io.stdin,
-        firstOffset: offset,
-        onBytes: (b) => (bytes = b),
-        ...(snapshotTimestamp !== null ? { snapshotTimestamp } : {}),
-      },
-      summary,
-    )) {
-      offset += 1;
+  const read = await forEachInputRecord(
+    sources,
+    { command: "validate", io, snapshotTs },
+    (record) => {
       for (const out of qualityOperator.stepInPlace(state, { record, now }, config)) {
         tallyOutput(tally, out);
         if (out.kind === "accepted" && (watermark === null || out.event.timestamp > watermark))
@@ -149,26 +128,15 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
       }
       // Dedup TTL is measured in event time: the watermark follows the newest accepted event.
       if (watermark !== null) qualityOperator.advanceInPlace(state, watermark, config);
-      if ((summary.records & 1023) === 0) progress.update(bytes, tally.input);
-    }
-    progress.done();
-    if (
-      snapshotTs === undefined &&
-      summary.format === "capabilities-api" &&
-      snapshotTimestamp !== null
-    ) {
-      summary.notes.push(
-        `snapshot timestamp taken from the file's modification time (${snapshotTimestamp}); pass --snapshot-ts to fix it`,
-      );
-    }
-    inputs.push({
-      name: source.name,
-      format: summary.format,
-      records: summary.records,
-      skippedBlank: summary.skippedBlank,
-      notes: summary.notes,
-    });
-  }
+    },
+  );
+  const inputs: ValidateReport["inputs"][number][] = read.map((r) => ({
+    name: r.name,
+    format: r.format,
+    records: r.records,
+    skippedBlank: r.skippedBlank,
+    notes: r.notes,
+  }));
   if (rejects !== null) {
     const stream = rejects;
     await new Promise<void>((resolve, reject) =>
