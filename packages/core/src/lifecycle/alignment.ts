@@ -19,21 +19,18 @@ import {
 } from "./signal.js";
 
 /**
- * One row of `fact_stream_status_samples`. Timestamps are epoch ms.
+ * The columns shared by {@link StatusSampleRow} and {@link TraceEdgeRow}: the sample's identity
+ * and the covering segment's attribution, derived the same way for both tables.
  *
  * @category Lifecycle
  */
-export interface StatusSampleRow {
-  /** Envelope time of the status event, epoch ms. */
-  readonly sample_ts: number;
+export interface SegmentAlignedColumns {
   /** Session identity. */
   readonly workflow_session_id: string;
   /** Payload stream id. */
   readonly stream_id: string;
   /** Payload request id. */
   readonly request_id: string;
-  /** Parsed gateway. */
-  readonly gateway: string;
   /** Covering segment's canonical address when attributed, else `""`. */
   readonly orchestrator_address: string;
   /** Segment URL, else the payload URL. */
@@ -42,6 +39,26 @@ export interface StatusSampleRow {
   readonly pipeline: string;
   /** Segment model when attributed, else `null`. */
   readonly model_id: string | null;
+  /** 1 iff a covering segment with a canonical address was found. */
+  readonly is_attributed: 0 | 1;
+  /** SHA-256 of the received event text. */
+  readonly source_event_uid: string;
+  /** The covering segment's source, or `unattributed`. */
+  readonly attribution_source: "direct" | "mapped_window" | "unattributed";
+  /** 1 on this path; the emission counter in correction mode. */
+  readonly version: number;
+}
+
+/**
+ * One row of `fact_stream_status_samples`. Timestamps are epoch ms.
+ *
+ * @category Lifecycle
+ */
+export interface StatusSampleRow extends SegmentAlignedColumns {
+  /** Envelope time of the status event, epoch ms. */
+  readonly sample_ts: number;
+  /** Parsed gateway. */
+  readonly gateway: string;
   /** Segment GPU when attributed, else `null`. */
   readonly gpu_id: string | null;
   /** Segment region when attributed (always `null` today). */
@@ -56,14 +73,6 @@ export interface StatusSampleRow {
   readonly gpu_attribution_method: AttributionMethod;
   /** 1.0 when attributed, else 0. */
   readonly gpu_attribution_confidence: number;
-  /** 1 iff a covering segment with a canonical address was found. */
-  readonly is_attributed: 0 | 1;
-  /** SHA-256 of the received event text. */
-  readonly source_event_uid: string;
-  /** The covering segment's source, or `unattributed`. */
-  readonly attribution_source: "direct" | "mapped_window" | "unattributed";
-  /** 1 on this path; the emission counter in correction mode. */
-  readonly version: number;
 }
 
 /**
@@ -71,39 +80,17 @@ export interface StatusSampleRow {
  *
  * @category Lifecycle
  */
-export interface TraceEdgeRow {
+export interface TraceEdgeRow extends SegmentAlignedColumns {
   /** Edge time (positive `data.timestamp`, else envelope time), epoch ms. */
   readonly edge_ts: number;
-  /** Session identity. */
-  readonly workflow_session_id: string;
-  /** Payload stream id. */
-  readonly stream_id: string;
-  /** Payload request id. */
-  readonly request_id: string;
   /** Envelope gateway. */
   readonly gateway: string;
-  /** Covering segment's canonical address when attributed, else `""`. */
-  readonly orchestrator_address: string;
-  /** Segment URL, else the payload URL. */
-  readonly orchestrator_url: string;
-  /** `canonicalPipeline(segment pipeline, segment model)` when attributed, else `""`. */
-  readonly pipeline: string;
-  /** Segment model when attributed, else `null`. */
-  readonly model_id: string | null;
   /** Trace subtype. */
   readonly trace_type: string;
   /** `gateway`, `orchestrator`, `runner`, `app` or `other`. */
   readonly trace_category: string;
   /** 1 for `orchestrator_swap`. */
   readonly is_swap_event: 0 | 1;
-  /** 1 iff a covering segment with a canonical address was found. */
-  readonly is_attributed: 0 | 1;
-  /** SHA-256 of the received event text. */
-  readonly source_event_uid: string;
-  /** The covering segment's source, or `unattributed`. */
-  readonly attribution_source: "direct" | "mapped_window" | "unattributed";
-  /** 1 on this path; the emission counter in correction mode. */
-  readonly version: number;
 }
 
 /**

@@ -27,6 +27,7 @@ export {
   applySignal,
   applyAttribution,
   lookupAttribution,
+  lookupSignalAttribution,
   identityFallbackFor,
   applyIdentityOnly,
   createSelectionMemo,
@@ -77,6 +78,7 @@ export type {
   AlignmentState,
   AlignedRow,
   PendingSample,
+  SegmentAlignedColumns,
   StatusSampleRow,
   TraceEdgeRow,
 } from "./alignment.js";

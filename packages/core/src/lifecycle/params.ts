@@ -5,18 +5,14 @@
  * @module
  */
 import { attributionBand, attributionSourceOf } from "../attribution/bands.js";
-import {
-  compatibilityHintOf,
-  resolvedModelOf,
-  resolvedPipelineOf,
-} from "../attribution/resolver.js";
+import { resolvedModelOf, resolvedPipelineOf } from "../attribution/resolver.js";
 import type { AttributionMethod, CapabilityIndex } from "../attribution/types.js";
 import { blankToNull, eqIgnoreCase, firstNonBlank, isBlank } from "../primitives/strings.js";
 import type { LifecycleConfig } from "./config.js";
 import {
   identityFallbackFor,
-  lookupAttribution,
   lookupKeyOf,
+  lookupSignalAttribution,
   type SelectionMemo,
 } from "./session.js";
 import type { LifecycleSignal } from "./signal.js";
@@ -177,16 +173,7 @@ export function paramApply(
   st.gateway = firstNonBlank(st.gateway, s.gateway);
   st.orchestratorUrl = firstNonBlank(st.orchestratorUrl, s.orchestratorUrl);
   const key = lookupKeyOf(s.orchestratorAddress, st.orchestratorAddress);
-  const sel = lookupAttribution(
-    index,
-    key,
-    compatibilityHintOf(s, st.modelId),
-    s.orchestratorUrl,
-    st.gpuId,
-    s.signalTimestamp,
-    config,
-    memo,
-  );
+  const sel = lookupSignalAttribution(index, key, s, st.modelId, st.gpuId, config, memo);
   const resPipeline = resolvedPipelineOf(config.resolverMode, s, st.pipeline, sel.candidate);
   const resModel = resolvedModelOf(config.resolverMode, s, st.modelId, sel.candidate);
   st.pipeline = firstNonBlank(st.pipeline, resPipeline);

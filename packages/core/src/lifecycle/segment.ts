@@ -5,18 +5,14 @@
  * @module
  */
 import { attributionBand, attributionSourceOf } from "../attribution/bands.js";
-import {
-  compatibilityHintOf,
-  resolvedModelOf,
-  resolvedPipelineOf,
-} from "../attribution/resolver.js";
+import { resolvedModelOf, resolvedPipelineOf } from "../attribution/resolver.js";
 import type { AttributionMethod, Candidate, CapabilityIndex } from "../attribution/types.js";
 import { blankToNull, firstNonBlank, isBlank, normAddr } from "../primitives/strings.js";
 import type { LifecycleConfig } from "./config.js";
 import {
   identityFallbackFor,
-  lookupAttribution,
   lookupKeyOf,
+  lookupSignalAttribution,
   type SelectionMemo,
   TRACE,
 } from "./session.js";
@@ -285,16 +281,7 @@ export function segmentApply(
   memo?: SelectionMemo,
 ): SegmentRow[] {
   const key = lookupKeyOf(s.orchestratorAddress, seg.orchestratorAddress);
-  const sel = lookupAttribution(
-    index,
-    key,
-    compatibilityHintOf(s, seg.modelId),
-    s.orchestratorUrl,
-    seg.gpuId,
-    s.signalTimestamp,
-    config,
-    memo,
-  );
+  const sel = lookupSignalAttribution(index, key, s, seg.modelId, seg.gpuId, config, memo);
   const resModel = resolvedModelOf(config.resolverMode, s, seg.modelId, sel.candidate);
   const resPipeline = resolvedPipelineOf(config.resolverMode, s, seg.pipeline, sel.candidate);
   if (!isBlank(resModel)) seg.modelId = resModel;

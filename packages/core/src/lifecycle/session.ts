@@ -454,6 +454,34 @@ export function lookupAttribution(
   return result;
 }
 
+/**
+ * The per-signal lookup shared by the session, segment and parameter-update operators
+ * (`attribution.md` §3.4 step 1): {@link lookupAttribution} with the signal's compatibility hint
+ * (given the accumulator's model id), the signal's URL, the accumulator's GPU and the signal time.
+ *
+ * @category Lifecycle
+ */
+export function lookupSignalAttribution(
+  index: CapabilityIndex,
+  lookupKey: string,
+  s: LifecycleSignal,
+  existingModelId: string | null,
+  gpuHint: string | null,
+  config: Pick<LifecycleConfig, "attribution">,
+  memo?: SelectionMemo,
+): { readonly code: SelectionOutcomeCode; readonly candidate: Candidate | null } {
+  return lookupAttribution(
+    index,
+    lookupKey,
+    compatibilityHintOf(s, existingModelId),
+    s.orchestratorUrl,
+    gpuHint,
+    s.signalTimestamp,
+    config,
+    memo,
+  );
+}
+
 const failed = <C extends SelectionOutcomeCode>(
   code: C,
 ): { readonly code: C; readonly candidate: null } => Object.freeze({ code, candidate: null });
@@ -480,16 +508,7 @@ export function sessionApply(
   memo?: SelectionMemo,
 ): void {
   const key = lookupKeyOf(s.orchestratorAddress, st.orchestratorAddress);
-  const sel = lookupAttribution(
-    index,
-    key,
-    compatibilityHintOf(s, st.modelId),
-    s.orchestratorUrl,
-    st.gpuId,
-    s.signalTimestamp,
-    config,
-    memo,
-  );
+  const sel = lookupSignalAttribution(index, key, s, st.modelId, st.gpuId, config, memo);
   const resPipeline = resolvedPipelineOf(config.resolverMode, s, st.pipeline, sel.candidate);
   const resModel = resolvedModelOf(config.resolverMode, s, st.modelId, sel.candidate);
   applySignal(st, s, resPipeline);
@@ -677,12 +696,20 @@ export function classifyStartup(
 } {
   const known = st.knownStream;
   const success = st.startupSuccess;
-  const excused =
-    known &&
-    !success &&
-    (st.noOrchestratorsAvailable ||
-      (st.errorCount > 0 && st.errorCount === st.excusableErrorCount));
+  const excused = isStartupExcused(st);
   return { success, excused, unexcused: known && !success && !excused };
+}
+
+/**
+ * The `excused` class of {@link classifyStartup}, without allocating the classification: a known,
+ * unsuccessful session with no orchestrators available, or whose errors were all excusable.
+ */
+function isStartupExcused(st: Parameters<typeof classifyStartup>[0]): boolean {
+  return (
+    st.knownStream &&
+    !st.startupSuccess &&
+    (st.noOrchestratorsAvailable || (st.errorCount > 0 && st.errorCount === st.excusableErrorCount))
+  );
 }
 
 const SERVED = Object.freeze({ served: true, unserved: false, reason: "" as const });
@@ -726,11 +753,7 @@ export function classifyServed(st: SessionState): {
 export function toSessionRow(st: SessionState, version: number = st.version): SessionRow {
   const known = st.knownStream;
   const success = st.startupSuccess;
-  const excused =
-    known &&
-    !success &&
-    (st.noOrchestratorsAvailable ||
-      (st.errorCount > 0 && st.errorCount === st.excusableErrorCount));
+  const excused = isStartupExcused(st);
   const served = classifyServed(st);
   const healthCount =
     (st.statusSampleCount > 0 ? 1 : 0) +
