@@ -147,6 +147,11 @@ describe("lpa validate", () => {
     expect((await validateJson([v, "--supported-versions", " "])).report.accepted).toBe(1);
     const { report } = await validateJson([jsonl, jsonl, "--dedup-ttl", "1"]);
     expect(report.config.dedupTtlMs).toBe(1);
+    // The TTL is measured against the newest accepted event: after the first pass only the key of
+    // the single newest event is still within 1 ms, so the second pass re-accepts the other 64.
+    expect(report.records).toBe(130);
+    expect(report.accepted).toBe(129);
+    expect(report.quarantineByReason).toEqual({ duplicate_event: 1 });
   });
 
   it("the built binary prints 65 accepted (npx lpa validate … --json)", () => {

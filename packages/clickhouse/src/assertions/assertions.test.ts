@@ -229,7 +229,13 @@ describe("assertions fail on broken data", () => {
       .map((o) => (o.kind === "row" ? (o.row as unknown as Record<string, unknown>) : {}))
       .filter((row) => row["edge_semantics_version"] === "v1")
       .at(-1);
-    expect(v1).toBeDefined();
+    // The fixture's v1 latency row (ingest-and-storage.md §10.3), before it is broken below.
+    expect(v1).toMatchObject({
+      edge_semantics_version: "v1",
+      prompt_to_first_frame_ms: 2655,
+      startup_time_ms: 4089,
+      e2e_latency_ms: 6744,
+    });
     await insertRows(db, DB, "fact_workflow_latency_samples", [
       { ...v1, version: 1000, startup_time_ms: -5 },
     ]);

@@ -63,6 +63,16 @@ describe("ClickHouseAdapterError", () => {
   });
 
   it("lists only LPA_CH_ codes", () => {
+    expect(CLICKHOUSE_ADAPTER_ERROR_CODES).toEqual([
+      "LPA_CH_EMBEDDED_UNAVAILABLE",
+      "LPA_CH_EMBEDDED_OPEN_FAILED",
+      "LPA_CH_INVALID_TARGET",
+      "LPA_CH_INVALID_OPTIONS",
+      "LPA_CH_INSERT_FAILED",
+      "LPA_CH_SERIALIZE_FAILED",
+      "LPA_CH_RECORD_TOO_LARGE",
+      "LPA_CH_SINK_CLOSED",
+    ]);
     for (const code of CLICKHOUSE_ADAPTER_ERROR_CODES) expect(code).toMatch(/^LPA_CH_[A-Z_]+$/);
   });
 });

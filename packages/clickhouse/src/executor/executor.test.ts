@@ -205,10 +205,11 @@ describe("embedded executor setup", () => {
   it("loads the real chdb/connection (named or default export)", async () => {
     const mod = await loadChdbConnectionModule();
     expect(typeof mod.createChdbConnection).toBe("function");
+    const createChdbConnection = (): null => null;
     const viaDefault = await loadChdbConnectionModule(() =>
-      Promise.resolve({ default: { createChdbConnection: () => null } }),
+      Promise.resolve({ default: { createChdbConnection } }),
     );
-    expect(typeof viaDefault.createChdbConnection).toBe("function");
+    expect(viaDefault.createChdbConnection).toBe(createChdbConnection);
   });
 });
 

@@ -120,7 +120,12 @@ test("engine outputs map as emitted, without casts (typed by EngineRowByTable)",
   for (const o of outputs) {
     if (o.kind !== "row") continue;
     const row = toClickHouseRow(o.table, o.row, count);
+    const columns = insertColumns(o.table);
     expect(Object.keys(row).length).toBeGreaterThan(0);
+    expect(
+      Object.keys(row).filter((k) => !columns.includes(k)),
+      o.table,
+    ).toEqual([]);
     mapped++;
   }
   expect(mapped).toBeGreaterThan(100);

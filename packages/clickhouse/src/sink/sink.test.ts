@@ -213,6 +213,8 @@ describe("batch limits", () => {
     expect(peak.get(a)).toBe(2);
     expect(peak.get(b)).toBe(2);
     expect(totalPeak).toBeGreaterThan(2); // the limit is per table, like one writer per table
+    // 60 rows per table in full batches of 5: 12 batches each.
+    expect(reported.map((e) => e.rows)).toEqual(Array<number>(24).fill(5));
     expect(reported.every((e) => e.inFlight >= 1 && e.inFlight <= 2)).toBe(true);
     expect(await count(a)).toBe(60);
     expect(await count(b)).toBe(60);

@@ -235,6 +235,7 @@ describe("serving views over the real sample with non-default options", () => {
       jitterMinSamples: 5,
       servingIncludesMappedWindow: false,
     });
+    expect(results).toHaveLength(ASSERTIONS.length);
     expect(results.filter((x) => x.status !== "pass")).toEqual([]);
   });
 });

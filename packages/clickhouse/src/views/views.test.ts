@@ -13,7 +13,7 @@ import {
 import { openTestDb } from "../../test/db.js";
 import { insertRows } from "../../test/schema-support.js";
 import { generateDdl } from "../schema/ddl.js";
-import { runAssertions } from "../assertions/index.js";
+import { ASSERTIONS, runAssertions } from "../assertions/index.js";
 import {
   API_WRAPPERS,
   VIEW_DESCRIPTIONS,
@@ -181,6 +181,7 @@ describe("views on empty tables", () => {
 
   it("passes every assertion, vacuously where the population is empty", async () => {
     const results = await runAssertions(db, { database: DB });
+    expect(results).toHaveLength(ASSERTIONS.length);
     expect(results.filter((r) => r.status !== "pass")).toEqual([]);
     const grain = results.find((r) => r.name === "latest_row_unique_fact_workflow_sessions");
     expect(grain?.message).toMatch(/^vacuous pass/);

@@ -188,12 +188,18 @@ describe("engine over the real 2026-01-08 event log", () => {
       pure = r.state;
       const w = engine.nextWatermark(owned);
       if (w !== null) {
+        const beforeAdvance = JSON.stringify(pure);
         const a = engine.advance(pure, w);
+        expect(JSON.stringify(pure)).toBe(beforeAdvance);
         expect(engine.advanceInPlace(owned, w)).toEqual(a.outputs);
         pure = a.state;
       }
     }
-    expect(engine.flushInPlace(owned)).toEqual(engine.flush(pure).outputs);
+    const beforeFlush = JSON.stringify(pure);
+    const flushed = engine.flush(pure);
+    expect(JSON.stringify(pure)).toBe(beforeFlush);
+    expect(flushed.outputs.length).toBeGreaterThan(0);
+    expect(engine.flushInPlace(owned)).toEqual(flushed.outputs);
   });
 });
 
@@ -236,7 +242,13 @@ describe("engine configuration", () => {
     ]);
     expect(r.config.lifecycle.resolverMode).toBe("legacy_misnamed");
     const bad = resolveEngineConfig({ dedupTtlMs: -1, edgeSemanticsVersions: [] });
-    expect(bad.ok).toBe(false);
+    if (bad.ok) throw new Error("invalid values were accepted");
+    expect(bad.error.code).toBe("invalid_config");
+    // One issue per invalid key, each prefixed with the key's path.
+    expect(bad.error.issues.map((i) => i.slice(0, i.indexOf(":")))).toEqual([
+      "dedupTtlMs",
+      "edgeSemanticsVersions",
+    ]);
     expect(() => createEngine({ pruning: "sometimes" } as never)).toThrow(
       /invalid engine configuration/,
     );
@@ -248,7 +260,10 @@ describe("engine configuration", () => {
       ok: false,
       error: { code: "invalid_snapshot" },
     });
-    expect(engine.restore('{"format":"x"}')).toMatchObject({ ok: false });
+    expect(engine.restore('{"format":"x"}')).toEqual({
+      ok: false,
+      error: { code: "invalid_snapshot", message: "not an engine snapshot" },
+    });
     const rc = createEngine({ preset: "reference-compat" });
     expect(rc.restore(engine.snapshot(engine.init()))).toMatchObject({
       ok: false,
