@@ -37,6 +37,9 @@ const SHARED_HELPERS = [
   "lookupCapability",
   "orchestratorEntries",
   "describeParseError",
+  "configIssues",
+  "rejectDuplicateEvent",
+  "lookupSignalAttribution",
 ];
 
 describe("shared helpers exist once (RefactorDriftGuardTest)", () => {

@@ -10,7 +10,7 @@ import { resolveResolverMode } from "../attribution/resolver.js";
 import type { AttributionConfig } from "../attribution/types.js";
 import type { CorrectionOperatorConfig } from "../lifecycle/correction.js";
 import type { LifecycleConfig } from "../lifecycle/config.js";
-import { DEFAULT_GATE_CONFIG, type GateConfig } from "../quality/config.js";
+import { configIssues, DEFAULT_GATE_CONFIG, type GateConfig } from "../quality/config.js";
 
 /**
  * Engine presets (`attribution.md` §7.2).
@@ -215,7 +215,7 @@ export function resolveEngineConfig(
       ok: false,
       error: {
         code: "invalid_config",
-        issues: parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`),
+        issues: configIssues(parsed.error),
       },
     };
   }

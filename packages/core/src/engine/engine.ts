@@ -32,7 +32,11 @@ import type { StreamTraceRow } from "../events/stream-trace.js";
 import type { CounterName } from "../quality/counters.js";
 import { dedupOperator, initDedupState, type DedupState } from "../quality/dedup.js";
 import { runGate } from "../quality/gate.js";
-import { rejectAcceptedEvent, type RejectedEventEnvelope } from "../quality/reject-envelope.js";
+import {
+  rejectAcceptedEvent,
+  rejectDuplicateEvent,
+  type RejectedEventEnvelope,
+} from "../quality/reject-envelope.js";
 import { guardRow, rowSizeUpperBound } from "../quality/row-guard.js";
 import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from "./config.js";
 
@@ -307,12 +311,7 @@ export function createEngine(
       count("quality_gate.dedup.duplicates");
       emit({
         kind: "quarantine",
-        envelope: rejectAcceptedEvent(
-          event,
-          "duplicate_event",
-          `Duplicate detected for key: ${event.dedupKey}`,
-          now,
-        ),
+        envelope: rejectDuplicateEvent(event, now),
       });
       return out;
     }

@@ -81,6 +81,16 @@ export type ConfigResult<C> =
     };
 
 /**
+ * One line per zod issue, `path: message` (`(root)` for the object itself), as reported in
+ * `invalid_config` errors of the gate and engine configurations.
+ *
+ * @category Configuration
+ */
+export function configIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+}
+
+/**
  * Validates a partial gate config and fills the defaults. Unknown keys are reported as errors.
  *
  * @category Configuration
@@ -95,7 +105,7 @@ export function resolveGateConfig(input: GateConfigInput = {}): ConfigResult<Gat
       ok: false,
       error: {
         code: "invalid_config",
-        issues: parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`),
+        issues: configIssues(parsed.error),
       },
     };
   }

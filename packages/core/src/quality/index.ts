@@ -21,6 +21,7 @@ export {
   GateConfigSchema,
   resolveGateConfig,
   parseSupportedVersions,
+  configIssues,
 } from "./config.js";
 export type { GateConfig, GateConfigInput, ConfigResult } from "./config.js";
 export {
@@ -28,6 +29,7 @@ export {
   RejectedEventEnvelopeSchema,
   UNKNOWN_SOURCE,
   rejectAcceptedEvent,
+  rejectDuplicateEvent,
   serializeEnvelope,
   toRejectionRow,
 } from "./reject-envelope.js";

@@ -16,7 +16,11 @@ import type { CounterName } from "./counters.js";
 import type { PayloadCanonicalizer } from "./dedup-key.js";
 import { dedupOperator, initDedupState, type DedupState } from "./dedup.js";
 import { runGate } from "./gate.js";
-import { rejectAcceptedEvent, type RejectedEventEnvelope } from "./reject-envelope.js";
+import {
+  rejectAcceptedEvent,
+  rejectDuplicateEvent,
+  type RejectedEventEnvelope,
+} from "./reject-envelope.js";
 import { guardRow, rowSizeUpperBound } from "./row-guard.js";
 
 const defaultSerializeRow = (r: RawRow): string => JSON.stringify(r.row);
@@ -132,12 +136,7 @@ export const qualityOperator: Operator<QualityState, QualityInput, QualityOutput
         count("quality_gate.dedup.duplicates");
         emit({
           kind: "quarantine",
-          envelope: rejectAcceptedEvent(
-            event,
-            "duplicate_event",
-            `Duplicate detected for key: ${event.dedupKey}`,
-            input.now,
-          ),
+          envelope: rejectDuplicateEvent(event, input.now),
         });
         return;
       }

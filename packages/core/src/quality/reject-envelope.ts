@@ -146,6 +146,20 @@ function failureOf(reason: RejectReason, details: string | null): RejectedEventE
 }
 
 /**
+ * The `duplicate_event` quarantine envelope of an accepted event whose dedup key was already seen.
+ *
+ * @category Rejections
+ */
+export function rejectDuplicateEvent(event: AcceptedEvent, now: number): RejectedEventEnvelope {
+  return rejectAcceptedEvent(
+    event,
+    "duplicate_event",
+    `Duplicate detected for key: ${event.dedupKey}`,
+    now,
+  );
+}
+
+/**
  * Envelope for a rejection that happens after dedup (variant C: duplicate, parse failure, row
  * guard, evicted session), built from the accepted event.
  *
