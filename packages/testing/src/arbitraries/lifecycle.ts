@@ -7,11 +7,14 @@
  * @module
  */
 import fc from "fast-check";
-import type {
-  LifecycleInput,
-  LifecycleSignal,
-  SampleInput,
-} from "@livepeer-analytics/core/lifecycle";
+import type { LifecycleInput } from "@livepeer-analytics/core/lifecycle";
+import {
+  aiEventSignal,
+  statusSample,
+  statusSignal,
+  traceSample,
+  traceSignal,
+} from "../builders.js";
 
 /**
  * Options of {@link lifecycleSessionArbitrary}.
@@ -98,48 +101,26 @@ export function lifecycleSessionArbitrary(
       const out: LifecycleInput[] = [];
       const uidBase = `${g.stream}-${g.request}-${g.start}`;
       let n = 0;
-      const sig = (
-        partial: Partial<LifecycleSignal> & Pick<LifecycleSignal, "signalType" | "signalTimestamp">,
-      ): LifecycleSignal => ({
+      const uid = (): string => `${uidBase}-${n++}`;
+      // The fields a signal and its sample share.
+      const who = {
         workflowSessionId: id,
-        ingestTimestamp: partial.signalTimestamp,
         streamId: g.stream,
         requestId: g.request,
-        pipeline: null,
-        pipelineHint: null,
-        modelHint: null,
         gateway: g.gateway,
-        orchestratorAddress: null,
-        orchestratorUrl: null,
-        traceType: null,
-        aiEventType: null,
-        message: null,
-        startTimeMs: null,
-        statusState: null,
-        statusOutputFps: null,
-        statusLastError: null,
-        sourceEventUid: `${uidBase}-${n++}`,
-        ...partial,
-      });
+      };
       const trace = (type: string, ts: number, withOrch: boolean): void => {
-        const s = sig({
-          signalType: "STREAM_TRACE",
-          signalTimestamp: ts,
-          traceType: type,
+        const s = traceSignal(type, ts, {
+          ...who,
           orchestratorAddress: withOrch ? g.hot : "",
           orchestratorUrl: withOrch ? g.url : "",
+          sourceEventUid: uid(),
         });
-        const sample: SampleInput = {
-          kind: "trace",
-          workflowSessionId: id,
-          edgeTs: ts,
-          streamId: g.stream,
-          requestId: g.request,
-          gateway: g.gateway,
+        const sample = traceSample(type, ts, {
+          ...who,
           orchestratorUrl: s.orchestratorUrl ?? "",
-          traceType: type,
           sourceEventUid: `h-${s.sourceEventUid}`,
-        };
+        });
         out.push({ kind: "signal", signal: s, sample });
       };
       let t = g.start;
@@ -165,64 +146,49 @@ export function lifecycleSessionArbitrary(
       for (let i = 0; i < g.statusCount; i++, ts += 10_000 + ((i * 37) % 41) - 20) {
         const loading = i < g.loadingFirst;
         const fps = loading ? 0 : Math.fround(15 + ((i * 7) % 10));
-        const s = sig({
-          signalType: "STREAM_STATUS",
-          signalTimestamp: ts,
-          pipeline: g.model,
-          pipelineHint: g.model,
-          modelHint: g.model,
+        const s = statusSignal(ts, g.model, {
+          ...who,
           orchestratorAddress: g.hot,
           orchestratorUrl: g.url,
           startTimeMs: g.start + 300 + g.skew,
           statusState: loading ? "LOADING" : i % 5 === 4 ? "DEGRADED_INFERENCE" : "ONLINE",
           statusOutputFps: fps,
           statusLastError: i % 7 === 6 ? "Error updating params" : null,
+          sourceEventUid: uid(),
         });
         out.push({
           kind: "signal",
           signal: s,
-          sample: {
-            kind: "status",
-            workflowSessionId: id,
-            sampleTs: ts,
-            streamId: g.stream,
-            requestId: g.request,
-            gateway: g.gateway,
+          sample: statusSample(ts, {
+            ...who,
             orchestratorUrl: g.url,
             state: s.statusState ?? "",
             outputFps: fps,
             inputFps: Math.fround(20),
             sourceEventUid: `h-${s.sourceEventUid}`,
-          },
+          }),
         });
       }
       if (g.swap) trace("orchestrator_swap", g.start + 25_000, true);
       for (const e of g.errors) {
         const messages = e.excusable ? EXCUSABLE : FATAL;
+        const message = messages[e.at % messages.length]!;
         out.push({
           kind: "signal",
-          signal: sig({
-            signalType: "AI_STREAM_EVENT",
-            signalTimestamp: g.start + e.at,
-            pipeline: g.model,
-            pipelineHint: g.model,
-            modelHint: g.model,
-            aiEventType: "error",
-            message: messages[e.at % messages.length]!,
+          signal: aiEventSignal("error", g.start + e.at, g.model, {
+            ...who,
+            message,
+            sourceEventUid: uid(),
           }),
         });
       }
       for (const at of g.params) {
         out.push({
           kind: "signal",
-          signal: sig({
-            signalType: "AI_STREAM_EVENT",
-            signalTimestamp: g.start + at,
-            pipeline: g.model,
-            pipelineHint: g.model,
-            modelHint: g.model,
-            aiEventType: "params_update",
+          signal: aiEventSignal("params_update", g.start + at, g.model, {
+            ...who,
             message: "",
+            sourceEventUid: uid(),
           }),
         });
       }
