@@ -50,7 +50,7 @@ function templateSession(): TableRow<"fact_workflow_sessions"> {
         last = o.row as TableRow<"fact_workflow_sessions">;
   };
   lines.forEach((value, i) =>
-    take(engine.stepInPlace(state, { record: { value, offset: i }, now: state.maxEventTs ?? 0 })),
+    take(engine.stepInPlace(state, { record: { value, offset: i }, now: state.frontier ?? 0 })),
   );
   take(engine.flushInPlace(state));
   if (last === null) throw new Error("the fixture produced no session row");

@@ -64,7 +64,7 @@ async function engineRun(): Promise<{
     lines++;
     outputs += engine.stepInPlace(state, {
       record: { value, offset: lines },
-      now: state.maxEventTs ?? 0,
+      now: state.frontier ?? 0,
     }).length;
     const w = engine.nextWatermark(state);
     if (w !== null) outputs += engine.advanceInPlace(state, w).length;

@@ -229,9 +229,10 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
       sources,
       { command: "replay", io, snapshotTs },
       (record) => {
-        // Ingestion time defaults to the replay's event-time clock, so outputs are reproducible.
-        const now = fixedNow ?? state.maxEventTs ?? 0;
-        sink(engine.stepInPlace(state, { record, now }));
+        // Ingestion time defaults to the replay's event-time clock, so outputs are reproducible;
+        // the wall clock only bounds plausible event times (maxFutureSkewMs).
+        const now = fixedNow ?? state.frontier ?? 0;
+        sink(engine.stepInPlace(state, { record, now, receivedAt: io.clock() }));
         const w = engine.nextWatermark(state);
         if (w !== null) sink(engine.advanceInPlace(state, w));
         return writer.pendingCount >= 4096 ? writer.drain() : undefined;

@@ -19,6 +19,20 @@ import { configIssues, DEFAULT_GATE_CONFIG, type GateConfig } from "../quality/c
  */
 export type EnginePreset = "correction" | "reference-compat";
 
+/**
+ * Default {@link EngineConfig.maxFutureSkewMs}: 15 minutes.
+ *
+ * @category Engine
+ */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 900_000;
+
+/**
+ * Default {@link EngineConfig.frontierQuorum}.
+ *
+ * @category Engine
+ */
+export const DEFAULT_FRONTIER_QUORUM = 2;
+
 const versionList = z.array(z.enum(["v1", "v2"])).min(1);
 const nullableWindow = z.number().int().nonnegative().nullable();
 
@@ -51,6 +65,8 @@ const engineConfigShape = {
   emitRawRows: z.boolean().optional(),
   emitCoverage: z.boolean().optional(),
   advanceGranularityMs: z.number().int().nonnegative().optional(),
+  maxFutureSkewMs: z.number().int().nonnegative().optional(),
+  frontierQuorum: z.number().int().min(1).max(16).optional(),
 };
 
 /**
@@ -116,6 +132,16 @@ export interface EngineConfigInput {
   readonly emitCoverage?: boolean;
   /** Minimum watermark step of `nextWatermark`, ms. */
   readonly advanceGranularityMs?: number;
+  /**
+   * How far an event time may lie ahead of the host's receive time (`EngineInput.receivedAt`)
+   * before the event is quarantined as `event_time_in_future`, ms. Default 900 000 (15 min).
+   */
+  readonly maxFutureSkewMs?: number;
+  /**
+   * How many accepted events must reach an event time before the frontier (and so the watermark)
+   * may move there; 1 follows the newest event. Default 2 (1 to 16).
+   */
+  readonly frontierQuorum?: number;
 }
 
 /**
@@ -149,6 +175,17 @@ export interface EngineConfig {
   readonly emitCoverage: boolean;
   /** Hosts advance the watermark only when it moved at least this much (ms). Default 1 000. */
   readonly advanceGranularityMs: number;
+  /**
+   * Plausibility bound of event times against the host's receive time, ms (default 900 000): an
+   * event stamped more than this ahead of `EngineInput.receivedAt` is quarantined as
+   * `event_time_in_future`. Applies only to inputs that carry `receivedAt`.
+   */
+  readonly maxFutureSkewMs: number;
+  /**
+   * Number of accepted events that must reach an event time before the event-time frontier moves
+   * there (default 2): one event with a wrong clock can never move the watermark.
+   */
+  readonly frontierQuorum: number;
 }
 
 /**
@@ -295,6 +332,8 @@ export function resolveEngineConfig(
       emitRawRows: c.emitRawRows ?? true,
       emitCoverage: c.emitCoverage ?? true,
       advanceGranularityMs: c.advanceGranularityMs ?? 1000,
+      maxFutureSkewMs: c.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS,
+      frontierQuorum: c.frontierQuorum ?? DEFAULT_FRONTIER_QUORUM,
     },
   };
 }

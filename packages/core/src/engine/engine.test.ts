@@ -3,7 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { REAL_SAMPLE_EXPECTED, realEventLines } from "@livepeer-analytics/testing/fixtures";
 import { resolveEngineConfig } from "./config.js";
-import { createEngine, type Engine, type EngineOutput, type EngineState } from "./engine.js";
+import {
+  createEngine,
+  EngineConfigError,
+  EngineUsageError,
+  type Engine,
+  type EngineOutput,
+  type EngineState,
+} from "./engine.js";
 import { collectFinalTables } from "./results.js";
 
 const NOW = 1_800_000_000_000;
@@ -269,5 +276,38 @@ describe("engine configuration", () => {
       ok: false,
       error: { message: /correction mode/ },
     });
+  });
+
+  it("refuses a null, array or primitive configuration with a configuration error", () => {
+    for (const bad of [null, [], 42, "correction"]) {
+      let error: unknown;
+      try {
+        createEngine(bad as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(EngineConfigError);
+      expect((error as EngineConfigError).issues[0]).toMatch(/must be an object/);
+    }
+  });
+
+  it("step after flush throws step_after_flush; advance and flush after flush do nothing", () => {
+    const engine = createEngine();
+    const state = engine.init();
+    engine.stepInPlace(state, { record: { value: lines[0]! }, now: NOW });
+    engine.flushInPlace(state);
+    let error: unknown;
+    try {
+      engine.stepInPlace(state, { record: { value: lines[1]! }, now: NOW });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EngineUsageError);
+    expect((error as EngineUsageError).code).toBe("step_after_flush");
+    expect(() => engine.step(state, { record: { value: lines[1]! }, now: NOW })).toThrow(
+      EngineUsageError,
+    );
+    expect(engine.flushInPlace(state)).toEqual([]);
+    expect(engine.nextWatermark(state)).toBeNull();
   });
 });

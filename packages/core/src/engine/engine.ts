@@ -40,8 +40,8 @@ import {
 import { guardRow, rowSizeUpperBound } from "../quality/row-guard.js";
 import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from "./config.js";
 
-/** Current version of {@link EngineState}. */
-export const ENGINE_STATE_VERSION = 1;
+/** Current version of {@link EngineState} (2: the event-time frontier replaced `maxEventTs`). */
+export const ENGINE_STATE_VERSION = 2;
 
 /**
  * Names of the fact and diagnostic tables the lifecycle emits.
@@ -84,8 +84,17 @@ export interface EngineState {
   readonly dedup: DedupState;
   /** Lifecycle state (arrival order in `reference-compat`, event-time folds in `correction`). */
   readonly lifecycle: LifecycleState | CorrectionState;
-  /** Largest accepted envelope time, epoch ms, or `null`. */
-  maxEventTs: number | null;
+  /**
+   * The event-time frontier, epoch ms, or `null` before it exists: the newest event time reached
+   * by at least `frontierQuorum` accepted events (see {@link eventTimeFrontier}). The watermark
+   * trails it by `allowedLatenessMs`; one event with a wrong clock cannot move it.
+   */
+  frontier: number | null;
+  /**
+   * The newest accepted event times, descending, at most `frontierQuorum` of them (equal times
+   * repeat); the frontier is the last one once the list is full.
+   */
+  readonly newestEventTs: number[];
   /** Last watermark applied, epoch ms, or `null`. */
   watermark: number | null;
   /** `true` once `flush` ran (no further input is expected). */
@@ -103,6 +112,13 @@ export interface EngineInput {
   readonly record: TransportRecord;
   /** Epoch ms for `ingestionTimestamp` of envelopes (core reads no clock). */
   readonly now: number;
+  /**
+   * The host's wall-clock time when the record was received, epoch ms, if it has one (a Kafka
+   * consumer does; a replay of old files can pass its own clock). An accepted event stamped more
+   * than `maxFutureSkewMs` after it is quarantined as `event_time_in_future` and touches no
+   * state. Omit it to skip the check (event times are then bounded only by the frontier quorum).
+   */
+  readonly receivedAt?: number;
 }
 
 /**
@@ -152,15 +168,62 @@ export interface Engine {
   /** In place: end of input. */
   flushInPlace(state: EngineState): EngineOutput[];
   /**
-   * The watermark a host should apply after the inputs seen so far: `maxEventTs −
-   * allowedLatenessMs`, advanced only in steps of `advanceGranularityMs`; `null` when there is
-   * nothing to do.
+   * The watermark a host should apply after the inputs seen so far: `frontier −
+   * allowedLatenessMs` (see {@link EngineState.frontier}), advanced only in steps of
+   * `advanceGranularityMs`; `null` when there is nothing to do.
    */
   nextWatermark(state: EngineState): number | null;
   /** Serializes a state (JSON text). */
   snapshot(state: EngineState): string;
   /** Parses and validates a snapshot. */
   restore(json: string): RestoreResult;
+}
+
+/**
+ * Thrown when a host calls the engine in a way its state does not allow (a programmer error, not
+ * bad data): `step` after `flush`.
+ *
+ * @category Engine
+ */
+export class EngineUsageError extends Error {
+  override readonly name = "EngineUsageError";
+  /** Stable code: `step_after_flush`. */
+  readonly code: "step_after_flush";
+  constructor(code: "step_after_flush", message: string) {
+    super(`@livepeer-analytics/core: ${message}`);
+    this.code = code;
+  }
+}
+
+/**
+ * Moves the event-time frontier for one accepted event time (in place). The frontier is the
+ * newest time reached by at least `quorum` accepted events: with `quorum = 2` a single event with
+ * a wrong clock can raise it at most to the newest time another event confirms, so it cannot
+ * evict sessions, expire dedup entries or make other events late. Returns the frontier.
+ *
+ * @category Engine
+ * @example
+ * const s = { frontier: null, newestEventTs: [] };
+ * eventTimeFrontier(s, 1_000, 2); // null: one event is not a quorum
+ * eventTimeFrontier(s, 9e13, 2); // 1_000: the outlier is held, not followed
+ * eventTimeFrontier(s, 2_000, 2); // 2_000
+ */
+export function eventTimeFrontier(
+  state: { frontier: number | null; readonly newestEventTs: number[] },
+  eventTs: number,
+  quorum: number,
+): number | null {
+  const top = state.newestEventTs;
+  if (top.length >= quorum && eventTs <= top[top.length - 1]!) return state.frontier;
+  let i = top.length;
+  while (i > 0 && top[i - 1]! < eventTs) i -= 1;
+  top.splice(i, 0, eventTs);
+  if (top.length > quorum) top.length = quorum;
+  if (top.length === quorum) {
+    const f = top[quorum - 1]!;
+    if (state.frontier === null || f > state.frontier) state.frontier = f;
+  }
+  return state.frontier;
 }
 
 /**
@@ -220,6 +283,10 @@ export function createEngine(
   options: EngineOptions = {},
 ): Engine {
   let config: EngineConfig;
+  if (typeof input !== "object" || input === null || Array.isArray(input))
+    throw new EngineConfigError([
+      `the configuration must be an object (or omitted), got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input}`,
+    ]);
   if ("gate" in input && "lifecycle" in input) config = input as EngineConfig;
   else {
     const r = resolveEngineConfig(input as EngineConfigInput);
@@ -234,7 +301,8 @@ export function createEngine(
     mode,
     dedup: initDedupState({ ttlMs: config.gate.dedupTtlMs }),
     lifecycle: mode === "correction" ? initCorrectionState() : initLifecycleState(),
-    maxEventTs: null,
+    frontier: null,
+    newestEventTs: [],
     watermark: null,
     flushed: false,
   });
@@ -283,6 +351,11 @@ export function createEngine(
   };
 
   const stepInPlace = (state: EngineState, input: EngineInput): EngineOutput[] => {
+    if (state.flushed)
+      throw new EngineUsageError(
+        "step_after_flush",
+        "step called on a flushed state: flush ends the input; start from init() or restore() a state saved before flush",
+      );
     const out: EngineOutput[] = [];
     const emit = (o: EngineOutput): void => {
       out.push(o);
@@ -298,6 +371,23 @@ export function createEngine(
     }
     count("quality_gate.accepted");
     const event = gate.event;
+    if (
+      input.receivedAt !== undefined &&
+      event.timestamp - input.receivedAt > config.maxFutureSkewMs
+    ) {
+      // An implausible event time would poison the frontier and the dedup store: keep it aside.
+      count("event_time_outliers");
+      emit({
+        kind: "quarantine",
+        envelope: rejectAcceptedEvent(
+          event,
+          "event_time_in_future",
+          `event time ${event.timestamp} is ${event.timestamp - input.receivedAt} ms after the receive time ${input.receivedAt} (limit ${config.maxFutureSkewMs} ms)`,
+          now,
+        ),
+      });
+      return out;
+    }
     let duplicate = false;
     for (const v of dedupOperator.stepInPlace(
       state.dedup,
@@ -316,8 +406,7 @@ export function createEngine(
       return out;
     }
     count("quality_gate.dedup.accepted");
-    if (state.maxEventTs === null || event.timestamp > state.maxEventTs)
-      state.maxEventTs = event.timestamp;
+    eventTimeFrontier(state, event.timestamp, config.frontierQuorum);
     const parsed = parseEvent(event);
     for (const f of parsed.failures)
       emit({
@@ -379,6 +468,7 @@ export function createEngine(
   };
 
   const flushInPlace = (state: EngineState): EngineOutput[] => {
+    if (state.flushed) return [];
     const out: EngineOutput[] = [];
     const emit = (o: EngineOutput): void => {
       out.push(o);
@@ -393,11 +483,18 @@ export function createEngine(
     else {
       // Release every pending sample: advance far beyond any wait without evicting sessions.
       const lc = state.lifecycle as LifecycleState;
-      const w = (lc.watermark ?? state.maxEventTs ?? 0) + config.lifecycle.initialEmitDelayMs + 1;
+      const w =
+        (lc.watermark ?? state.newestEventTs[0] ?? 0) + config.lifecycle.initialEmitDelayMs + 1;
       const saved = lc.lastSweepWatermark;
       lc.lastSweepWatermark = w;
       routeLifecycle(lifecycleOperator.advanceInPlace(lc, w, config.lifecycle), null, 0, emit);
       lc.lastSweepWatermark = saved;
+    }
+    // Event times never confirmed by a quorum and far ahead of the frontier: count them, so a
+    // stray clock shows up in the run's counters.
+    for (const t of state.newestEventTs) {
+      if (state.frontier !== null && t - state.frontier > config.maxFutureSkewMs)
+        emit({ kind: "counter", name: "event_time_outliers", delta: 1 });
     }
     state.flushed = true;
     return out;
@@ -423,8 +520,8 @@ export function createEngine(
     advanceInPlace,
     flushInPlace,
     nextWatermark(state) {
-      if (state.maxEventTs === null) return null;
-      const w = state.maxEventTs - config.lifecycle.attribution.allowedLatenessMs;
+      if (state.frontier === null || state.flushed) return null;
+      const w = state.frontier - config.lifecycle.attribution.allowedLatenessMs;
       if (
         state.watermark !== null &&
         w - state.watermark < Math.max(1, config.advanceGranularityMs)

@@ -4,7 +4,12 @@
  *
  * @packageDocumentation
  */
-export { EngineConfigSchema, resolveEngineConfig } from "./config.js";
+export {
+  DEFAULT_FRONTIER_QUORUM,
+  DEFAULT_MAX_FUTURE_SKEW_MS,
+  EngineConfigSchema,
+  resolveEngineConfig,
+} from "./config.js";
 export type {
   ConfigNotice,
   EngineConfig,
@@ -12,7 +17,13 @@ export type {
   EngineConfigResult,
   EnginePreset,
 } from "./config.js";
-export { ENGINE_STATE_VERSION, EngineConfigError, createEngine } from "./engine.js";
+export {
+  ENGINE_STATE_VERSION,
+  EngineConfigError,
+  EngineUsageError,
+  createEngine,
+  eventTimeFrontier,
+} from "./engine.js";
 export type {
   Engine,
   EngineInput,

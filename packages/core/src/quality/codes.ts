@@ -10,29 +10,47 @@
  *
  * @category Rejections
  */
-export type FailureStage =
-  | "DESERIALIZATION"
-  | "SCHEMA_VALIDATION"
-  | "DEDUP"
-  | "PARSE"
-  | "SINK_GUARD"
-  | "LIFECYCLE"
-  | "CLICKHOUSE_SINK";
+export type FailureStage = (typeof FAILURE_STAGES)[number];
+
+/**
+ * Every pipeline stage, in pipeline order.
+ *
+ * @category Rejections
+ */
+export const FAILURE_STAGES = [
+  "DESERIALIZATION",
+  "SCHEMA_VALIDATION",
+  "EVENT_TIME",
+  "DEDUP",
+  "PARSE",
+  "SINK_GUARD",
+  "LIFECYCLE",
+  "CLICKHOUSE_SINK",
+] as const;
 
 /**
  * Failure class of a rejection.
  *
  * @category Rejections
  */
-export type FailureClass =
-  | "DESERIALIZATION_FAILED"
-  | "SCHEMA_INVALID"
-  | "UNSUPPORTED_VERSION"
-  | "DUPLICATE"
-  | "PARSING_FAILED"
-  | "RECORD_TOO_LARGE"
-  | "STATE_EVICTED"
-  | "DLQ_SINK_WRITE";
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
+
+/**
+ * Every failure class.
+ *
+ * @category Rejections
+ */
+export const FAILURE_CLASSES = [
+  "DESERIALIZATION_FAILED",
+  "SCHEMA_INVALID",
+  "UNSUPPORTED_VERSION",
+  "EVENT_TIME_IMPLAUSIBLE",
+  "DUPLICATE",
+  "PARSING_FAILED",
+  "RECORD_TOO_LARGE",
+  "STATE_EVICTED",
+  "DLQ_SINK_WRITE",
+] as const;
 
 /**
  * Machine-readable reason of a rejection. Stable: counters, dashboards and replay filters key
@@ -56,6 +74,7 @@ export type RejectReason =
   | "parse_exception"
   | "record_too_large"
   | "session_state_evicted"
+  | "event_time_in_future"
   | "sink_write_failed";
 
 /**
@@ -119,6 +138,12 @@ export const REJECTION_CODES: { readonly [R in RejectReason]: RejectionCode } = 
   parse_exception: code("PARSE", "PARSING_FAILED", "parse_exception", "dlq"),
   record_too_large: code("SINK_GUARD", "RECORD_TOO_LARGE", "record_too_large", "dlq"),
   session_state_evicted: code("LIFECYCLE", "STATE_EVICTED", "session_state_evicted", "quarantine"),
+  event_time_in_future: code(
+    "EVENT_TIME",
+    "EVENT_TIME_IMPLAUSIBLE",
+    "event_time_in_future",
+    "quarantine",
+  ),
   sink_write_failed: code("CLICKHOUSE_SINK", "DLQ_SINK_WRITE", "sink_write_failed", "dlq"),
 };
 

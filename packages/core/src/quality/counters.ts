@@ -26,6 +26,7 @@ export const COUNTER_NAMES = [
   "forced_seals",
   "relevant_evictions",
   "session_state_evicted",
+  "event_time_outliers",
 ] as const;
 
 /**

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { REJECTION_CODES, REJECT_REASONS } from "./codes.js";
+export { FAILURE_CLASSES, FAILURE_STAGES, REJECTION_CODES, REJECT_REASONS } from "./codes.js";
 export type {
   FailureClass,
   FailureStage,

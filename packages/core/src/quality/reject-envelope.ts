@@ -12,6 +12,8 @@ import type {
   SourcePointer,
 } from "../events/accepted-event.js";
 import {
+  FAILURE_CLASSES,
+  FAILURE_STAGES,
   REJECTION_CODES,
   type FailureClass,
   type FailureStage,
@@ -86,25 +88,8 @@ export const RejectedEventEnvelopeSchema: z.ZodType<RejectedEventEnvelope> = z.o
   schemaVersion: z.string(),
   source: SourceSchema,
   failure: z.object({
-    stage: z.enum([
-      "DESERIALIZATION",
-      "SCHEMA_VALIDATION",
-      "DEDUP",
-      "PARSE",
-      "SINK_GUARD",
-      "LIFECYCLE",
-      "CLICKHOUSE_SINK",
-    ]),
-    failureClass: z.enum([
-      "DESERIALIZATION_FAILED",
-      "SCHEMA_INVALID",
-      "UNSUPPORTED_VERSION",
-      "DUPLICATE",
-      "PARSING_FAILED",
-      "RECORD_TOO_LARGE",
-      "STATE_EVICTED",
-      "DLQ_SINK_WRITE",
-    ]),
+    stage: z.enum(FAILURE_STAGES),
+    failureClass: z.enum(FAILURE_CLASSES),
     reason: z.enum(Object.keys(REJECTION_CODES) as [RejectReason, ...RejectReason[]]),
     details: z.string().nullable(),
   }),
