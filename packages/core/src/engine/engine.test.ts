@@ -310,4 +310,31 @@ describe("engine configuration", () => {
     expect(engine.flushInPlace(state)).toEqual([]);
     expect(engine.nextWatermark(state)).toBeNull();
   });
+
+  it("restore validates the whole state: a broken subtree is refused, not accepted and thrown later", () => {
+    const engine = createEngine();
+    const { state } = replay(engine, lines.slice(0, 30), engine.init(), false);
+    const doc = JSON.parse(engine.snapshot(state)) as {
+      state: { lifecycle: { sessions: Record<string, { unsealed: unknown }> } };
+    };
+    const id = Object.keys(doc.state.lifecycle.sessions)[0]!;
+    doc.state.lifecycle.sessions[id]!.unsealed = "broken";
+    const r = engine.restore(JSON.stringify(doc));
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.message).toContain(
+      `state.lifecycle.sessions["${id}"].unsealed: expected array`,
+    );
+    // The intact snapshot still restores and continues.
+    const good = engine.restore(engine.snapshot(state));
+    expect(good.ok).toBe(true);
+  });
+
+  it("advance refuses a non-finite watermark (it would not survive a snapshot)", () => {
+    const engine = createEngine();
+    const state = engine.init();
+    for (const w of [Infinity, -Infinity, NaN]) {
+      expect(() => engine.advanceInPlace(state, w)).toThrow(EngineUsageError);
+    }
+    expect(state.watermark).toBeNull();
+  });
 });

@@ -39,6 +39,7 @@ import {
 } from "../quality/reject-envelope.js";
 import { guardRow, rowSizeUpperBound } from "../quality/row-guard.js";
 import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from "./config.js";
+import { validateEngineStateShape } from "./snapshot-schema.js";
 
 /** Current version of {@link EngineState} (2: the event-time frontier replaced `maxEventTs`). */
 export const ENGINE_STATE_VERSION = 2;
@@ -181,15 +182,15 @@ export interface Engine {
 
 /**
  * Thrown when a host calls the engine in a way its state does not allow (a programmer error, not
- * bad data): `step` after `flush`.
+ * bad data): `step` after `flush`, or `advance` to a watermark that is not a finite number.
  *
  * @category Engine
  */
 export class EngineUsageError extends Error {
   override readonly name = "EngineUsageError";
-  /** Stable code: `step_after_flush`. */
-  readonly code: "step_after_flush";
-  constructor(code: "step_after_flush", message: string) {
+  /** Stable code: `step_after_flush` or `invalid_watermark` (a non-finite `advance` argument). */
+  readonly code: "step_after_flush" | "invalid_watermark";
+  constructor(code: "step_after_flush" | "invalid_watermark", message: string) {
     super(`@livepeer-analytics/core: ${message}`);
     this.code = code;
   }
@@ -447,6 +448,11 @@ export function createEngine(
   };
 
   const advanceInPlace = (state: EngineState, watermark: number): EngineOutput[] => {
+    if (!Number.isFinite(watermark))
+      throw new EngineUsageError(
+        "invalid_watermark",
+        `advance needs a finite epoch-ms watermark, got ${String(watermark)}`,
+      );
     if (state.watermark !== null && watermark <= state.watermark) return [];
     state.watermark = watermark;
     const out: EngineOutput[] = [];
@@ -570,20 +576,18 @@ export function createEngine(
           },
         };
       }
-      const s = d.state as Partial<EngineState> | undefined;
-      if (
-        typeof s !== "object" ||
-        s === null ||
-        s.v !== ENGINE_STATE_VERSION ||
-        typeof s.dedup !== "object" ||
-        typeof s.lifecycle !== "object"
-      ) {
+      const shape = validateEngineStateShape(d.state, mode);
+      if (!shape.ok) {
         return {
           ok: false,
-          error: { code: "invalid_snapshot", message: "snapshot state is malformed" },
+          error: {
+            code: "invalid_snapshot",
+            message: `snapshot state is malformed: ${shape.issues.join("; ")}`,
+          },
         };
       }
-      return { ok: true, state: s as EngineState };
+      const s = d.state as EngineState;
+      return { ok: true, state: s };
     },
   };
 }

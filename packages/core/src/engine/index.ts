@@ -36,4 +36,6 @@ export type {
   RestoreResult,
 } from "./engine.js";
 export { collectFinalTables } from "./results.js";
+export { validateEngineStateShape } from "./snapshot-schema.js";
+export type { EngineStateShapeResult } from "./snapshot-schema.js";
 export type { FinalTables } from "./results.js";
