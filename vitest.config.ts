@@ -2,6 +2,13 @@ import { defineConfig } from "vitest/config";
 
 const sourceCondition = "@livepeer-analytics/source";
 const setupFiles = ["./scripts/vitest/setup-fast-check.ts"];
+/**
+ * Per-test (and per-hook) time limit of every project. Property tests are sized by their number of
+ * runs (fast-check `numRuns`, see scripts/vitest/setup-fast-check.ts), never by wall time: this
+ * limit only catches a hang, so it is generous enough for the suite on a busy 2-core machine
+ * (vitest's 5 s default is not). scripts/vitest/timeouts.test.ts keeps it that way.
+ */
+const timeouts = { testTimeout: 120_000, hookTimeout: 120_000 };
 
 export default defineConfig({
   resolve: { conditions: [sourceCondition] },
@@ -16,6 +23,7 @@ export default defineConfig({
           // A non-UTC zone catches any dependence on local time inside the pure core.
           env: { TZ: "Asia/Kolkata" },
           setupFiles: [...setupFiles, "./scripts/vitest/fail-on-console.ts"],
+          ...timeouts,
         },
       },
       {
@@ -24,6 +32,7 @@ export default defineConfig({
           name: "testing",
           include: ["packages/testing/src/**/*.test.ts"],
           setupFiles,
+          ...timeouts,
         },
       },
       {
@@ -35,8 +44,7 @@ export default defineConfig({
             "packages/clickhouse/test/**/*.test.ts",
           ],
           setupFiles,
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
+          ...timeouts,
         },
       },
       {
@@ -45,7 +53,7 @@ export default defineConfig({
           name: "cli",
           include: ["packages/cli/src/**/*.test.ts", "packages/cli/test/**/*.test.ts"],
           setupFiles,
-          testTimeout: 60_000,
+          ...timeouts,
         },
       },
       {
@@ -55,6 +63,16 @@ export default defineConfig({
           include: ["examples/**/*.test.ts"],
           exclude: ["**/node_modules/**"],
           setupFiles,
+          ...timeouts,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "scripts",
+          include: ["scripts/**/*.test.ts"],
+          setupFiles,
+          ...timeouts,
         },
       },
     ],
