@@ -7,6 +7,7 @@
  */
 import { quoteString } from "../executor/executor.js";
 import { TABLES, type TableName } from "../schema/columns.js";
+import type { TableDef } from "../schema/types.js";
 import { identityOf, latestByArgMax } from "../views/blocks.js";
 import {
   EPOCH_FLOOR,
@@ -187,6 +188,64 @@ const viewGrain: AssertionDefinition[] = SERVING_KEYS.map(([view, keys]) => ({
     count() - uniqExact(tuple(${keys.map((k) => `ifNull(toString(${k}), '')`).join(", ")})) AS failed_rows
 FROM ${ctx.t(view)}`,
 }));
+
+/** `tuple(grain…)` of a table, for `uniqExact` (a tuple keeps NULL elements). */
+function grainTuple(t: TableDef): string {
+  return `tuple(${t.grain.join(", ")})`;
+}
+
+/** Tables without versions: one stored row per grain after FINAL (`TableDef.grain`). */
+const UNVERSIONED_TABLES = TABLES.filter((t) => t.identity === null);
+
+const storedGrain: AssertionDefinition[] = [
+  {
+    name: "stored_rows_unique_per_grain",
+    family: "grain_uniqueness",
+    severity: "error",
+    description:
+      "every table without versions (raw, rejection, materialized-view targets, dimensions) holds one row per grain after FINAL, so an event delivered twice is stored once (ingest-and-storage.md 6.1): fails when two rows share a grain, e.g. the same event parsed twice with different column values; `tables` lists table:excess_rows",
+    sql: (ctx) => `SELECT
+    sum(stored) AS checked_rows,
+    sum(stored - grains) AS failed_rows,
+    arrayStringConcat(arraySort(groupArrayIf(concat(tbl, ':', toString(stored - grains)), stored > grains)), ', ') AS tables
+FROM (
+${UNVERSIONED_TABLES.map(
+  (t) =>
+    `    SELECT ${quoteString(t.name)} AS tbl, uniqExact(${grainTuple(t)}) AS grains, count() AS stored\n    FROM ${ctx.t(t.name)} FINAL`,
+).join("\n    UNION ALL\n")}
+)`,
+  },
+  {
+    name: "sort_keys_contain_grain",
+    family: "grain_uniqueness",
+    severity: "error",
+    description:
+      "every table of the catalogue exists as a ReplacingMergeTree whose sort key (system.tables.sorting_key) contains every expression of its grain, so FINAL collapses exactly the redelivered rows and never two distinct grains: fails for a missing table, another engine, or a key without a grain column (e.g. a database created by an older schema version, whose price key omitted the constraint); `tables` lists the offending tables",
+    sql: (ctx) => {
+      const expected = TABLES.map(
+        (t) => `(${quoteString(t.name)}, [${t.grain.map(quoteString).join(", ")}])`,
+      );
+      return `SELECT
+    count() AS checked_rows,
+    countIf(NOT ok) AS failed_rows,
+    arrayStringConcat(arraySort(groupArrayIf(tbl, NOT ok)), ', ') AS tables
+FROM (
+    SELECT x.tbl AS tbl,
+        s.name = x.tbl AND s.engine = 'ReplacingMergeTree'
+            AND arrayAll(g -> position(concat(', ', s.sorting_key, ', '), concat(', ', g, ', ')) > 0, x.grain) AS ok
+    FROM (
+        SELECT e.1 AS tbl, e.2 AS grain
+        FROM (SELECT arrayJoin([
+        ${expected.join(",\n        ")}
+        ]) AS e)
+    ) AS x
+    LEFT JOIN (
+        SELECT name, engine, sorting_key FROM system.tables WHERE database = ${quoteString(ctx.view.database)}
+    ) AS s ON s.name = x.tbl
+)`;
+    },
+  },
+];
 
 // ---------------------------------------------------------------------------------------------
 // Additive-field consistency
@@ -866,6 +925,7 @@ WHERE database = ${quoteString(ctx.view.database)}
 export const ASSERTION_DEFINITIONS: readonly AssertionDefinition[] = [
   ...factGrain,
   ...viewGrain,
+  ...storedGrain,
   ...additive,
   ...latency,
   ...served,

@@ -10,6 +10,7 @@ import {
 } from "./embedded.js";
 import { ClickHouseAdapterError } from "./errors.js";
 import {
+  executorOverClient,
   qualifyTableName,
   quoteIdentifier,
   quoteString,
@@ -146,6 +147,42 @@ if (remoteUrl !== undefined && remoteUrl !== "" && /^https?:/i.test(remoteUrl)) 
     "remote",
   );
 }
+
+describe("close while statements run", () => {
+  it("waits for in-flight statements to settle before closing the client", async () => {
+    // A closed chDB connection under a running statement ends the process with a segfault, so
+    // close() lets every in-flight statement finish (or fail) first.
+    const events: string[] = [];
+    let release!: () => void;
+    const running = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const client = {
+      exec: async () => {
+        events.push("insert started");
+        await running;
+        events.push("insert failed");
+        throw new Error("disk full");
+      },
+      command: async () => {
+        events.push("command");
+      },
+      close: async () => {
+        events.push("client closed");
+      },
+    };
+    const executor = executorOverClient(client as never, "embedded", "db");
+    const insert = rejectionOf(executor.insertJsonEachRow("t", ['{"id":1}']));
+    const closed = executor.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toEqual(["insert started"]);
+    release();
+    await closed;
+    expect(events).toEqual(["insert started", "insert failed", "client closed"]);
+    expect(((await insert) as Error).message).toBe("disk full");
+    expect(executor.close()).toBe(closed);
+  });
+});
 
 describe("embedded executor setup", () => {
   it("creates the database and makes it current", async () => {

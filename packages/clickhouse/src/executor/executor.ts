@@ -76,7 +76,10 @@ export interface ClickHouseExecutor {
     lines: readonly string[],
     options?: ClickHouseInsertOptions,
   ): Promise<void>;
-  /** Closes the client (idempotent). */
+  /**
+   * Closes the client once every statement started before the call has settled (idempotent: later
+   * calls return the same promise).
+   */
   close(): Promise<void>;
 }
 
@@ -162,7 +165,17 @@ export function executorOverClient(
   database: string,
 ): ClickHouseExecutor {
   let closed: Promise<void> | null = null;
-  const insertJsonEachRow = async (
+  /** Statements started and not yet settled: `close()` waits for them. */
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    const done = (): void => {
+      inFlight.delete(p);
+    };
+    p.then(done, done);
+    return p;
+  };
+  const insertRows = async (
     table: string,
     lines: readonly string[],
     options?: ClickHouseInsertOptions,
@@ -179,20 +192,33 @@ export function executorOverClient(
       /* drain */
     }
   };
+  const insertJsonEachRow = (
+    table: string,
+    lines: readonly string[],
+    options?: ClickHouseInsertOptions,
+  ): Promise<void> => track(insertRows(table, lines, options));
   return {
     kind,
     database,
     client,
-    async command(sql) {
-      await client.command({ query: sql });
+    command(sql) {
+      return track(
+        (async () => {
+          await client.command({ query: sql });
+        })(),
+      );
     },
-    async query<T>(sql: string, params?: ClickHouseQueryParams): Promise<T[]> {
-      const rs = await client.query({
-        query: sql,
-        format: "JSONEachRow",
-        ...(params === undefined ? {} : { query_params: { ...params } }),
-      });
-      return rs.json<T>();
+    query<T>(sql: string, params?: ClickHouseQueryParams): Promise<T[]> {
+      return track(
+        (async () => {
+          const rs = await client.query({
+            query: sql,
+            format: "JSONEachRow",
+            ...(params === undefined ? {} : { query_params: { ...params } }),
+          });
+          return rs.json<T>();
+        })(),
+      );
     },
     insert(table, rows, options) {
       return insertJsonEachRow(
@@ -203,7 +229,12 @@ export function executorOverClient(
     },
     insertJsonEachRow,
     close() {
-      closed ??= client.close();
+      // Closing the embedded engine under a running statement crashes the process, so every
+      // statement started before close() settles first (failures included).
+      closed ??= (async () => {
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        await client.close();
+      })();
       return closed;
     },
   };

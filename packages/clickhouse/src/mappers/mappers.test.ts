@@ -6,7 +6,7 @@ import { realEventLines } from "@livepeer-analytics/testing/fixtures";
 import { SPEC_ROWS, applyDdl, insertRows, replayRealFixture } from "../../test/schema-support.js";
 import { openTestDb, type TestDb } from "../../test/db.js";
 import { DATETIME64_MAX_MS, DATETIME64_MIN_MS, formatDate, formatDateTime64 } from "./datetime.js";
-import { insertColumns, serializeRow, toClickHouseRow } from "./rows.js";
+import { insertColumns, serializeRow, toClickHouseRow, toStorableRow } from "./rows.js";
 
 /** A counter callback that tallies increments. */
 function tally(): {
@@ -174,11 +174,12 @@ describe("out-of-range values (SDK-DECISION 29, §3.3)", () => {
       },
       count,
     );
+    // Non-Nullable columns get their default explicitly (what ClickHouse would store for null).
     expect(status).toMatchObject({
-      prompt_width: null,
-      restart_count: null,
-      output_fps: null,
-      input_fps: null,
+      prompt_width: 0,
+      restart_count: 0,
+      output_fps: 0,
+      input_fps: 0,
       last_error_time: null,
     });
     expect(totals.get("out_of_range_values")).toBe(5);
@@ -203,6 +204,46 @@ describe("out-of-range values (SDK-DECISION 29, §3.3)", () => {
     expect(() =>
       toClickHouseRow("raw_ai_stream_status", SPEC_ROWS.raw_ai_stream_status),
     ).not.toThrow();
+  });
+});
+
+describe("toStorableRow: the same storage rule on engine rows", () => {
+  test("replaces out-of-range values by what ClickHouse stores, counted once", () => {
+    const { count, totals } = tally();
+    const input = {
+      ...SPEC_ROWS.raw_ai_stream_status,
+      event_timestamp: 99_999_999_999_999, // year 5138: beyond DateTime64, not Nullable
+      last_error_time: 1e16, // Nullable
+      prompt_width: 70_000, // UInt16
+      start_time: null, // the start_time trap is not an out-of-range value
+    };
+    const stored = toStorableRow("raw_ai_stream_status", input, count);
+    expect(stored).toEqual({
+      ...input,
+      event_timestamp: 0,
+      last_error_time: null,
+      prompt_width: 0,
+    });
+    expect(totals.get("out_of_range_values")).toBe(3);
+    // Mapping the stored row gives the ClickHouse row of the input and counts nothing again.
+    const again = tally();
+    expect(toClickHouseRow("raw_ai_stream_status", stored, again.count)).toEqual(
+      toClickHouseRow("raw_ai_stream_status", input),
+    );
+    expect(again.totals.get("out_of_range_values")).toBeUndefined();
+    expect(toClickHouseRow("raw_ai_stream_status", stored)["event_timestamp"]).toBe(
+      "1970-01-01 00:00:00.000",
+    );
+  });
+
+  test("returns the row itself when every value fits; keeps keys that are not columns", () => {
+    const row = SPEC_ROWS.raw_payment_events;
+    expect(toStorableRow("raw_payment_events", row)).toBe(row);
+    const extra = { ...row, not_a_column: 1e99 } as never;
+    expect(toStorableRow("raw_payment_events", extra)).toBe(extra);
+    // A numeric DEFAULT is the stored value of a non-Nullable column with a DEFAULT.
+    const session = { ...SPEC_ROWS.fact_workflow_sessions, health_completeness_ratio: Infinity };
+    expect(toStorableRow("fact_workflow_sessions", session).health_completeness_ratio).toBe(1);
   });
 });
 

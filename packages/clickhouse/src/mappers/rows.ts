@@ -172,6 +172,25 @@ interface InsertColumn {
   readonly name: string;
   readonly hasDefault: boolean;
   readonly encode: Encoder;
+  /** What an out-of-range value is stored as, in engine terms (see {@link storedFallback}). */
+  readonly fallback: string | number | null;
+  /** {@link InsertColumn.fallback} encoded for ClickHouse. */
+  readonly encodedFallback: ClickHouseValue;
+}
+
+const NUMERIC_LITERAL = /^-?[0-9]+(\.[0-9]+)?$/;
+
+/**
+ * The value a column stores in place of a value that does not fit it [SDK-DECISION 29, §3.3], in
+ * engine terms: NULL for a Nullable column; otherwise the column's `DEFAULT` when it is a numeric
+ * literal; otherwise the zero of its type (`""`, `0`, and for times epoch 0 =
+ * 1970-01-01 00:00:00.000). Never a clamped value.
+ */
+function storedFallback(column: ColumnDef): string | number | null {
+  if (column.nullable) return null;
+  if (column.default !== undefined && NUMERIC_LITERAL.test(column.default))
+    return Number(column.default);
+  return baseType(column.type) === "String" ? "" : 0;
 }
 
 const PLANS = new Map<TableName, readonly InsertColumn[]>();
@@ -181,7 +200,17 @@ function plan(table: TableName): readonly InsertColumn[] {
   if (p === undefined) {
     p = getTable(table)
       .columns.filter(isInsertColumn)
-      .map((c) => ({ name: c.name, hasDefault: c.default !== undefined, encode: encoderFor(c) }));
+      .map((c) => {
+        const encode = encoderFor(c);
+        const fallback = storedFallback(c);
+        return {
+          name: c.name,
+          hasDefault: c.default !== undefined,
+          encode,
+          fallback,
+          encodedFallback: encode(fallback).value,
+        };
+      });
     PLANS.set(table, p);
   }
   return p;
@@ -211,9 +240,11 @@ export function insertColumns(table: TableName): readonly string[] {
  *   (stored as 1970-01-01 00:00:00.000; requires `input_format_null_as_default = 1`, the
  *   ClickHouse default);
  * - [SDK-DECISION 29, §3.3] a value that does not fit the column type (an integer outside the
- *   type's range or not an integer, a non-finite float, a time outside the `DateTime64` range) is
- *   written as `null` — NULL for Nullable columns, the column default otherwise, never a clamped
- *   value — and counted once as `out_of_range_values` through `counters`.
+ *   type's range or not an integer, a non-finite float, a time outside the `DateTime64` range
+ *   1900-01-01 … 2299-12-31) is written as NULL for a Nullable column and as the column default
+ *   otherwise (its numeric `DEFAULT`, else `""` / `0` / 1970-01-01 00:00:00.000), never a clamped
+ *   value, and counted once as `out_of_range_values` through `counters`. {@link toStorableRow}
+ *   applies the same rule to the engine row itself (the JSONL output of `lpa replay`).
  *
  * @category Mappers
  * @example
@@ -232,10 +263,44 @@ export function toClickHouseRow<T extends TableName>(
     const value = source[c.name];
     if (value === undefined && c.hasDefault) continue;
     const e = c.encode(value);
-    if (e.bad && counters !== undefined) counters("out_of_range_values", 1);
-    out[c.name] = e.value;
+    if (e.bad) {
+      counters?.("out_of_range_values", 1);
+      out[c.name] = c.encodedFallback;
+    } else out[c.name] = e.value;
   }
   return out;
+}
+
+/**
+ * The storage policy of {@link toClickHouseRow} applied to the engine row itself: every value that
+ * does not fit its column [SDK-DECISION 29, §3.3] is replaced by what ClickHouse stores for it —
+ * `null` for a Nullable column, else the column's numeric `DEFAULT`, else `""` / `0` (times: epoch
+ * 0, i.e. 1970-01-01 00:00:00.000) — and counted as `out_of_range_values`. Other values and keys
+ * are kept as they are. Returns `row` itself when nothing is out of range, else a copy.
+ *
+ * Writers that keep engine rows next to ClickHouse (the JSONL output of `lpa replay`) apply it so
+ * that both hold the same values; {@link toClickHouseRow} of the result counts nothing again.
+ *
+ * @category Mappers
+ * @example
+ * toStorableRow("raw_payment_events", { ...row, event_timestamp: 99_999_999_999_999 }, count);
+ * // { ...row, event_timestamp: 0 } and count("out_of_range_values", 1): year 5138 does not fit DateTime64
+ */
+export function toStorableRow<T extends TableName>(
+  table: T,
+  row: TableRow<T>,
+  counters?: MetricsCallback,
+): TableRow<T> {
+  const source = row as Readonly<Record<string, unknown>>;
+  let out: Record<string, unknown> | null = null;
+  for (const c of plan(table)) {
+    const value = source[c.name];
+    if (value === undefined || !c.encode(value).bad) continue;
+    counters?.("out_of_range_values", 1);
+    out ??= { ...source };
+    out[c.name] = c.fallback;
+  }
+  return (out ?? row) as TableRow<T>;
 }
 
 /**

@@ -75,21 +75,43 @@ function ttl(expr: string, days: number): TtlDef {
   return { expr, days };
 }
 
-const MERGE_TREE: TableEngine = { type: "MergeTree" };
-
 function replacing(version: string | null): TableEngine {
   return { type: "ReplacingMergeTree", version };
 }
 
-/** A {@link TableDef} as written in the catalogue: no indexes and no identity may be omitted. */
-type TableSpec<Name extends string> = Omit<TableDef<Name>, "indexes" | "identity"> & {
+/**
+ * `ReplacingMergeTree` without a version column: the last inserted of two rows with the same sort
+ * key wins. Used by every table that is not versioned, whose sort key contains its grain, so a
+ * redelivered row (identical but for `ingestion_timestamp`) collapses into the first one.
+ */
+const REPLACING: TableEngine = replacing(null);
+
+/**
+ * Grain of a typed table with one row per event whose `raw_json` is the envelope text: the hash
+ * of the envelope text as received (the same text the status/trace `source_event_uid` and the
+ * ingest/payment MV `source_event_uid` are computed from, `ingest-and-storage.md` §1.8).
+ */
+const ENVELOPE_UID = "cityHash64(raw_json)";
+
+/**
+ * A {@link TableDef} as written in the catalogue: indexes may be omitted; a versioned table gives
+ * its `identity` (which is also its grain), every other table its `grain`.
+ */
+type TableSpec<Name extends string> = Omit<TableDef<Name>, "indexes" | "identity" | "grain"> & {
   readonly indexes?: readonly SkipIndexDef[];
-  readonly identity?: readonly string[];
-};
+} & (
+    | { readonly identity: readonly string[]; readonly grain?: never }
+    | { readonly grain: readonly string[]; readonly identity?: never }
+  );
 
 function table<Name extends string>(spec: TableSpec<Name>): TableDef<Name> {
-  const { indexes, identity, ...rest } = spec;
-  return { ...rest, indexes: indexes ?? [], identity: identity ?? null };
+  const { indexes, identity, grain, ...rest } = spec;
+  return {
+    ...rest,
+    indexes: indexes ?? [],
+    identity: identity ?? null,
+    grain: identity ?? grain ?? [],
+  };
 }
 
 /** Columns shared by every typed table: envelope time first, `raw_json` and ingestion time last. */
@@ -123,6 +145,17 @@ function capabilityIdentity(): ColumnDef[] {
     str("local_address", "Hot wallet (`local_address`), trimmed and lower-cased"),
     str("orch_uri", "Orchestrator service URI (`orch_uri`) as sent"),
   ];
+}
+
+/**
+ * An orchestrator entry of a `network_capabilities` event: its canonical address, hot wallet and
+ * URI (one orchestrator may run several entries under one address).
+ */
+const ORCHESTRATOR_ENTRY = ["orchestrator_address", "local_address", "orch_uri"];
+
+/** Grain of the capability sibling tables: the event, the orchestrator entry, then `sub`. */
+function capabilityGrain(...sub: string[]): string[] {
+  return [...ORCHESTRATOR_ENTRY, ...sub, "event_timestamp", "source_event_id"];
 }
 
 function capabilityCatalogColumns(): ColumnDef[] {
@@ -206,7 +239,7 @@ const rawStreamingEvents = table({
   name: "raw_streaming_events",
   kind: "raw",
   writer: "kafka-connect",
-  doc: "Verbatim archive of the input topic written by the Kafka Connect sink (outside the SDK, unfiltered, not deduplicated); one row per record (`ingest-and-storage.md` §3.2).",
+  doc: "Verbatim archive of the input topic written by the Kafka Connect sink (outside the SDK, unfiltered); one row per record (`ingest-and-storage.md` §3.2). A record the connector delivers again after a restart collapses under FINAL.",
   columns: [
     str("id", "Envelope `id`"),
     lc("type", "Envelope `type`"),
@@ -226,11 +259,20 @@ const rawStreamingEvents = table({
     dateOf("event_date", "event_timestamp", "`event_timestamp`"),
     ingestion(),
   ],
-  engine: MERGE_TREE,
+  engine: REPLACING,
   partitionBy: "toYYYYMM(event_date)",
-  orderBy: ["event_date", "type", "event_timestamp"],
+  orderBy: [
+    "event_date",
+    "type",
+    "event_timestamp",
+    "timestamp",
+    "id",
+    "cityHash64(gateway, data)",
+  ],
   ttl: ttl("event_date", 90),
   indexes: [bloom("type")],
+  // One row per record; a redelivered record (a connector restart) repeats all of it.
+  grain: ["type", "timestamp", "id", "cityHash64(gateway, data)"],
 });
 
 function rejectionColumns(): ColumnDef[] {
@@ -278,6 +320,23 @@ function rejectionColumns(): ColumnDef[] {
   ];
 }
 
+/** Hash of what a rejection says about its record (one record may get several envelopes). */
+const REJECTION_CONTENT = "cityHash64(failure_details, payload_body)";
+
+/**
+ * Grain of the DLQ and quarantine tables: the transport coordinates of the record, the rejecting
+ * stage and reason, and the hash of the details and the record text (one record can be rejected
+ * by several parsers; records without coordinates are told apart by their text).
+ */
+const REJECTION_GRAIN = [
+  "source_topic",
+  "source_partition",
+  "source_offset",
+  "failure_stage",
+  "failure_reason",
+  REJECTION_CONTENT,
+];
+
 function rejectionTable<Name extends string>(
   name: Name,
   days: number,
@@ -289,11 +348,22 @@ function rejectionTable<Name extends string>(
     writer: "sdk-core",
     doc: `${what}: one row per rejection envelope (\`ingest-and-storage.md\` §2.13).`,
     columns: rejectionColumns(),
-    engine: MERGE_TREE,
+    engine: REPLACING,
     partitionBy: "toYYYYMM(event_date)",
-    orderBy: ["event_date", "failure_class", "event_type", "source_topic", "source_offset"],
+    orderBy: [
+      "event_date",
+      "failure_class",
+      "event_type",
+      "source_topic",
+      "source_partition",
+      "source_offset",
+      "failure_stage",
+      "failure_reason",
+      REJECTION_CONTENT,
+    ],
     ttl: ttl("event_date", days),
     indexes: [bloom("event_id")],
+    grain: REJECTION_GRAIN,
   });
 }
 
@@ -361,11 +431,19 @@ const rawAiStreamStatus = table({
       ),
     ],
   ),
-  engine: MERGE_TREE,
+  engine: REPLACING,
   partitionBy: "toYYYYMM(event_date)",
-  orderBy: ["event_date", "orchestrator_address", "pipeline", "stream_id", "event_timestamp"],
+  orderBy: [
+    "event_date",
+    "orchestrator_address",
+    "pipeline",
+    "stream_id",
+    "event_timestamp",
+    ENVELOPE_UID,
+  ],
   ttl: ttl("event_date", 90),
   indexes: [bloom("orchestrator_address"), bloom("pipeline")],
+  grain: [ENVELOPE_UID],
 });
 
 function ingestMedia(x: "video" | "audio"): ColumnDef[] {
@@ -429,10 +507,11 @@ const rawStreamIngestMetrics = table({
     ],
     ENVELOPE_TEXT,
   ),
-  engine: MERGE_TREE,
+  engine: REPLACING,
   partitionBy: "toYYYYMM(event_date)",
-  orderBy: ["event_date", "stream_id", "event_timestamp"],
+  orderBy: ["event_date", "stream_id", "event_timestamp", ENVELOPE_UID],
   ttl: ttl("event_date", 90),
+  grain: [ENVELOPE_UID],
 });
 
 const rawStreamTraceEvents = table({
@@ -454,11 +533,12 @@ const rawStreamTraceEvents = table({
     ],
     ENVELOPE_TEXT,
   ),
-  engine: MERGE_TREE,
+  engine: REPLACING,
   partitionBy: "toYYYYMM(event_date)",
-  orderBy: ["event_date", "request_id", "trace_type", "data_timestamp"],
+  orderBy: ["event_date", "request_id", "trace_type", "data_timestamp", ENVELOPE_UID],
   ttl: ttl("event_date", 90),
   indexes: [bloom("request_id")],
+  grain: [ENVELOPE_UID],
 });
 
 const rawNetworkCapabilities = table({
@@ -514,9 +594,18 @@ const rawNetworkCapabilities = table({
     "ifNull(capability_id, 0)",
     "event_timestamp",
     "source_event_id",
+    "local_address",
   ],
   ttl: ttl("event_date", 90),
   indexes: [bloom("orchestrator_address")],
+  grain: [
+    ...ORCHESTRATOR_ENTRY,
+    "pipeline",
+    "model_id",
+    "ifNull(gpu_id, '')",
+    "event_timestamp",
+    "source_event_id",
+  ],
 });
 
 const rawCapabilitiesAdvertised = table({
@@ -538,8 +627,16 @@ const rawCapabilitiesAdvertised = table({
   ),
   engine: replacing("event_timestamp"),
   partitionBy: "toYYYYMM(event_date)",
-  orderBy: ["orchestrator_address", "capability_id", "event_timestamp", "source_event_id"],
+  orderBy: [
+    "orchestrator_address",
+    "capability_id",
+    "event_timestamp",
+    "source_event_id",
+    "local_address",
+    "orch_uri",
+  ],
   ttl: ttl("event_date", 180),
+  grain: capabilityGrain("capability_id"),
 });
 
 const rawCapabilitiesModelConstraints = table({
@@ -571,15 +668,21 @@ const rawCapabilitiesModelConstraints = table({
     "model_id",
     "event_timestamp",
     "source_event_id",
+    "local_address",
+    "orch_uri",
   ],
   ttl: ttl("event_date", 180),
+  grain: capabilityGrain("capability_id", "model_id"),
 });
+
+/** The constraint (model) of a price as a sort-key expression (NULL sorts as `""`). */
+const PRICE_CONSTRAINT = "ifNull(constraint_name, '')";
 
 const rawCapabilitiesPrices = table({
   name: "raw_network_capabilities_prices",
   kind: "raw",
   writer: "sdk-core",
-  doc: "Capability prices: one row per `capabilities_prices` entry (`ingest-and-storage.md` §1.7.5). V-B sort key kept: two constraints of one capability in one event share a key.",
+  doc: "Capability prices: one row per `capabilities_prices` entry, i.e. per orchestrator entry, capability and constraint (model) of an event (`ingest-and-storage.md` §1.7.5). The V-B sort key omitted the constraint, so the prices of two models of one capability collapsed; the SDK key includes it.",
   columns: typedColumns(
     [
       ...capabilityIdentity(),
@@ -592,8 +695,17 @@ const rawCapabilitiesPrices = table({
   ),
   engine: replacing("event_timestamp"),
   partitionBy: "toYYYYMM(event_date)",
-  orderBy: ["orchestrator_address", "capability_id", "event_timestamp", "source_event_id"],
+  orderBy: [
+    "orchestrator_address",
+    "capability_id",
+    PRICE_CONSTRAINT,
+    "event_timestamp",
+    "source_event_id",
+    "local_address",
+    "orch_uri",
+  ],
   ttl: ttl("event_date", 180),
+  grain: capabilityGrain("capability_id", PRICE_CONSTRAINT),
 });
 
 const rawAiStreamEvents = table({
@@ -612,11 +724,15 @@ const rawAiStreamEvents = table({
     ],
     ENVELOPE_TEXT,
   ),
-  engine: MERGE_TREE,
+  engine: REPLACING,
   partitionBy: "toYYYYMM(event_date)",
-  orderBy: ["event_date", "stream_id", "event_timestamp"],
+  orderBy: ["event_date", "stream_id", "event_timestamp", ENVELOPE_UID],
   ttl: ttl("event_date", 90),
+  grain: [ENVELOPE_UID],
 });
+
+/** Hash of the array element a discovery row came from. */
+const ELEMENT_UID = "cityHash64(raw_json)";
 
 const rawDiscoveryResults = table({
   name: "raw_discovery_results",
@@ -635,10 +751,13 @@ const rawDiscoveryResults = table({
     ],
     "Compact JSON of the array element",
   ),
-  engine: MERGE_TREE,
+  engine: REPLACING,
   partitionBy: "toYYYYMM(event_date)",
-  orderBy: ["event_date", "orchestrator_address", "event_timestamp"],
+  orderBy: ["event_date", "orchestrator_address", "event_timestamp", ELEMENT_UID],
   ttl: ttl("event_date", 30),
+  // The row carries no event id: two discovery events of the same millisecond that report a
+  // byte-identical element are stored once.
+  grain: ["event_timestamp", ELEMENT_UID],
 });
 
 const rawPaymentEvents = table({
@@ -663,10 +782,11 @@ const rawPaymentEvents = table({
     ],
     ENVELOPE_TEXT,
   ),
-  engine: MERGE_TREE,
+  engine: REPLACING,
   partitionBy: "toYYYYMM(event_date)",
-  orderBy: ["event_date", "recipient", "orchestrator", "event_timestamp"],
+  orderBy: ["event_date", "recipient", "orchestrator", "event_timestamp", ENVELOPE_UID],
   ttl: ttl("event_date", 90),
+  grain: [ENVELOPE_UID],
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -1089,7 +1209,7 @@ const factIngestSamples = table({
   name: "fact_stream_ingest_samples",
   kind: "mv_target",
   writer: "clickhouse-mv",
-  doc: "One row per `raw_stream_ingest_metrics` row, filled by `mv_stream_ingest_metrics_to_fact_stream_ingest_samples` (`ingest-and-storage.md` §3.5). Append-only.",
+  doc: "One row per `raw_stream_ingest_metrics` row, filled by `mv_stream_ingest_metrics_to_fact_stream_ingest_samples` (`ingest-and-storage.md` §3.5). The view fires on every insert, redeliveries included; the sort key ends with `source_event_uid`, so a redelivered row collapses under FINAL.",
   columns: [
     ts("sample_ts", "Envelope timestamp of the ingest event"),
     dateOf("sample_date", "sample_ts", "`sample_ts`"),
@@ -1108,17 +1228,18 @@ const factIngestSamples = table({
     col("bytes_sent", "UInt64", "Copied byte count; never NULL."),
     str("source_event_uid", "`toString(cityHash64(raw_json))` of the typed row"),
   ],
-  engine: MERGE_TREE,
+  engine: REPLACING,
   partitionBy: "toYYYYMM(sample_date)",
-  orderBy: ["sample_date", "workflow_session_id", "sample_ts"],
+  orderBy: ["sample_date", "workflow_session_id", "sample_ts", "source_event_uid"],
   ttl: ttl("sample_date", 90),
+  grain: ["source_event_uid"],
 });
 
 const factPayments = table({
   name: "fact_payments",
   kind: "mv_target",
   writer: "clickhouse-mv",
-  doc: "One row per `raw_payment_events` row with the face value parsed to wei, filled by `mv_payment_events_to_fact_payments` (`ingest-and-storage.md` §3.5, 11.7). Append-only.",
+  doc: "One row per `raw_payment_events` row with the face value parsed to wei, filled by `mv_payment_events_to_fact_payments` (`ingest-and-storage.md` §3.5, 11.7). The sort key ends with `source_event_uid`, so a redelivered payment collapses under FINAL (the serving views read it FINAL).",
   columns: [
     ts("payment_ts", "Envelope timestamp of the payment event"),
     dateOf("payment_date", "payment_ts", "`payment_ts`"),
@@ -1136,11 +1257,39 @@ const factPayments = table({
     ),
     str("source_event_uid", "`toString(cityHash64(raw_json))` of the typed row"),
   ],
-  engine: MERGE_TREE,
+  engine: REPLACING,
   partitionBy: "toYYYYMM(payment_date)",
-  orderBy: ["payment_date", "request_id", "payment_ts"],
+  orderBy: ["payment_date", "request_id", "payment_ts", "source_event_uid"],
   ttl: ttl("payment_date", 90),
+  grain: ["source_event_uid"],
 });
+
+/**
+ * Grain of a capability dimension: the grain of its source table (`capabilityGrain`) under the
+ * dimension's column names.
+ */
+function dimGrain(...sub: string[]): string[] {
+  return [
+    "orchestrator_address",
+    "orchestrator_proxy_address",
+    "orchestrator_url",
+    ...sub,
+    "snapshot_ts",
+    "source_event_uid",
+  ];
+}
+
+/** Sort key of a capability dimension: the V-B key, then the rest of its grain. */
+function dimOrderBy(...sub: string[]): string[] {
+  return [
+    "orchestrator_address",
+    ...sub,
+    "snapshot_ts",
+    "source_event_uid",
+    "orchestrator_proxy_address",
+    "orchestrator_url",
+  ];
+}
 
 function dimIdentity(): ColumnDef[] {
   return [
@@ -1183,8 +1332,11 @@ const dimSnapshots = table({
     "ifNull(gpu_id, '')",
     "snapshot_ts",
     "source_event_uid",
+    "orchestrator_proxy_address",
+    "orchestrator_url",
   ],
   ttl: ttl("snapshot_date", 365),
+  grain: dimGrain("pipeline", "model_id", "ifNull(gpu_id, '')"),
 });
 
 function dimCatalog(): ColumnDef[] {
@@ -1209,8 +1361,9 @@ const dimAdvertised = table({
   ],
   engine: replacing("snapshot_ts"),
   partitionBy: "toYYYYMM(snapshot_date)",
-  orderBy: ["orchestrator_address", "capability_id", "snapshot_ts", "source_event_uid"],
+  orderBy: dimOrderBy("capability_id"),
   ttl: ttl("snapshot_date", 365),
+  grain: dimGrain("capability_id"),
 });
 
 const dimModelConstraints = table({
@@ -1230,8 +1383,9 @@ const dimModelConstraints = table({
   ],
   engine: replacing("snapshot_ts"),
   partitionBy: "toYYYYMM(snapshot_date)",
-  orderBy: ["orchestrator_address", "capability_id", "model_id", "snapshot_ts", "source_event_uid"],
+  orderBy: dimOrderBy("capability_id", "model_id"),
   ttl: ttl("snapshot_date", 365),
+  grain: dimGrain("capability_id", "model_id"),
 });
 
 const dimPrices = table({
@@ -1249,8 +1403,9 @@ const dimPrices = table({
   ],
   engine: replacing("snapshot_ts"),
   partitionBy: "toYYYYMM(snapshot_date)",
-  orderBy: ["orchestrator_address", "capability_id", "snapshot_ts", "source_event_uid"],
+  orderBy: dimOrderBy("capability_id", PRICE_CONSTRAINT),
   ttl: ttl("snapshot_date", 365),
+  grain: dimGrain("capability_id", PRICE_CONSTRAINT),
 });
 
 const schemaVersionTable = table({
@@ -1266,10 +1421,11 @@ const schemaVersionTable = table({
       omitOnInsert: true,
     }),
   ],
-  engine: replacing(null),
+  engine: REPLACING,
   partitionBy: null,
   orderBy: ["schema_version", "checksum"],
   ttl: null,
+  grain: ["schema_version", "checksum"],
 });
 
 /**

@@ -18,11 +18,14 @@ import {
 import { MATERIALIZED_VIEWS, VIEWS } from "./views.js";
 
 /**
- * Version of the bundled schema. Bump it whenever a generated statement changes.
+ * Version of the bundled schema. Bump it whenever a generated statement changes. Version 2 made
+ * every table a `ReplacingMergeTree` whose sort key contains its grain (redelivery converges) and
+ * added the constraint to the price sort keys. `CREATE TABLE IF NOT EXISTS` never alters an
+ * existing table: a database created by an older version keeps its old tables.
  *
  * @category Schema
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * Database used when {@link DdlOptions.database} is not given (the reference's

@@ -85,6 +85,37 @@ describe("generated DDL", () => {
     );
   });
 
+  test("every table is a ReplacingMergeTree whose sort key contains its whole grain", () => {
+    for (const t of TABLES) {
+      expect(t.engine.type, t.name).toBe("ReplacingMergeTree");
+      expect(t.grain.length, t.name).toBeGreaterThan(0);
+      // A grain expression missing from the key lets FINAL collapse two distinct grains.
+      expect(
+        t.grain.filter((g) => !t.orderBy.includes(g)),
+        `${t.name}: grain expressions missing from ORDER BY`,
+      ).toEqual([]);
+      // Versioned facts: the grain is the reader identity (one definition).
+      if (t.identity !== null) expect(t.grain, t.name).toEqual(t.identity);
+      // A key that reads a server-filled column would never collapse a redelivered row.
+      const serverFilled = t.columns
+        .filter((c) => c.omitOnInsert === true || c.default?.startsWith("now") === true)
+        .map((c) => c.name);
+      for (const expr of [...t.orderBy, ...(t.partitionBy === null ? [] : [t.partitionBy])])
+        for (const c of serverFilled)
+          expect(new RegExp(`\\b${c}\\b`).test(expr), `${t.name}: ${expr}`).toBe(false);
+      // Every grain expression reads only columns of the table.
+      const names = new Set(t.columns.map((c) => c.name));
+      for (const g of t.grain) {
+        const args = g.replace(/'[^']*'/g, "").replace(/[A-Za-z_][A-Za-z0-9_]*\(/g, "(");
+        const idents = args.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
+        expect(idents.length, `${t.name}: ${g}`).toBeGreaterThan(0);
+        for (const id of idents) expect(names.has(id), `${t.name}: ${g} reads ${id}`).toBe(true);
+      }
+    }
+    const prices = TABLES.find((t) => t.name === "raw_network_capabilities_prices")!;
+    expect(prices.grain).toContain("ifNull(constraint_name, '')");
+  });
+
   test("a second application is harmless and changes nothing", async () => {
     const before = await systemTables();
     await applyDdl(db, { database: DB });

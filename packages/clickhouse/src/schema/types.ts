@@ -133,9 +133,20 @@ export interface TableDef<Name extends string = string> {
   readonly indexes: readonly SkipIndexDef[];
   /**
    * Logical identity of a versioned table (`ingest-and-storage.md` §3.8): readers keep the row
-   * with the greatest version per identity. `null` for append-only tables.
+   * with the greatest version per identity. `null` for tables without versions.
    */
   readonly identity: readonly string[] | null;
+  /**
+   * The grain: SQL expressions over the table's columns that identify one stored row. Two distinct
+   * rows (or, for a versioned table, two identities) never share them, and a redelivered row
+   * repeats them exactly. It is the {@link TableDef.identity} of a versioned table; for the other
+   * tables it is derived from the event the row came from (the hash of the envelope text, the
+   * envelope id, the transport coordinates), so that re-inserting the same events converges.
+   * Every table is a `ReplacingMergeTree` whose `ORDER BY` contains every grain expression
+   * (checked by the catalogue tests), and the `stored_rows_unique_per_grain` and
+   * `sort_keys_keep_every_grain` assertions check the stored data against it.
+   */
+  readonly grain: readonly string[];
 }
 
 /**

@@ -583,6 +583,74 @@ describe("retries", () => {
   });
 });
 
+describe("an insert failure mid-run", () => {
+  it("leaves no unhandled rejection; the failure surfaces at the next write, flush and close", async () => {
+    const table = await newTable();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const sink = createClickHouseSink(base, { maxBatchSize: 2, maxInFlight: 1 });
+      // Writes are not awaited one by one, like a host that awaits them in bulk later (the
+      // lpa replay writer awaits every 4 096 rows).
+      void sink.write(table, { id: 0, payload: "a" });
+      void sink.write(table, { id: 1, payload: "a" });
+      await waitFor(async () => (await count(table)) === 2);
+      // The table disappears under the running sink: every later insert fails for real, as
+      // under a full disk.
+      await base.command(`DROP TABLE ${table}`);
+      for (let i = 2; i < 6; i++) void sink.write(table, { id: i, payload: "b" });
+      await waitFor(() => sink.stats().failure !== null);
+      for (let i = 6; i < 9; i++) void sink.write(table, { id: i, payload: "c" });
+      const next = (await rejectionOf(
+        sink.write(table, { id: 9, payload: "d" }),
+      )) as ClickHouseAdapterError;
+      expect(ClickHouseAdapterError.isClickHouseAdapterError(next)).toBe(true);
+      expect(next.code).toBe("LPA_CH_INSERT_FAILED");
+      expect((next.cause as { code?: unknown }).code).toBe("60");
+      expect(await rejectionOf(sink.flush())).toBe(next);
+      expect(await rejectionOf(sink.close())).toBe(next);
+      await sleep(20); // a turn for any unhandled rejection to be reported
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("flush and close reject only once every in-flight insert has settled", async () => {
+    const table = await newTable();
+    const g = gate();
+    let calls = 0;
+    const executor = wrap(async (_table, _lines, _options, next) => {
+      calls++;
+      if (calls === 1) throw chError("243", "NOT_ENOUGH_SPACE");
+      await g.wait();
+      await next();
+    });
+    const sink = createClickHouseSink(executor, { maxBatchSize: 1, maxInFlight: 2 });
+    void sink.write(table, { id: 1, payload: "x" }); // fails
+    void sink.write(table, { id: 2, payload: "y" }); // still running when the first one fails
+    await waitFor(() => sink.stats().failure !== null);
+    expect(sink.stats().tables[table]?.inFlight).toBe(1);
+    let settled = false;
+    const flushed = rejectionOf(sink.flush()).then((e) => {
+      settled = true;
+      return e;
+    });
+    await sleep(30);
+    expect(settled).toBe(false); // the executor must not be closed under the running insert
+    g.open();
+    const err = (await flushed) as ClickHouseAdapterError;
+    expect(err.code).toBe("LPA_CH_INSERT_FAILED");
+    expect(err.details).toMatchObject({ rows: 1, attempts: 1 });
+    expect(sink.stats().tables[table]?.inFlight).toBe(0);
+    expect(await ids(table)).toEqual([2]);
+    expect(await rejectionOf(sink.close())).toBe(err);
+  });
+});
+
 describe("at-least-once redelivery", () => {
   it("re-inserting the same batches into ReplacingMergeTree(version) converges under FINAL", async () => {
     const table = await newTable(

@@ -256,7 +256,9 @@ export interface ClickHouseSink {
    * full). An oversized row is not buffered: with `origin` it becomes a `record_too_large`
    * envelope for `onReject`; a DLQ/quarantine row is dropped and counted; otherwise it is dropped
    * and reported through `onDrop`. Rejects with the sink's fatal error once there is one, and with
-   * `LPA_CH_SINK_CLOSED` after `close()`.
+   * `LPA_CH_SINK_CLOSED` after `close()`. The promise is handled at creation, so leaving it
+   * unawaited never raises an unhandled rejection; a fatal failure is still surfaced by every
+   * later `write`, `flush` and `close`.
    */
   write(table: string, row: object, origin?: SinkRowOrigin): Promise<void>;
   /**
@@ -267,10 +269,14 @@ export interface ClickHouseSink {
   /**
    * Sends every partial batch and resolves when every row whose `write` was called before this
    * call has been inserted — commit consumer offsets after it. Rejects with the fatal
-   * `LPA_CH_INSERT_FAILED` error if any insert failed.
+   * `LPA_CH_INSERT_FAILED` error if any insert failed, once no insert is running any more (the
+   * executor may be closed right after).
    */
   flush(): Promise<void>;
-  /** Flushes, then stops the timers; later writes reject. Does not close the executor. */
+  /**
+   * Flushes, then stops the timers; later writes reject. Does not close the executor; when it
+   * settles (resolved or rejected) no insert is running.
+   */
   close(): Promise<void>;
   /** Current buffer state. */
   stats(): ClickHouseSinkStats;
@@ -424,6 +430,8 @@ export function createClickHouseSink(
   const rejectionTables = new Set([dlqTable, quarantineTable]);
 
   const tables = new Map<string, TableState>();
+  /** Every running insert (`run`), so that nothing returns while one still uses the executor. */
+  const running = new Set<Promise<void>>();
   let sequence = 0;
   let failure: ClickHouseAdapterError | null = null;
   let closing = false;
@@ -625,9 +633,16 @@ export function createClickHouseSink(
     while (failure === null && t.inFlight < limits.maxInFlight && t.queue.length > 0) {
       const b = t.queue.shift()!;
       t.inFlight++;
-      void run(t, b);
+      const r = run(t, b);
+      running.add(r);
+      void r.then(() => running.delete(r));
     }
   }
+
+  /** Resolves once no insert is running (after a failure none starts any more). */
+  const settle = async (): Promise<void> => {
+    while (running.size > 0) await Promise.allSettled([...running]);
+  };
 
   const prepare = (table: string, row: object, origin: SinkRowOrigin | undefined): PreparedRow => {
     let text: string;
@@ -686,7 +701,7 @@ export function createClickHouseSink(
       );
   };
 
-  const write = async (table: string, row: object, origin?: SinkRowOrigin): Promise<void> => {
+  const writeRow = async (table: string, row: object, origin?: SinkRowOrigin): Promise<void> => {
     if (closing)
       throw new ClickHouseAdapterError("LPA_CH_SINK_CLOSED", `Write to ${table} after close()`, {
         details: { table },
@@ -708,6 +723,17 @@ export function createClickHouseSink(
     await w.admitted.promise;
   };
 
+  /**
+   * The returned promise is handled at creation: a host that awaits its writes in bulk (or not at
+   * all) never sees an unhandled rejection. Nothing is lost: a fatal insert failure is kept as the
+   * sink's failure and rejects every later `write`, `flush` and `close`.
+   */
+  const write = (table: string, row: object, origin?: SinkRowOrigin): Promise<void> => {
+    const p = writeRow(table, row, origin);
+    p.catch(() => undefined);
+    return p;
+  };
+
   const writeOutput = (output: EngineOutput, origin?: SinkRowOrigin): Promise<void> => {
     switch (output.kind) {
       case "row":
@@ -723,17 +749,21 @@ export function createClickHouseSink(
   };
 
   const flush = async (): Promise<void> => {
-    if (failure !== null) throw failure;
-    const blocked: Promise<void>[] = [];
-    for (const t of tables.values()) for (const w of t.waiters) blocked.push(w.admitted.promise);
-    cutAll();
-    if (blocked.length > 0) {
-      await Promise.all(blocked);
+    if (failure === null) {
+      const blocked: Promise<void>[] = [];
+      for (const t of tables.values()) for (const w of t.waiters) blocked.push(w.admitted.promise);
       cutAll();
+      if (blocked.length > 0) {
+        await Promise.allSettled(blocked);
+        if (failure === null) cutAll();
+      }
+      const pending: Promise<void>[] = [];
+      for (const t of tables.values()) for (const b of t.unfinished) pending.push(b.done.promise);
+      await Promise.allSettled(pending);
     }
-    const pending: Promise<void>[] = [];
-    for (const t of tables.values()) for (const b of t.unfinished) pending.push(b.done.promise);
-    await Promise.all(pending);
+    // After a failure, inserts already running still use the executor: wait for them, so that a
+    // host may close the executor as soon as this rejects.
+    await settle();
     if (failure !== null) throw failure;
   };
 

@@ -206,7 +206,7 @@ fees AS (
     SELECT ${hourOf("p.payment_ts")} AS hour_start,
         ${cols.map((c) => `r.req_${c} AS ${c}`).join(", ")},
         ifNull(sum(${feeWei(o)}), 0) / 1e18 AS fee_payment_eth
-    FROM ${qualify(o, "fact_payments")} AS p
+    FROM ${qualify(o, "fact_payments")} AS p FINAL
     INNER JOIN request_sessions AS r ON r.req_id = p.request_id
     WHERE p.request_id != ''
     GROUP BY hour_start, ${keys}
@@ -243,7 +243,8 @@ export function demandStatements(o: ResolvedViewOptions): ViewStatement[] {
 -- SDK fix (11.10): total_minutes are session-minutes, not status samples / 60.
 -- SDK fix (decision 46): served/unserved sum the lifecycle flags of latest sessions.
 -- SDK fix (11.7, 11.19): fees come from fact_payments with face_value_wei parsed from "N WEI" text, the
--- view never reads a raw payment table.
+-- view never reads a raw payment table. fact_payments is read FINAL: a redelivered payment event is
+-- counted once (its sort key ends with source_event_uid).
 -- SDK fix (11.9): every count reads latest rows, never a rollup that sums session revisions.
 WITH
 ${sessionsCte(o)},
