@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  ClickHouseAdapterError,
   createClickHouseSink,
   createExecutor,
   DEFAULT_SINK_LIMITS,
@@ -15,8 +16,10 @@ import {
   parseClickHouseTarget,
   quoteIdentifier,
   runAssertions,
+  SCHEMA_VERSION,
   VIEW_NAMES,
   toClickHouseRow,
+  toStorableRow,
   type AssertionResult,
   type ClickHouseExecutor,
   type ClickHouseSink,
@@ -28,6 +31,7 @@ import { renderRows } from "./table.js";
 import { UsageError } from "./io.js";
 import type { RowConsumer } from "./output.js";
 import type { AssertionLine } from "./summary.js";
+import type { MetricsCallback } from "@livepeer-analytics/core/quality";
 
 /** Data directory the CLI's `embedded` target uses, so later `lpa query` runs see the data. */
 export const DEFAULT_EMBEDDED_PATH = "./lpa-data";
@@ -71,7 +75,27 @@ export interface ApplySchemaOptions {
   readonly servingEdgeSemanticsVersion: "v1" | "v2";
 }
 
-/** Applies the table DDL and the serving views; returns the number of statements run. */
+/**
+ * Schema versions recorded in `lpa_schema_version` of the executor's database (none when the
+ * table does not exist).
+ */
+async function recordedSchemaVersions(executor: ClickHouseExecutor): Promise<number[]> {
+  const table = `${quoteIdentifier(executor.database)}.${quoteIdentifier("lpa_schema_version")}`;
+  const exists = await executor.query<{ result: number | string }>(`EXISTS TABLE ${table}`);
+  if (Number(exists[0]?.result ?? 0) === 0) return [];
+  const rows = await executor.query<{ v: number | string }>(
+    `SELECT DISTINCT schema_version AS v FROM ${table}`,
+  );
+  return rows.map((r) => Number(r.v));
+}
+
+/**
+ * Applies the table DDL and the serving views; returns the number of statements run.
+ *
+ * @throws ClickHouseAdapterError `LPA_CH_INVALID_TARGET` (without `reset`) when the database was
+ * created by an older schema version: `CREATE TABLE IF NOT EXISTS` would keep its old tables, whose
+ * sort keys do not collapse a rerun (the documented crash recovery would double-count).
+ */
 export async function applySchema(
   executor: ClickHouseExecutor,
   options: ApplySchemaOptions,
@@ -79,6 +103,15 @@ export async function applySchema(
   const database = executor.database;
   // The table DDL starts with CREATE DATABASE IF NOT EXISTS, which recreates a dropped database.
   if (options.reset) await executor.command(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)}`);
+  else {
+    const older = (await recordedSchemaVersions(executor)).filter((v) => v < SCHEMA_VERSION);
+    if (older.length > 0)
+      throw new ClickHouseAdapterError(
+        "LPA_CH_INVALID_TARGET",
+        `database ${database} was created by schema version ${Math.min(...older)} (this lpa writes version ${SCHEMA_VERSION}, whose tables are idempotent under reruns); use --reset-database to recreate it (its data is dropped) or --database NAME for a new one`,
+        { details: { database, schemaVersion: Math.min(...older) } },
+      );
+  }
   const statements = [
     ...generateDdl({ database, ttl: options.ttl }),
     ...generateViewDdl({
@@ -88,6 +121,16 @@ export async function applySchema(
   ];
   for (const sql of statements) await executor.command(sql);
   return statements.length;
+}
+
+/**
+ * The storage policy for values that do not fit their ClickHouse column, applied to a row before
+ * it goes to the JSONL output and to ClickHouse, so that both hold the same values: NULL for a
+ * Nullable column, else the column default (see `toStorableRow`), counted as `out_of_range_values`
+ * through `metrics`. Rows of tables outside the catalogue pass unchanged.
+ */
+export function storableRow(table: string, row: object, metrics: MetricsCallback): object {
+  return isTableName(table) ? toStorableRow(table, row as TableRow<TableName>, metrics) : row;
 }
 
 /** Rows per insert of `lpa replay --clickhouse` (a bulk load; the streaming default is 1 000). */
@@ -116,6 +159,8 @@ export class ClickHouseOutput implements RowConsumer {
   private readonly dropped = new Map<string, number>();
   private batches = 0;
   private retries = 0;
+  /** The first failed write (the sink's fatal insert failure), surfaced by the next call. */
+  private failure: unknown = null;
 
   /**
    * @param batchRows - rows per insert; a replay is a bulk load, so the CLI's default
@@ -142,13 +187,29 @@ export class ClickHouseOutput implements RowConsumer {
     });
   }
 
-  /** Buffers one row; resolves once buffered (late only when the sink's buffer is full). */
+  /**
+   * Buffers one row; resolves once buffered (late only when the sink's buffer is full). The
+   * returned promise is handled at creation; once an insert has failed, this throws that
+   * `ClickHouseAdapterError` (`LPA_CH_INSERT_FAILED`) instead, so the replay stops at the next row.
+   */
   row(table: string, row: object): Promise<void> {
-    return this.sink.write(table, row);
+    if (this.failure !== null) throw this.failure;
+    const p = this.sink.write(table, row);
+    p.catch((error: unknown) => {
+      this.failure ??= error;
+    });
+    return p;
   }
 
-  /** Flushes (durable on return) and closes the sink. */
+  /**
+   * Flushes (durable on return) and closes the sink. Rejects with the insert failure, if any, once
+   * no insert is running (the executor may then be closed).
+   */
   async finish(): Promise<ClickHouseOutputStats> {
+    if (this.failure !== null) {
+      await this.sink.close().catch(() => undefined);
+      throw this.failure;
+    }
     await this.sink.flush();
     await this.sink.close();
     const sorted = (m: Map<string, number>): Record<string, number> =>

@@ -1,24 +1,23 @@
 /**
- * Input helpers of the CLI: reading files or stdin, transparent gzip, streaming JSONL for files
- * too large for one string, and a TTY progress line.
+ * Input helpers of the CLI: reading files or stdin as bytes, transparent gzip (by magic bytes, on
+ * any stream), the container reader of core (every input streamed, in bounded memory), and a TTY
+ * progress line.
  *
  * @module
  */
+import { isUtf8 } from "node:buffer";
 import { createReadStream, statSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { basename } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { CliIo } from "./main.js";
 import {
-  createJsonlSplitter,
-  loadContainer,
+  createContainerReader,
   type ContainerFormat,
+  type ContainerItem,
+  type OversizeRecord,
   type TransportRecord,
 } from "@livepeer-analytics/core/events";
-
-/** Files at most this large are read as one string (enough for any JSON-array export). */
-const WHOLE_TEXT_LIMIT = 256 * 1024 * 1024;
 
 /** Where records come from. */
 export interface InputSource {
@@ -43,20 +42,102 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-async function isGzip(path: string): Promise<boolean> {
-  if (path === "-") return false;
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(buf, 0, 2, 0);
-    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
+/** An input that cannot be read to its end (exit code 1); the message names it and the position. */
+export class InputError extends Error {
+  override readonly name = "InputError";
+  /** Error code, so the entry point reports it as an I/O error. */
+  readonly code = "ERR_LPA_INPUT";
 }
 
-function rawStream(source: InputSource, stdin: Readable): Readable {
-  return source.path === "-" ? stdin : createReadStream(source.path);
+const asBuffer = (chunk: Buffer | Uint8Array | string): Buffer =>
+  typeof chunk === "string"
+    ? Buffer.from(chunk)
+    : Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+
+/**
+ * The bytes of one input, gunzipped when its first two bytes are the gzip magic number (files and
+ * standard input alike). `onBytes` receives the number of raw bytes read so far. Read and
+ * decompression errors become an {@link InputError} naming the input and the raw byte position.
+ */
+export async function* inputBytes(
+  source: InputSource,
+  stdin: Readable,
+  onBytes?: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
+  const raw: AsyncIterable<Buffer | string> =
+    source.path === "-" ? stdin : createReadStream(source.path);
+  const it = raw[Symbol.asyncIterator]();
+  let consumed = 0;
+  const nextRaw = async (): Promise<Buffer | null> => {
+    const r = await it.next();
+    if (r.done === true) return null;
+    const chunk = asBuffer(r.value);
+    consumed += chunk.length;
+    onBytes?.(consumed);
+    return chunk;
+  };
+  const fail = (error: unknown, what: string): InputError =>
+    new InputError(
+      `${source.name}: ${what} after ${consumed.toLocaleString("en-US")} bytes: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+  let first: Buffer;
+  try {
+    // Peek until two bytes are known (a pipe may deliver one byte first).
+    const head: Buffer[] = [];
+    let n = 0;
+    while (n < 2) {
+      const c = await nextRaw();
+      if (c === null) break;
+      head.push(c);
+      n += c.length;
+    }
+    first = head.length === 1 ? head[0]! : Buffer.concat(head);
+  } catch (error) {
+    throw fail(error, "read error");
+  }
+  if (!(first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b)) {
+    try {
+      if (first.length > 0) yield first;
+      for (;;) {
+        let c: Buffer | null;
+        try {
+          c = await nextRaw();
+        } catch (error) {
+          throw fail(error, "read error");
+        }
+        if (c === null) return;
+        yield c;
+      }
+    } finally {
+      // Closes the file when the reader stops early.
+      await it.return?.();
+    }
+  }
+  async function* compressed(): AsyncGenerator<Buffer> {
+    yield first;
+    for (;;) {
+      const c = await nextRaw();
+      if (c === null) return;
+      yield c;
+    }
+  }
+  const src = Readable.from(compressed(), { objectMode: false });
+  const gunzip = createGunzip();
+  src.on("error", (error) => gunzip.destroy(error));
+  src.pipe(gunzip);
+  try {
+    for await (const c of gunzip as AsyncIterable<Buffer>) yield c;
+  } catch (error) {
+    throw fail(error, "gzip data is corrupt or truncated");
+  } finally {
+    src.destroy();
+    gunzip.destroy();
+    await it.return?.();
+  }
 }
 
 /** Options of {@link readRecords}. */
@@ -68,103 +149,64 @@ export interface ReadOptions {
   readonly onBytes?: (bytes: number) => void;
   /** Offset of the first record. */
   readonly firstOffset?: number;
+  /** Largest record kept whole; larger ones come out as oversize items. Default: no limit. */
+  readonly maxRecordBytes?: number;
 }
 
 /** What {@link readRecords} found out about the container. */
 export interface ReadSummary {
   format: ContainerFormat;
+  /** Records read, oversize records included. */
   records: number;
   skippedBlank: number;
   notes: string[];
 }
 
+const decodeNative = (bytes: Uint8Array): string => asBuffer(bytes).toString("utf8");
+
 /**
- * Streams the transport records of one input. Small inputs are loaded whole (every container
- * format); large JSONL inputs are split incrementally. Gzip is detected by its magic bytes.
+ * The record as handed to the gate: valid UTF-8 is decoded here (natively, the same text the
+ * gate's decoder gives); other bytes are passed on as bytes, so a DLQ envelope's Base64 payload is
+ * exactly the bytes received.
+ */
+function toGateRecord(record: TransportRecord): TransportRecord {
+  const v = record.value;
+  if (v === null || typeof v === "string" || !isUtf8(v)) return record;
+  return { ...record, value: decodeNative(v) };
+}
+
+/**
+ * Streams the items of one input: its records (see `createContainerReader` in core for the
+ * container rules) and the records over `maxRecordBytes`, which are never held whole.
  */
 export async function* readRecords(
   source: InputSource,
   options: ReadOptions,
   summary: ReadSummary,
-): AsyncGenerator<TransportRecord> {
-  const gz = await isGzip(source.path);
-  let stream: Readable = rawStream(source, options.stdin);
-  let consumed = 0;
-  stream.on("data", (chunk: Buffer | string) => {
-    consumed += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-    options.onBytes?.(consumed);
-  });
-  if (gz) stream = stream.pipe(createGunzip());
-  stream.setEncoding("utf8");
-
-  const splitter = createJsonlSplitter();
-  let head = "";
-  let mode: "undecided" | "whole" | "jsonl" = "undecided";
-  let offset = options.firstOffset ?? 0;
-  const topic = source.name;
-  const make = (value: string): TransportRecord => ({
-    topic,
-    partition: 0,
-    offset: offset++,
-    recordTimestamp: 0,
-    value,
-  });
-
-  for await (const chunk of stream as AsyncIterable<string>) {
-    if (mode === "jsonl") {
-      for (const line of splitter.push(chunk)) {
-        summary.records += 1;
-        yield make(line);
-      }
-      continue;
-    }
-    head += chunk;
-    if (mode === "undecided") {
-      const first = head.replace(/^\uFEFF/, "").trimStart()[0];
-      if (first === undefined) continue;
-      // Arrays and single JSON documents need the whole text; JSONL streams line by line.
-      const knownSize = source.size !== null && !gz ? source.size : null;
-      if (first === "[" || (first === "{" && knownSize !== null && knownSize <= WHOLE_TEXT_LIMIT))
-        mode = "whole";
-      else {
-        mode = "jsonl";
-        summary.format = "jsonl";
-        const pending = head;
-        head = "";
-        for (const line of splitter.push(pending)) {
-          summary.records += 1;
-          yield make(line);
-        }
-      }
-    }
-    if (mode === "whole" && head.length > WHOLE_TEXT_LIMIT) {
-      throw new UsageError(
-        `${source.name}: a JSON array container larger than ${WHOLE_TEXT_LIMIT} bytes is not supported; convert it to JSONL`,
-      );
-    }
-  }
-  if (mode === "jsonl") {
-    for (const line of splitter.end()) {
-      summary.records += 1;
-      yield make(line);
-    }
-    summary.skippedBlank += splitter.skippedBlank;
-    return;
-  }
-  const loaded = loadContainer(head, {
-    topic,
-    firstOffset: offset,
+): AsyncGenerator<ContainerItem> {
+  const reader = createContainerReader({
+    topic: source.name,
+    firstOffset: options.firstOffset ?? 0,
+    decode: decodeNative,
+    ...(options.maxRecordBytes !== undefined ? { maxRecordBytes: options.maxRecordBytes } : {}),
     ...(options.snapshotTimestamp !== undefined
       ? { snapshotTimestamp: options.snapshotTimestamp }
       : {}),
   });
-  summary.format = loaded.format;
-  summary.skippedBlank += loaded.skippedBlank;
-  summary.notes.push(...loaded.notes);
-  for (const r of loaded.records) {
-    summary.records += 1;
-    yield r;
+  const publish = (): void => {
+    const s = reader.summary();
+    summary.format = s.format;
+    summary.records = s.records;
+    summary.skippedBlank = s.skippedBlank;
+    summary.notes.splice(0, summary.notes.length, ...s.notes);
+  };
+  for await (const chunk of inputBytes(source, options.stdin, options.onBytes)) {
+    for (const item of reader.push(chunk))
+      yield item.kind === "record" ? { ...item, record: toGateRecord(item.record) } : item;
   }
+  for (const item of reader.end())
+    yield item.kind === "record" ? { ...item, record: toGateRecord(item.record) } : item;
+  publish();
 }
 
 /** A one-line progress indicator on a TTY stream; silent elsewhere. */
@@ -239,12 +281,20 @@ export interface InputLoopOptions {
   readonly io: Pick<CliIo, "stdin" | "stderr" | "clock" | "mtimeMs">;
   /** `--snapshot-ts`: time of envelopes synthesized from capability API responses. */
   readonly snapshotTs: number | undefined;
+  /** The gate's `maxRecordBytes`: larger records are not read whole but passed to `onOversize`. */
+  readonly maxRecordBytes: number;
+  /**
+   * Receives each record over `maxRecordBytes` (its first bytes and true size), in input order,
+   * to turn into a `record_too_large` DLQ envelope; awaited when it returns a promise.
+   */
+  readonly onOversize: (oversize: OversizeRecord) => void | Promise<void>;
 }
 
 /**
  * Reads every record of every source in order (offsets continue across sources), with a progress
- * line per source, and calls `onRecord` for each, awaiting it when it returns a promise. A
- * capability API response stamped with the file's modification time gets a note saying so.
+ * line per source, and calls `onRecord` for each (`onOversize` for records over the limit),
+ * awaiting it when it returns a promise. A capability API response stamped with the file's
+ * modification time gets a note saying so.
  */
 export async function forEachInputRecord(
   sources: readonly InputSource[],
@@ -265,11 +315,12 @@ export async function forEachInputRecord(
     let bytes = 0;
     let records = 0;
     const snapshotTimestamp = options.snapshotTs ?? io.mtimeMs(source.path);
-    for await (const record of readRecords(
+    for await (const item of readRecords(
       source,
       {
         stdin: io.stdin,
         firstOffset: offset,
+        maxRecordBytes: options.maxRecordBytes,
         onBytes: (b) => (bytes = b),
         ...(snapshotTimestamp !== null ? { snapshotTimestamp } : {}),
       },
@@ -277,7 +328,8 @@ export async function forEachInputRecord(
     )) {
       offset += 1;
       records += 1;
-      const pending = onRecord(record);
+      const pending =
+        item.kind === "record" ? onRecord(item.record) : options.onOversize(item.oversize);
       if (pending !== undefined) await pending;
       if ((records & 1023) === 0) progress.update(bytes, records);
     }

@@ -9,6 +9,7 @@ import { ddlCommand, DDL_HELP, queryCommand, QUERY_HELP } from "./commands/query
 import { replayCommand, REPLAY_HELP } from "./commands/replay.js";
 import { validateCommand, VALIDATE_HELP } from "./commands/validate.js";
 import { UsageError } from "./io.js";
+import { OutputError, runInterruptCleanups } from "./output.js";
 
 /** What the CLI needs from its host; tests pass their own. */
 export interface CliIo {
@@ -19,6 +20,13 @@ export interface CliIo {
   readonly clock: () => number;
   /** Modification time of a file, epoch ms, or `null` (stdin, missing). */
   readonly mtimeMs: (path: string) => number | null;
+  /**
+   * Handle SIGINT and SIGTERM during a run: remove the run's temporary files, release its
+   * output-directory lock, print `lpa: interrupted (…)` and end the process by the signal (status
+   * 130 for SIGINT, 143 for SIGTERM). The outputs and `--state` of an interrupted run are not
+   * written; the previous ones stay. Only the process's own I/O ({@link processIo}) sets it.
+   */
+  readonly handleSignals?: boolean;
 }
 
 const VERSION = "0.1.0";
@@ -46,6 +54,7 @@ export function processIo(): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
+    handleSignals: true,
     clock: () => Date.now(),
     mtimeMs: (path) => {
       if (path === "-") return null;
@@ -58,12 +67,49 @@ export function processIo(): CliIo {
   };
 }
 
+/** Exit code of a run interrupted by SIGINT (128 + 2), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Installs the interrupt handlers of one run; returns their removal. On a signal the run's
+ * temporary files are removed and its lock released, then the signal is raised again with its
+ * default action, so the process ends "killed by SIGINT" (status 130 in a shell) without running
+ * exit hooks (which embedded ClickHouse cannot run in the middle of a query).
+ */
+function handleSignals(io: CliIo): () => void {
+  const stop = (): void => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    runInterruptCleanups();
+    io.stderr.write(`lpa: interrupted (${signal}); the outputs of this run were not written\n`);
+    stop();
+    process.kill(process.pid, signal);
+    // Only reached where the default action does not end the process.
+    process.exit(signal === "SIGINT" ? EXIT_INTERRUPTED : 143);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return stop;
+}
+
+/** Whether `LPA_DEBUG` asks for stack traces. */
+function debugging(): boolean {
+  const v = process.env["LPA_DEBUG"];
+  return v !== undefined && v !== "" && v !== "0";
+}
+
 /**
  * Runs the CLI with `argv` (without the node and script paths) and returns the exit code:
- * 0 success, 1 I/O error, 2 usage error. Bad events never change the exit code.
+ * 0 success, 1 I/O error (and any other failure), 2 usage error, 3 a failed assertion with
+ * `--strict`, 130 interrupted (SIGINT; the process ends by the signal, see
+ * {@link CliIo.handleSignals}). Bad events never change the exit code. Failures print one
+ * `lpa: …` line; `LPA_DEBUG=1` adds the stack trace.
  */
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
+  const stopHandlingSignals = io.handleSignals === true ? handleSignals(io) : () => undefined;
   try {
     switch (command) {
       case undefined:
@@ -104,11 +150,21 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       io.stderr.write(`lpa: ${error.message}\n\n${help}`);
       return 2;
     }
-    const e = error as NodeJS.ErrnoException;
-    if (typeof e?.code === "string" && typeof e.message === "string") {
-      io.stderr.write(`lpa: ${e.message}\n`);
+    const e = error as NodeJS.ErrnoException | null | undefined;
+    const message = typeof e?.message === "string" ? e.message : String(error);
+    const stack = debugging() && typeof e?.stack === "string" ? `${e.stack}\n` : "";
+    // Known failures (file system, ClickHouse, outputs) carry a message meant for users.
+    if (error instanceof OutputError || typeof e?.code === "string") {
+      io.stderr.write(`lpa: ${message}\n${stack}`);
       return 1;
     }
-    throw error;
+    io.stderr.write(
+      stack === ""
+        ? `lpa: internal error: ${message} (set LPA_DEBUG=1 to print the stack trace)\n`
+        : `lpa: internal error: ${message}\n${stack}`,
+    );
+    return 1;
+  } finally {
+    stopHandlingSignals();
   }
 }

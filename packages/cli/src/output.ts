@@ -4,19 +4,34 @@
  * per identity, like `ReplacingMergeTree ... FINAL`) unless all versions are requested; append-only
  * tables and rejection rows are passed on as they come.
  *
+ * Crash safety: a run takes an exclusive lock on its output directory, writes every file into a
+ * private work directory inside it, and only at the end renames the finished (fsynced) files over
+ * the previous ones and writes the run manifest; files such as `--state` and `--rejects` are
+ * replaced atomically (temporary file, fsync, rename, fsync of the directory). An interrupted or
+ * failed run leaves the previous outputs and no temporary files.
+ *
  * @module
  */
+import { randomBytes } from "node:crypto";
 import {
+  chmodSync,
   closeSync,
   createReadStream,
+  fsyncSync,
+  linkSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
   rmSync,
-  writeSync,
+  statSync,
+  writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { hostname, tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import type { EngineOutput } from "@livepeer-analytics/core/engine";
 import { isVersionedTable, rowIdentity } from "@livepeer-analytics/core/lifecycle";
@@ -27,13 +42,93 @@ export const DLQ_TABLE = "raw_streaming_events_dlq";
 /** Quarantine table name. */
 export const QUARANTINE_TABLE = "raw_streaming_events_quarantine";
 
+/** An output that cannot be written, or an output directory in use (exit code 1, one line). */
+export class OutputError extends Error {
+  override readonly name = "OutputError";
+}
+
+/**
+ * Named steps at the end of a replay where the `LPA_TEST_CRASH_AT` test hook can kill the process:
+ * `before-commit` (outputs finished in the work directory), `mid-commit` (after the first table
+ * file is renamed into place), `after-commit` (outputs and manifest in place, state not yet
+ * written), `state-temp-written` (new state fsynced under its temporary name) and `after-state`.
+ */
+export type CrashPoint =
+  "before-commit" | "mid-commit" | "after-commit" | "state-temp-written" | "after-state";
+
+/**
+ * Test hook for the crash-safety tests: when the environment variable `LPA_TEST_CRASH_AT` equals
+ * `point`, the process sends itself SIGKILL there (an abrupt crash at a chosen step). No effect
+ * otherwise.
+ */
+export function crashPoint(point: CrashPoint): void {
+  if (process.env["LPA_TEST_CRASH_AT"] === point) process.kill(process.pid, "SIGKILL");
+}
+
+const interruptCleanups = new Set<() => void>();
+
+/**
+ * Registers a synchronous cleanup (remove temporary files, release a lock) to run when the
+ * process is interrupted mid-run; returns the function that unregisters it.
+ */
+export function onInterrupt(cleanup: () => void): () => void {
+  interruptCleanups.add(cleanup);
+  return () => {
+    interruptCleanups.delete(cleanup);
+  };
+}
+
+/** Runs every registered interrupt cleanup (from a signal handler); their errors are ignored. */
+export function runInterruptCleanups(): void {
+  for (const cleanup of [...interruptCleanups]) {
+    interruptCleanups.delete(cleanup);
+    try {
+      cleanup();
+    } catch {
+      // best effort: the process is about to exit
+    }
+  }
+}
+
+/** Makes the entries of a directory durable (a no-op where directories cannot be fsynced). */
+function fsyncDir(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, "r");
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // some platforms and file systems refuse to fsync a directory
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Checks that the directory of an output file given by `flag` exists, so that a run fails before
+ * doing any work rather than at its end.
+ */
+export function checkOutputDirectory(flag: string, path: string): void {
+  const dir = dirname(path);
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new OutputError(`${flag} ${path}: directory ${dir} does not exist`);
+  }
+  if (!isDir) throw new OutputError(`${flag} ${path}: ${dir} is not a directory`);
+}
+
 class BufferedFile {
   private fd: number;
   private chunks: string[] = [];
   private size = 0;
   lines = 0;
-  constructor(path: string) {
-    this.fd = openSync(path, "w");
+  constructor(path: string, flag = "w") {
+    this.fd = openSync(path, flag);
   }
   write(line: string): void {
     this.chunks.push(line, "\n");
@@ -41,15 +136,275 @@ class BufferedFile {
     this.lines += 1;
     if (this.size >= 1 << 20) this.flush();
   }
+  /** Appends text as is (no newline, not counted as a line). */
+  append(text: string): void {
+    this.chunks.push(text);
+    this.size += text.length;
+    if (this.size >= 1 << 20) this.flush();
+  }
   flush(): void {
     if (this.chunks.length === 0) return;
-    writeSync(this.fd, this.chunks.join(""));
+    writeFileSync(this.fd, this.chunks.join(""));
     this.chunks = [];
     this.size = 0;
   }
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
+  /** Flushes, optionally fsyncs, and closes. */
+  close(durable = false): void {
+    if (this.fd < 0) return;
+    try {
+      this.flush();
+      if (durable) fsyncSync(this.fd);
+    } finally {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+/**
+ * A file replaced atomically: lines go to a temporary file next to `path`, and
+ * {@link AtomicFile.commit} fsyncs it, renames it over `path` and fsyncs the directory. Until
+ * then `path` keeps its previous content; an interrupted or abandoned file leaves nothing behind.
+ */
+export class AtomicFile {
+  private readonly path: string;
+  private readonly file: BufferedFile;
+  private readonly temp: string;
+  private readonly unregister: () => void;
+  private done = false;
+
+  private constructor(path: string, flag: string) {
+    checkOutputDirectory(flag, path);
+    this.path = path;
+    this.temp = join(
+      dirname(path),
+      `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`,
+    );
+    try {
+      this.file = new BufferedFile(this.temp, "wx");
+    } catch (error) {
+      throw new OutputError(`${flag} ${path}: cannot write: ${(error as Error).message}`);
+    }
+    this.unregister = onInterrupt(() => this.dispose());
+    try {
+      // The replacement keeps the permissions of the file it replaces.
+      chmodSync(this.temp, statSync(path).mode & 0o7777);
+    } catch {
+      // no previous file (or no permission to read its mode): the default mode
+    }
+  }
+
+  /** Starts replacing `path` (named by the option `flag` in error messages). */
+  static open(path: string, flag: string): AtomicFile {
+    return new AtomicFile(path, flag);
+  }
+
+  /** Writes `text` to `path` atomically (`hook`: a {@link crashPoint} before the rename). */
+  static write(path: string, flag: string, text: string, hook?: CrashPoint): void {
+    const f = AtomicFile.open(path, flag);
+    try {
+      f.writeText(text);
+      f.commit(hook);
+    } finally {
+      f.dispose();
+    }
+  }
+
+  /** Appends one line. */
+  writeLine(line: string): void {
+    this.file.write(line);
+  }
+
+  /** Appends text as is. */
+  writeText(text: string): void {
+    this.file.append(text);
+  }
+
+  /** Makes the new content durable and puts it in place of the old one. */
+  commit(hook?: CrashPoint): void {
+    this.file.close(true);
+    if (hook !== undefined) crashPoint(hook);
+    renameSync(this.temp, this.path);
+    this.done = true;
+    this.unregister();
+    fsyncDir(dirname(this.path));
+  }
+
+  /** Abandons an uncommitted file (removes the temporary file); idempotent. */
+  dispose(): void {
+    this.unregister();
+    if (this.done) return;
+    this.done = true;
+    try {
+      this.file.close();
+    } finally {
+      rmSync(this.temp, { force: true });
+    }
+  }
+}
+
+/** Name of the lock file of an output directory. */
+export const LOCK_FILE = ".lpa.lock";
+/** Name of the manifest a replay writes last into its output directory. */
+export const MANIFEST_FILE = "lpa-manifest.json";
+/** Prefix of the private work directories of runs inside an output directory. */
+const WORK_PREFIX = ".lpa-tmp-";
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * The exclusive lock of an output directory: `.lpa.lock`, created atomically (hard link of a
+ * complete temporary file) with the owner's pid, host and a random token. A lock whose pid is
+ * dead on this host is stale and taken over.
+ */
+class DirLock {
+  private readonly path: string;
+  private readonly content: string;
+
+  private constructor(path: string, content: string) {
+    this.path = path;
+    this.content = content;
+  }
+
+  static acquire(dir: string): DirLock {
+    const path = join(dir, LOCK_FILE);
+    const token = randomBytes(8).toString("hex");
+    const content = `${JSON.stringify({ pid: process.pid, host: hostname(), token })}\n`;
+    const temp = `${path}.${process.pid}-${token}`;
+    writeFileSync(temp, content, { flag: "wx" });
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        if (DirLock.create(temp, path, content)) return new DirLock(path, content);
+        let text: string;
+        try {
+          text = readFileSync(path, "utf8");
+        } catch {
+          continue; // released in the meantime
+        }
+        const owner = DirLock.owner(path, text);
+        if (owner.alive) throw DirLock.busy(dir, path, owner.pid);
+        // Stale: move it aside atomically, and make sure it is the stale one that was moved.
+        const aside = `${path}.stale-${process.pid}-${token}`;
+        try {
+          renameSync(path, aside);
+        } catch {
+          continue;
+        }
+        const moved = readFileSync(aside, "utf8");
+        if (moved !== text) {
+          try {
+            linkSync(aside, path); // a fresh lock of another run: put it back
+          } catch {
+            // that run will notice it lost its lock before it replaces any output
+          }
+          rmSync(aside, { force: true });
+          throw DirLock.busy(dir, path, DirLock.owner(path, moved).pid);
+        }
+        rmSync(aside, { force: true });
+      }
+      throw DirLock.busy(dir, path, null);
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+
+  /** Creates the lock from the complete temporary file; `false` when it exists. */
+  private static create(temp: string, path: string, content: string): boolean {
+    try {
+      linkSync(temp, path);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") return false;
+      if (code !== "EPERM" && code !== "ENOTSUP" && code !== "ENOSYS" && code !== "EOPNOTSUPP")
+        throw error;
+    }
+    // File systems without hard links: exclusive create, then the content.
+    try {
+      writeFileSync(path, content, { flag: "wx" });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    }
+  }
+
+  private static owner(path: string, text: string): { pid: number | null; alive: boolean } {
+    let parsed: { pid?: unknown; host?: unknown } | null;
+    try {
+      parsed = JSON.parse(text) as { pid?: unknown; host?: unknown };
+    } catch {
+      parsed = null;
+    }
+    const pid =
+      typeof parsed?.pid === "number" && Number.isInteger(parsed.pid) && parsed.pid > 0
+        ? parsed.pid
+        : null;
+    if (pid === null) {
+      // Unreadable: a lock being created without hard links, or garbage; young ones count.
+      let age = Infinity;
+      try {
+        age = Date.now() - statSync(path).mtimeMs;
+      } catch {
+        // gone
+      }
+      return { pid: null, alive: age < 10_000 };
+    }
+    if (typeof parsed?.host === "string" && parsed.host !== hostname()) return { pid, alive: true };
+    return { pid, alive: isAlive(pid) };
+  }
+
+  private static busy(dir: string, path: string, pid: number | null): OutputError {
+    return new OutputError(
+      `--out ${dir} is in use by another lpa run (pid ${pid ?? "unknown"}); if no lpa is running, remove ${path}`,
+    );
+  }
+
+  /** Whether the lock file is still this lock. */
+  held(): boolean {
+    try {
+      return readFileSync(this.path, "utf8") === this.content;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Removes the lock file if it is still this lock. */
+  release(): void {
+    if (this.held()) rmSync(this.path, { force: true });
+  }
+}
+
+/** The manifest a replay writes into its output directory after every table file is in place. */
+export interface RunManifest {
+  /** Always `"lpa replay"`. */
+  readonly writer: string;
+  /** Manifest format version. */
+  readonly v: 1;
+  /** SHA-256 of the `--resume` state the run started from, or `null`. */
+  readonly resumedFrom: string | null;
+  /** SHA-256 of the `--state` the run saved, or `null` (flushed at the end). */
+  readonly state: string | null;
+  /** Whether the run flushed every timer at the end. */
+  readonly flushed: boolean;
+  /** Rows per table file of the run (`<table>.jsonl`). */
+  readonly tables: Readonly<Record<string, number>>;
+}
+
+/** The manifest of an output directory, or `null` when there is none (or it is unreadable). */
+export function readRunManifest(dir: string): RunManifest | null {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8")) as RunManifest;
+    return m !== null && typeof m === "object" && typeof m.tables === "object" ? m : null;
+  } catch {
+    return null;
   }
 }
 
@@ -73,6 +428,12 @@ export interface OutputWriterOptions {
   readonly allVersions: boolean;
   /** Also hand every passed-on row to this consumer. */
   readonly consumer?: RowConsumer;
+  /**
+   * Rewrites every row (rejection rows included) before it is written, reduced or passed on: the
+   * storage policy for values that do not fit their column (`storableRow`), so that the files and
+   * the consumer hold the same values. Default: rows unchanged.
+   */
+  readonly storable?: (table: string, row: object) => object;
 }
 
 /** A table's output: its JSONL file (or only a line count without a directory). */
@@ -86,38 +447,69 @@ class TableOut {
     this.lines += 1;
     this.file?.write(line);
   }
-  close(): void {
-    this.file?.close();
+  close(durable = false): void {
+    this.file?.close(durable);
   }
 }
 
-/** Streams engine outputs into `<dir>/<table>.jsonl` (when `dir` is given) and the consumer. */
+/** What {@link OutputWriter.commit} records in the manifest besides the tables. */
+export type CommitInfo = Pick<RunManifest, "resumedFrom" | "state" | "flushed">;
+
+/**
+ * Streams engine outputs into `<dir>/<table>.jsonl` (when `dir` is given) and the consumer.
+ *
+ * With a directory the writer holds the directory's lock from construction to
+ * {@link OutputWriter.dispose}, writes into a private work directory inside it, and replaces the
+ * previous run's files only in {@link OutputWriter.commit}. Without one, the spool of versioned
+ * rows lives in a temporary directory. {@link OutputWriter.dispose} (also run on interruption)
+ * removes whatever was not committed.
+ */
 export class OutputWriter {
   private readonly files = new Map<string, TableOut>();
   private readonly spools = new Map<string, BufferedFile>();
   private readonly maxVersion = new Map<string, Map<string, number>>();
   private readonly emitted = new Map<string, number>();
+  private readonly work: string;
   private readonly spoolDir: string;
   private readonly dir: string | null;
+  private readonly lock: DirLock | null;
   private readonly options: OutputWriterOptions;
+  private readonly unregister: () => void;
+  private disposed = false;
 
-  /** `dir` `null`: no files, rows only go to the consumer (the spool lives in a temp directory). */
+  /**
+   * `dir` `null`: no files, rows only go to the consumer. Throws an {@link OutputError} when
+   * another run holds `dir`.
+   */
   constructor(dir: string | null, options: OutputWriterOptions) {
     this.dir = dir;
     this.options = options;
     if (dir !== null) {
       mkdirSync(dir, { recursive: true });
-      this.spoolDir = join(dir, ".spool");
+      this.lock = DirLock.acquire(dir);
+      try {
+        // Holding the lock, any work directory (or pre-lock spool) is a dead run's leftover.
+        for (const entry of readdirSync(dir))
+          if (entry.startsWith(WORK_PREFIX) || entry === ".spool")
+            rmSync(join(dir, entry), { recursive: true, force: true });
+        this.work = mkdtempSync(join(dir, WORK_PREFIX));
+      } catch (error) {
+        this.lock.release();
+        throw error;
+      }
     } else {
-      this.spoolDir = mkdtempSync(join(tmpdir(), "lpa-spool-"));
+      this.lock = null;
+      this.work = mkdtempSync(join(tmpdir(), "lpa-spool-"));
     }
+    this.spoolDir = join(this.work, "spool");
+    this.unregister = onInterrupt(() => this.dispose());
   }
 
   private file(table: string): TableOut {
     let f = this.files.get(table);
     if (f === undefined) {
       f = new TableOut(
-        this.dir === null ? null : new BufferedFile(join(this.dir, `${table}.jsonl`)),
+        this.dir === null ? null : new BufferedFile(join(this.work, `${table}.jsonl`)),
       );
       this.files.set(table, f);
     }
@@ -149,12 +541,18 @@ export class OutputWriter {
   }
 
   /** Records one output. Counters are ignored here. */
+  /** A row under the {@link OutputWriterOptions.storable} policy. */
+  private store<R extends object>(table: string, row: R): R {
+    const storable = this.options.storable;
+    return storable === undefined ? row : (storable(table, row) as R);
+  }
+
   add(o: EngineOutput): void {
     if (o.kind === "counter") return;
     if (o.kind === "dlq" || o.kind === "quarantine") {
       const table = o.kind === "dlq" ? DLQ_TABLE : QUARANTINE_TABLE;
       this.emitted.set(table, (this.emitted.get(table) ?? 0) + 1);
-      const row = toRejectionRow(o.envelope);
+      const row = this.store(table, toRejectionRow(o.envelope));
       if (this.dir !== null) this.file(table).write(JSON.stringify(row));
       else this.file(table).lines += 1;
       this.pass(table, row);
@@ -162,20 +560,21 @@ export class OutputWriter {
     }
     const table = o.table;
     this.emitted.set(table, (this.emitted.get(table) ?? 0) + 1);
+    const row = this.store(table, o.row);
     if (this.options.allVersions || !isVersionedTable(table)) {
-      if (this.dir !== null) this.file(table).write(JSON.stringify(o.row));
+      if (this.dir !== null) this.file(table).write(JSON.stringify(row));
       else this.file(table).lines += 1;
-      this.pass(table, o.row);
+      this.pass(table, row);
       return;
     }
-    const line = JSON.stringify(o.row);
-    const id = rowIdentity(table, o.row)!;
+    const line = JSON.stringify(row);
+    const id = rowIdentity(table, row)!;
     let versions = this.maxVersion.get(table);
     if (versions === undefined) {
       versions = new Map();
       this.maxVersion.set(table, versions);
     }
-    const v = (o.row as unknown as { version: number }).version;
+    const v = (row as unknown as { version: number }).version;
     const prev = versions.get(id);
     if (prev === undefined || v > prev) versions.set(id, v);
     let spool = this.spools.get(table);
@@ -187,7 +586,10 @@ export class OutputWriter {
     spool.write(line);
   }
 
-  /** Reduces the spooled tables to their final rows and closes every file. */
+  /**
+   * Reduces the spooled tables to their final rows, awaits the consumer, and closes every file
+   * durably (fsynced, still in the work directory until {@link OutputWriter.commit}).
+   */
   async finish(): Promise<Record<string, TableStats>> {
     await this.drain();
     for (const [table, spool] of this.spools) {
@@ -212,9 +614,80 @@ export class OutputWriter {
     rmSync(this.spoolDir, { recursive: true, force: true });
     const stats: Record<string, TableStats> = {};
     for (const [table, f] of [...this.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      f.close();
+      f.close(true);
       stats[table] = { rows: f.lines, emitted: this.emitted.get(table) ?? f.lines };
     }
+    this.stats = stats;
     return stats;
+  }
+
+  private stats: Record<string, TableStats> | null = null;
+
+  /**
+   * Puts the finished files in place of the previous run's (synchronous, so no signal handler runs
+   * in between): removes the old manifest, renames every table file into the directory, removes
+   * the tables of the previous manifest this run did not produce, fsyncs the directory and writes
+   * the new manifest last. A no-op without a directory. Checks first that the lock is still held
+   * and that no table file is in the way, so a failure leaves the previous files untouched.
+   */
+  commit(info: CommitInfo): void {
+    const dir = this.dir;
+    if (dir === null) return;
+    if (this.stats === null) throw new Error("OutputWriter.commit before finish");
+    if (this.disposed || this.lock === null || !this.lock.held())
+      throw new OutputError(`--out ${dir}: lost the lock of the directory; no output was replaced`);
+    const names = Object.keys(this.stats).map((t) => `${t}.jsonl`);
+    for (const name of names) {
+      let isDir = false;
+      try {
+        isDir = lstatSync(join(dir, name)).isDirectory();
+      } catch {
+        // absent: fine
+      }
+      if (isDir)
+        throw new OutputError(`--out ${dir}: cannot replace ${join(dir, name)}: it is a directory`);
+    }
+    const previous = readRunManifest(dir);
+    rmSync(join(dir, MANIFEST_FILE), { force: true });
+    fsyncDir(dir);
+    names.forEach((name, i) => {
+      renameSync(join(this.work, name), join(dir, name));
+      if (i === 0) crashPoint("mid-commit");
+    });
+    for (const table of Object.keys(previous?.tables ?? {})) {
+      if (!/^[A-Za-z0-9_]+$/.test(table) || this.stats[table] !== undefined) continue;
+      rmSync(join(dir, `${table}.jsonl`), { force: true });
+    }
+    fsyncDir(dir);
+    const manifest: RunManifest = {
+      writer: "lpa replay",
+      v: 1,
+      ...info,
+      tables: Object.fromEntries(Object.entries(this.stats).map(([t, s]) => [t, s.rows])),
+    };
+    AtomicFile.write(join(dir, MANIFEST_FILE), "--out", JSON.stringify(manifest, null, 2) + "\n");
+    rmSync(this.work, { recursive: true, force: true });
+  }
+
+  /**
+   * Closes open files, removes the work (or spool) directory and releases the lock; idempotent.
+   * Call it in a `finally`: after {@link OutputWriter.commit} it only cleans up.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.unregister();
+    for (const f of [...this.files.values(), ...this.spools.values()]) {
+      try {
+        f.close();
+      } catch {
+        // best effort: the file is removed next
+      }
+    }
+    try {
+      rmSync(this.work, { recursive: true, force: true });
+    } finally {
+      this.lock?.release();
+    }
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { EngineOutput } from "@livepeer-analytics/core/engine";
 import { rowIdentity } from "@livepeer-analytics/core/lifecycle";
+import { COUNTER_NAMES } from "@livepeer-analytics/core/quality";
 import { formatTable } from "./table.js";
 
 /** Latency KPI columns. */
@@ -23,41 +24,87 @@ export interface Percentiles {
 
 /** The summary printed by `lpa replay` (and `--json`). */
 export interface ReplaySummary {
+  /** Every input, in order. */
   readonly inputs: readonly {
+    /** Display name (file base name, or `stdin`). */
     readonly name: string;
+    /** Detected container format. */
     readonly format: string;
+    /** Records read from it. */
     readonly records: number;
+    /** Notes about the input (blank lines skipped, snapshot timestamp source, …). */
     readonly notes: readonly string[];
   }[];
+  /**
+   * Event counts. The records read reconcile: `read = accepted + gateDlq + duplicates`.
+   * Rejections after acceptance (parse failures, the row-size guard, quarantined signals of
+   * evicted session state) concern accepted events and come on top:
+   * `dlq = gateDlq + afterAcceptance.dlq`, `quarantine = duplicates + afterAcceptance.quarantine`.
+   */
   readonly events: {
+    /** Records read over all inputs. */
     readonly read: number;
+    /** Records accepted (passed the gate and dedup). */
     readonly accepted: number;
+    /** Records rejected by the gate (decode, validation) into the DLQ. */
+    readonly gateDlq: number;
+    /** Records quarantined as duplicates of an accepted event. */
+    readonly duplicates: number;
+    /** DLQ and quarantine envelopes produced for accepted events, on top of the above. */
+    readonly afterAcceptance: {
+      /** DLQ envelopes after acceptance (parse failures, oversized rows). */
+      readonly dlq: number;
+      /** Quarantine envelopes after acceptance (e.g. `session_state_evicted`). */
+      readonly quarantine: number;
+    };
+    /** Every DLQ envelope (the DLQ table's rows): `gateDlq + afterAcceptance.dlq`. */
     readonly dlq: number;
+    /** Every quarantine envelope: `duplicates + afterAcceptance.quarantine`. */
     readonly quarantine: number;
   };
+  /** DLQ envelopes per reason (at the gate and after acceptance). */
   readonly dlqByReason: Readonly<Record<string, number>>;
+  /** Quarantine envelopes per reason (duplicates and after acceptance). */
   readonly quarantineByReason: Readonly<Record<string, number>>;
+  /** Sessions by their final row. */
   readonly sessions: {
+    /** Sessions. */
     readonly total: number;
+    /** Sessions of a known stream. */
     readonly known: number;
+    /** Served sessions. */
     readonly served: number;
+    /** Unserved sessions. */
     readonly unserved: number;
+    /** Unserved sessions per failure reason. */
     readonly unservedByReason: Readonly<Record<string, number>>;
   };
+  /** GPU attribution of the sessions. */
   readonly attribution: {
+    /** Sessions per attribution method. */
     readonly byMethod: Readonly<Record<string, number>>;
+    /** Sessions per attribution source. */
     readonly bySource: Readonly<Record<string, number>>;
   };
+  /** Latency percentiles per edge-semantics version and KPI. */
   readonly latency: Readonly<Record<string, Readonly<Record<string, Percentiles>>>>;
+  /** Versioned rows emitted beyond the first version of their identity. */
   readonly corrections: number;
+  /** Rows per JSONL table file (final rows) and rows emitted (all versions). */
   readonly tables: Readonly<Record<string, { readonly rows: number; readonly emitted: number }>>;
+  /** Every counter reported during the run (see `COUNTER_NAMES`), by name. */
   readonly counters: Readonly<Record<string, number>>;
+  /** Notices about the configuration and the run. */
   readonly notices: readonly string[];
+  /** Processing preset. */
   readonly mode: string;
+  /** Whether every timer was flushed at the end (`false` with `--state`). */
   readonly flushed: boolean;
   /** JSONL output directory, or `null` when only ClickHouse was written. */
   readonly outDir: string | null;
+  /** Wall time of the run, ms. */
   readonly wallTimeMs: number;
+  /** Records read per second of wall time. */
   readonly eventsPerSecond: number;
   /** What was written into ClickHouse, or `null` without `--clickhouse`. */
   readonly clickhouse: ClickHouseReplaySummary | null;
@@ -121,6 +168,7 @@ export class SummaryCollector {
   private readonly seen = new Map<string, Set<string>>();
   private versionedRows = 0;
 
+  /** Takes one engine output into account. */
   add(o: EngineOutput): void {
     switch (o.kind) {
       case "counter":
@@ -151,6 +199,7 @@ export class SummaryCollector {
     }
   }
 
+  /** The summary of everything added so far, with what only the command knows. */
   summarize(
     extra: Pick<
       ReplaySummary,
@@ -190,11 +239,16 @@ export class SummaryCollector {
     const read = this.counters["quality_gate.input"] ?? 0;
     const dlq = Object.values(this.dlq).reduce((a, b) => a + b, 0);
     const quarantine = Object.values(this.quarantine).reduce((a, b) => a + b, 0);
+    const gateDlq = this.counters["quality_gate.dlq"] ?? 0;
+    const duplicates = this.counters["quality_gate.dedup.duplicates"] ?? 0;
     return {
       inputs: extra.inputs,
       events: {
         read,
         accepted: this.counters["quality_gate.dedup.accepted"] ?? 0,
+        gateDlq,
+        duplicates,
+        afterAcceptance: { dlq: dlq - gateDlq, quarantine: quarantine - duplicates },
         dlq,
         quarantine,
       },
@@ -225,6 +279,18 @@ export class SummaryCollector {
 
 const n = (x: number): string => x.toLocaleString("en-US");
 
+/** Every nonzero counter: the vocabulary's order first, then any other name alphabetically. */
+function counterRows(counters: Readonly<Record<string, number>>): [string, number][] {
+  const known: readonly string[] = COUNTER_NAMES;
+  const names = [
+    ...known,
+    ...Object.keys(counters)
+      .filter((c) => !known.includes(c))
+      .sort(),
+  ];
+  return names.filter((c) => (counters[c] ?? 0) !== 0).map((c) => [c, counters[c]!]);
+}
+
 /** Human-readable rendering of a {@link ReplaySummary}. */
 export function renderReplaySummary(s: ReplaySummary): string {
   const out: string[] = [];
@@ -238,7 +304,8 @@ export function renderReplaySummary(s: ReplaySummary): string {
   for (const note of s.notices) out.push(`note: ${note}`);
   out.push(
     "",
-    `mode ${s.mode}; events read ${n(s.events.read)}: accepted ${n(s.events.accepted)}, DLQ ${n(s.events.dlq)}, quarantine ${n(s.events.quarantine)}`,
+    `mode ${s.mode}; events read ${n(s.events.read)} = accepted ${n(s.events.accepted)} + DLQ at the gate ${n(s.events.gateDlq)} + duplicates ${n(s.events.duplicates)}`,
+    `rejected after acceptance (not in the count above): DLQ ${n(s.events.afterAcceptance.dlq)}, quarantine ${n(s.events.afterAcceptance.quarantine)}`,
   );
   if (s.events.dlq > 0)
     out.push("", formatTable(["DLQ reason", "envelopes"], Object.entries(s.dlqByReason)));
@@ -279,6 +346,8 @@ export function renderReplaySummary(s: ReplaySummary): string {
       "",
       formatTable(["version", "latency KPI", "sessions", "p50 ms", "p95 ms"], latencyRows),
     );
+  const counters = counterRows(s.counters);
+  if (counters.length > 0) out.push("", formatTable(["counter", "value"], counters));
   if (Object.keys(s.tables).length > 0)
     out.push(
       "",

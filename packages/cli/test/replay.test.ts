@@ -8,7 +8,9 @@ import {
   realEventLines,
   realFixturePath,
 } from "@livepeer-analytics/testing/fixtures";
+import { COUNTER_NAMES } from "@livepeer-analytics/core/quality";
 import { run } from "../src/main.js";
+import { renderReplaySummary } from "../src/summary.js";
 import { memoryIo } from "./support.js";
 import type { ReplaySummary } from "../src/summary.js";
 
@@ -112,7 +114,15 @@ describe("lpa replay", () => {
       active_duration_ms: 170312,
     });
     expect(t["raw_stream_ingest_metrics"]).toHaveLength(34);
-    expect(summary.events).toEqual({ read: 65, accepted: 65, dlq: 0, quarantine: 0 });
+    expect(summary.events).toEqual({
+      read: 65,
+      accepted: 65,
+      gateDlq: 0,
+      duplicates: 0,
+      afterAcceptance: { dlq: 0, quarantine: 0 },
+      dlq: 0,
+      quarantine: 0,
+    });
     expect(summary.sessions).toMatchObject({ total: 1, known: 1, served: 1, unserved: 0 });
     expect(summary.attribution.byMethod).toEqual({ nearest_prior_snapshot: 1 });
     expect(summary.latency["v1"]).toEqual({
@@ -216,7 +226,7 @@ describe("lpa replay", () => {
       Buffer.concat([
         Buffer.from(`${lines[0]}\n${lines[1]!.slice(0, 60)}\n`),
         Buffer.from([0xff, 0x00, 0xfe, 0x0a]),
-        Buffer.from("[]\n"),
+        Buffer.from("[1]\n"),
       ]),
     );
     const r = await replay([bad]);
@@ -238,6 +248,70 @@ describe("lpa replay", () => {
     expect(m.err()).toMatch(/ENOENT|no such file/);
     expect(await run(["replay", jsonl, "--latency-semantics", "v9"], memoryIo().io)).toBe(2);
     expect(await run(["replay", jsonl, "--resume", bad], memoryIo().io)).toBe(2);
+  });
+
+  it("the event counts reconcile: read = accepted + DLQ at the gate + duplicates", async () => {
+    const big = JSON.parse(lines.find((l) => l.includes('"ai_stream_status"'))!) as {
+      id: string;
+      data: { inference_status: { last_error: string } };
+    };
+    // A record well under the 1 MB limit whose typed row (the payload and its parsed fields) is over.
+    big.id = "oversized-status";
+    big.data.inference_status.last_error = "e".repeat(600_000);
+    const file = join(tmp, "mixed.jsonl");
+    writeFileSync(
+      file,
+      [...lines, ...lines.slice(0, 3), "{not json", "{still not json", JSON.stringify(big)].join(
+        "\n",
+      ) + "\n",
+    );
+    const m = memoryIo();
+    expect(await run(["replay", file, "--out", outDir()], m.io)).toBe(0);
+    const { summary } = await replay([file]);
+    const e = summary.events;
+    expect(e).toMatchObject({ read: 71, accepted: 66, gateDlq: 2, duplicates: 3 });
+    expect(e.read).toBe(e.accepted + e.gateDlq + e.duplicates);
+    // The oversized row of an accepted event is rejected after acceptance: on top of the above.
+    expect(e.afterAcceptance.dlq).toBeGreaterThan(0);
+    expect(summary.dlqByReason["record_too_large"]).toBe(e.afterAcceptance.dlq);
+    expect(e.dlq).toBe(e.gateDlq + e.afterAcceptance.dlq);
+    expect(e.quarantine).toBe(e.duplicates + e.afterAcceptance.quarantine);
+    const text = m.out();
+    expect(text).toContain("events read 71 = accepted 66 + DLQ at the gate 2 + duplicates 3");
+    expect(text).toContain(
+      `rejected after acceptance (not in the count above): DLQ ${e.afterAcceptance.dlq}, quarantine ${e.afterAcceptance.quarantine}`,
+    );
+    // Every nonzero counter is listed, in the vocabulary's order.
+    expect(text).toMatch(/\nquality_gate\.dedup\.duplicates +3\n/);
+    const shown = COUNTER_NAMES.filter((c) => (summary.counters[c] ?? 0) > 0);
+    for (const c of shown) expect(text).toContain(`\n${c} `);
+    const at = shown.map((c) => text.indexOf(`\n${c} `));
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+  });
+
+  it("the text summary shows every nonzero counter, new ones included", async () => {
+    const { summary } = await replay([jsonl]);
+    const text = renderReplaySummary({
+      ...summary,
+      counters: {
+        ...summary.counters,
+        event_time_outliers: 2,
+        forced_seals: 4,
+        late_events: 5,
+        session_state_evicted: 1,
+        suspicious_timestamp_unit: 3,
+        some_future_counter: 7,
+      },
+    });
+    for (const [name, value] of [
+      ["late_events", 5],
+      ["suspicious_timestamp_unit", 3],
+      ["forced_seals", 4],
+      ["session_state_evicted", 1],
+      ["event_time_outliers", 2],
+      ["some_future_counter", 7],
+    ] as const)
+      expect(text).toMatch(new RegExp(`\\n${name} +${value}\\n`));
   });
 
   it("reads gzip and the UI-export container", async () => {

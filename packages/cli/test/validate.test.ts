@@ -46,8 +46,44 @@ describe("lpa validate", () => {
   it("prints a table by default", async () => {
     const m = memoryIo();
     expect(await run(["validate", jsonl], m.io)).toBe(0);
-    expect(m.out()).toMatch(/records 65: accepted 65, DLQ 0, quarantine 0/);
+    expect(m.out()).toMatch(/records 65 = accepted 65 \+ DLQ at the gate 0 \+ duplicates 0\n/);
     expect(m.out()).toMatch(/stream_ingest_metrics\s+34/);
+  });
+
+  it("the counts reconcile: records = accepted + DLQ at the gate + duplicates", async () => {
+    const lines = readRealFixture("streaming-events-2026-01-08.jsonl").trim().split("\n");
+    const big = JSON.parse(lines.find((l) => l.includes('"ai_stream_status"'))!) as {
+      id: string;
+      data: { inference_status: { last_error: string } };
+    };
+    // A record well under the 1 MB limit whose typed row (the payload and its parsed fields) is over.
+    big.id = "oversized-status";
+    big.data.inference_status.last_error = "e".repeat(600_000);
+    const file = join(tmp, "mixed.jsonl");
+    writeFileSync(
+      file,
+      [...lines, ...lines.slice(0, 3), "{not json", "{still not json", JSON.stringify(big)].join(
+        "\n",
+      ) + "\n",
+    );
+    const { report } = await validateJson([file]);
+    expect(report).toMatchObject({
+      records: 71,
+      accepted: 66,
+      gateDlq: 2,
+      duplicates: 3,
+      afterAcceptance: { dlq: 1, quarantine: 0 },
+      dlq: 3,
+      quarantine: 3,
+    });
+    expect(report.records).toBe(report.accepted + report.gateDlq + report.duplicates);
+    expect(report.dlqByReason).toEqual({ json_parse_error: 2, record_too_large: 1 });
+    const m = memoryIo();
+    expect(await run(["validate", file], m.io)).toBe(0);
+    expect(m.out()).toContain("records 71 = accepted 66 + DLQ at the gate 2 + duplicates 3\n");
+    expect(m.out()).toContain(
+      "rejected after acceptance (not in the count above): DLQ 1, quarantine 0\n",
+    );
   });
 
   it("every real fixture is handled", async () => {

@@ -10,6 +10,17 @@ import { UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
 import { renderRows } from "../table.js";
 
+/**
+ * Checks a ClickHouse database name up front: the SDK's DDL takes plain identifiers (letters,
+ * digits and `_`, not starting with a digit). A usage error names the option it came from.
+ */
+export function checkDatabaseName(name: string, source = "--database"): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new UsageError(
+      `${source} ${JSON.stringify(name)} is not a ClickHouse database name (letters, digits and _, not starting with a digit)`,
+    );
+}
+
 /** Help text of `lpa query`. */
 export const QUERY_HELP = `Usage: lpa query [options] "SQL"
 
@@ -57,7 +68,12 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
   if (positionals.length !== 1) throw new UsageError("lpa query needs exactly one SQL argument");
   if (!["table", "vertical", "json", "jsonl"].includes(values.format))
     throw new UsageError("--format must be table, vertical, json or jsonl");
-  const executor = await openExecutor(resolveTarget(values.clickhouse, values.database));
+  const target = resolveTarget(values.clickhouse, values.database);
+  checkDatabaseName(
+    target.database,
+    values.database !== undefined ? "--database" : "the database of --clickhouse",
+  );
+  const executor = await openExecutor(target);
   try {
     const rows = await executor.query<Record<string, unknown>>(positionals[0]!);
     io.stdout.write(renderRows(rows, values.format));
@@ -88,6 +104,7 @@ export function ddlCommand(argv: readonly string[], io: CliIo): number {
   const semantics = values["latency-semantics"];
   if (semantics !== "v1" && semantics !== "v2")
     throw new UsageError("--latency-semantics must be v1 or v2");
+  if (values.database !== undefined) checkDatabaseName(values.database);
   const database = values.database === undefined ? {} : { database: values.database };
   let text: string;
   try {

@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   createEngine,
@@ -14,7 +14,7 @@ import {
   type EngineOutput,
   type EngineState,
 } from "@livepeer-analytics/core/engine";
-import { parseSupportedVersions } from "@livepeer-analytics/core/quality";
+import { oversizeRecordOutputs, parseSupportedVersions } from "@livepeer-analytics/core/quality";
 import { forEachInputRecord, describeInput, parseCount, parseMs, UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
 import type { ClickHouseExecutor } from "@livepeer-analytics/clickhouse";
@@ -27,10 +27,20 @@ import {
   renderApiViews,
   resolveTarget,
   runSuite,
+  storableRow,
   summarizeAssertion,
   viewRowCounts,
 } from "../clickhouse.js";
-import { OutputWriter, type TableStats } from "../output.js";
+import {
+  AtomicFile,
+  checkOutputDirectory,
+  crashPoint,
+  OutputWriter,
+  readRunManifest,
+  type RowConsumer,
+  type TableStats,
+} from "../output.js";
+import { checkDatabaseName } from "./query.js";
 import { renderReplaySummary, SummaryCollector, type ReplaySummary } from "../summary.js";
 
 /** Help text of `lpa replay`. */
@@ -43,7 +53,10 @@ except with --state, which saves the open state for a later --resume run.
 
 Writes one JSONL file per output table under --out: raw typed rows (raw_*), facts (fact_*) and the
 rejection rows (raw_streaming_events_dlq, raw_streaming_events_quarantine). Versioned facts hold
-their final rows (latest version per identity) unless --all-versions.
+their final rows (latest version per identity) unless --all-versions. The files replace those of
+the previous run into --out, all at the end of the run (one run per directory at a time), then
+--state is written atomically: an interrupted run leaves the previous outputs and state. Give each
+--state/--resume part its own --out.
 
 With --clickhouse the outputs go into ClickHouse instead (JSONL only if --out is also given): the
 table DDL and serving views are applied first, the same rows the JSONL output holds (final rows of
@@ -164,9 +177,13 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   });
   const notices = resolved.notices.map((n) => n.message);
 
+  const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
   let state: EngineState;
+  let resumedFrom: string | null = null;
   if (values.resume !== undefined) {
-    const restored = engine.restore(readFileSync(values.resume, "utf8"));
+    const text = readFileSync(values.resume, "utf8");
+    resumedFrom = sha256(text);
+    const restored = engine.restore(text);
     if (!restored.ok) throw new UsageError(`--resume ${values.resume}: ${restored.error.message}`);
     state = restored.state;
     if (state.flushed)
@@ -186,26 +203,25 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   const sources = positionals.map(describeInput);
   const target =
     values.clickhouse === undefined ? null : resolveTarget(values.clickhouse, values.database);
+  if (target !== null)
+    checkDatabaseName(
+      target.database,
+      values.database !== undefined ? "--database" : "the database of --clickhouse",
+    );
+  // Fail before any work when the state could not be saved at the end.
+  if (values.state !== undefined) checkOutputDirectory("--state", values.state);
   const outDir = values.out ?? (target === null ? "lpa-out" : null);
   let executor: ClickHouseExecutor | null = null;
   let chOutput: ClickHouseOutput | null = null;
-  if (target !== null) {
-    io.stderr.write(`lpa: ${describeTarget(target)}\n`);
-    executor = await openExecutor(target);
-    let statements: number;
-    try {
-      statements = await applySchema(executor, {
-        reset: values["reset-database"],
-        ttl: values["keep-ttl"],
-        servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
-      });
-    } catch (error) {
-      await executor.close();
-      throw error;
-    }
-    notices.push(`applied ${statements} DDL statements to ${describeTarget(target)}`);
-    chOutput = new ClickHouseOutput(executor, batchRows);
-  }
+  // The output directory is locked (and checked) before ClickHouse is touched.
+  const forward: RowConsumer = { row: (table, row) => chOutput!.row(table, row) };
+  const writer = new OutputWriter(outDir, {
+    allVersions: values["all-versions"],
+    ...(target === null ? {} : { consumer: forward }),
+    // One storage rule for JSONL and ClickHouse: values that do not fit their column.
+    storable: (table, row) =>
+      storableRow(table, row, (name, delta) => summary.add({ kind: "counter", name, delta })),
+  });
   let clickhouse: ReplaySummary["clickhouse"] = null;
   let viewText = "";
   let flushed = false;
@@ -213,11 +229,23 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   const started = io.clock();
   const inputs: ReplaySummary["inputs"][number][] = [];
   const summary = new SummaryCollector();
+  summary.add({ kind: "counter", name: "out_of_range_values", delta: 0 }); // always reported
   try {
-    const writer = new OutputWriter(outDir, {
-      allVersions: values["all-versions"],
-      ...(chOutput === null ? {} : { consumer: chOutput }),
-    });
+    if (outDir !== null && resumedFrom !== null && readRunManifest(outDir)?.state === resumedFrom)
+      throw new UsageError(
+        `--out ${outDir} holds the outputs of the run that saved --resume ${values.resume}; give each part its own --out`,
+      );
+    if (target !== null) {
+      io.stderr.write(`lpa: ${describeTarget(target)}\n`);
+      executor = await openExecutor(target);
+      const statements = await applySchema(executor, {
+        reset: values["reset-database"],
+        ttl: values["keep-ttl"],
+        servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
+      });
+      notices.push(`applied ${statements} DDL statements to ${describeTarget(target)}`);
+      chOutput = new ClickHouseOutput(executor, batchRows);
+    }
     const sink = (outs: readonly EngineOutput[]): void => {
       for (const o of outs) {
         writer.add(o);
@@ -227,7 +255,13 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
 
     const reports = await forEachInputRecord(
       sources,
-      { command: "replay", io, snapshotTs },
+      {
+        command: "replay",
+        io,
+        snapshotTs,
+        maxRecordBytes: engine.config.gate.maxRecordBytes,
+        onOversize: (o) => sink(oversizeRecordOutputs(o, fixedNow ?? state.frontier ?? 0)),
+      },
       (record) => {
         // Ingestion time defaults to the replay's event-time clock, so outputs are reproducible;
         // the wall clock only bounds plausible event times (maxFutureSkewMs).
@@ -244,34 +278,46 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
       inputs.push({ name: r.name, format: r.format, records: r.records, notes });
     }
 
-    if (values.state !== undefined) writeFileSync(values.state, engine.snapshot(state));
+    // End of the run, in the order that makes a crash at any point safe: outputs complete and
+    // durable (JSONL fsynced in the work directory, ClickHouse flushed), then the JSONL files put
+    // in place, then the state, atomically. A kill before the state is replaced leaves the old
+    // state, and running this part again from it rewrites the same outputs.
+    let snapshot: string | null = null;
+    if (values.state !== undefined) snapshot = engine.snapshot(state);
     else {
       sink(engine.flushInPlace(state));
       flushed = true;
     }
     const finals = await writer.finish();
     if (outDir !== null) tables = finals;
-    if (chOutput !== null && executor !== null && target !== null) {
-      {
-        const stats = await chOutput.finish();
-        const assertions = values["no-assertions"]
-          ? null
-          : await runSuite(executor, resolved.config.lifecycle.servingEdgeSemanticsVersion);
-        const views = await viewRowCounts(executor);
-        clickhouse = {
-          target: describeTarget(target),
-          inserted: stats.tables,
-          dropped: stats.dropped,
-          batches: stats.batches,
-          retries: stats.retries,
-          views,
-          assertions: assertions === null ? null : assertions.map(summarizeAssertion),
-        };
-        if (showViews !== undefined && showViews > 0 && !values.json)
-          viewText = await renderApiViews(executor, showViews);
-      }
+    const chStats = chOutput === null ? null : await chOutput.finish();
+    crashPoint("before-commit");
+    writer.commit({ resumedFrom, state: snapshot === null ? null : sha256(snapshot), flushed });
+    crashPoint("after-commit");
+    if (values.state !== undefined && snapshot !== null) {
+      AtomicFile.write(values.state, "--state", snapshot, "state-temp-written");
+      crashPoint("after-state");
+    }
+    writer.dispose();
+    if (chStats !== null && executor !== null && target !== null) {
+      const assertions = values["no-assertions"]
+        ? null
+        : await runSuite(executor, resolved.config.lifecycle.servingEdgeSemanticsVersion);
+      const views = await viewRowCounts(executor);
+      clickhouse = {
+        target: describeTarget(target),
+        inserted: chStats.tables,
+        dropped: chStats.dropped,
+        batches: chStats.batches,
+        retries: chStats.retries,
+        views,
+        assertions: assertions === null ? null : assertions.map(summarizeAssertion),
+      };
+      if (showViews !== undefined && showViews > 0 && !values.json)
+        viewText = await renderApiViews(executor, showViews);
     }
   } finally {
+    writer.dispose();
     await executor?.close();
   }
   const report = summary.summarize({

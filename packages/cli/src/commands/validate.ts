@@ -4,21 +4,24 @@
  *
  * @module
  */
-import { createWriteStream, type WriteStream } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   DEFAULT_GATE_CONFIG,
   emptyTally,
   initQualityState,
+  oversizeRecordOutputs,
   parseSupportedVersions,
   qualityOperator,
   resolveGateConfig,
   serializeEnvelope,
   tallyOutput,
   type GateConfig,
+  type QualityOutput,
   type ValidationTally,
 } from "@livepeer-analytics/core/quality";
+import type { OversizeRecord } from "@livepeer-analytics/core/events";
 import { forEachInputRecord, describeInput, parseMs, UsageError } from "../io.js";
+import { AtomicFile } from "../output.js";
 import { formatTable } from "../table.js";
 import type { CliIo } from "../main.js";
 
@@ -45,25 +48,58 @@ Options:
   -h, --help                  show this help
 `;
 
-/** Report of one validation run (what `--json` prints). */
+/**
+ * Report of one validation run (what `--json` prints). The record counts reconcile:
+ * `records = accepted + gateDlq + duplicates`; rejections of rows of accepted events
+ * (`afterAcceptance`) come on top, so `dlq = gateDlq + afterAcceptance.dlq` and
+ * `quarantine = duplicates + afterAcceptance.quarantine`.
+ */
 export interface ValidateReport {
+  /** Every input, in order. */
   readonly inputs: readonly {
+    /** Display name (file base name, or `stdin`). */
     readonly name: string;
+    /** Detected container format. */
     readonly format: string;
+    /** Records read from it. */
     readonly records: number;
+    /** Blank lines skipped. */
     readonly skippedBlank: number;
+    /** Notes about the input (e.g. where a snapshot timestamp came from). */
     readonly notes: readonly string[];
   }[];
+  /** Records read over all inputs. */
   readonly records: number;
+  /** Records accepted (passed the gate and dedup). */
   readonly accepted: number;
+  /** Records rejected by the gate (decode, validation) into the DLQ. */
+  readonly gateDlq: number;
+  /** Records quarantined as duplicates of an accepted event. */
+  readonly duplicates: number;
+  /** Rejections of accepted events' rows (parse failures, the row-size guard), on top of the above. */
+  readonly afterAcceptance: {
+    /** DLQ envelopes after acceptance. */
+    readonly dlq: number;
+    /** Quarantine envelopes after acceptance. */
+    readonly quarantine: number;
+  };
+  /** Accepted events per event type. */
   readonly acceptedByType: Readonly<Record<string, number>>;
+  /** Typed rows per raw table. */
   readonly rowsByTable: Readonly<Record<string, number>>;
+  /** Every DLQ envelope: `gateDlq + afterAcceptance.dlq`. */
   readonly dlq: number;
+  /** DLQ envelopes per reason. */
   readonly dlqByReason: Readonly<Record<string, number>>;
+  /** Every quarantine envelope: `duplicates + afterAcceptance.quarantine`. */
   readonly quarantine: number;
+  /** Quarantine envelopes per reason. */
   readonly quarantineByReason: Readonly<Record<string, number>>;
+  /** Dedup strategies of the accepted events. */
   readonly dedupStrategies: Readonly<Record<string, number>>;
+  /** The gate configuration used. */
   readonly config: GateConfig;
+  /** Wall time of the run, ms. */
   readonly wallTimeMs: number;
 }
 
@@ -108,28 +144,45 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
   const snapshotTs = parseMs("--snapshot-ts", values["snapshot-ts"]);
   const sources = positionals.map(describeInput);
 
-  let rejects: WriteStream | null = null;
-  if (values.rejects !== undefined) rejects = createWriteStream(values.rejects);
+  // Written next to the target and renamed over it at the end: never half a file.
+  const rejects =
+    values.rejects === undefined ? null : AtomicFile.open(values.rejects, "--rejects");
 
   const started = io.clock();
   const state = initQualityState(config);
   const tally: ValidationTally = emptyTally();
+  let gateDlq = 0;
+  let duplicates = 0;
   let watermark: number | null = null;
-  const read = await forEachInputRecord(
-    sources,
-    { command: "validate", io, snapshotTs },
-    (record) => {
-      for (const out of qualityOperator.stepInPlace(state, { record, now }, config)) {
-        tallyOutput(tally, out);
-        if (out.kind === "accepted" && (watermark === null || out.event.timestamp > watermark))
-          watermark = out.event.timestamp;
-        if (rejects !== null && (out.kind === "dlq" || out.kind === "quarantine"))
-          rejects.write(serializeEnvelope(out.envelope) + "\n");
+  let read: Awaited<ReturnType<typeof forEachInputRecord>>;
+  try {
+    const take = (out: QualityOutput): void => {
+      tallyOutput(tally, out);
+      if (out.kind === "counter") {
+        if (out.name === "quality_gate.dlq") gateDlq += out.delta;
+        else if (out.name === "quality_gate.dedup.duplicates") duplicates += out.delta;
       }
+      if (out.kind === "accepted" && (watermark === null || out.event.timestamp > watermark))
+        watermark = out.event.timestamp;
+      if (rejects !== null && (out.kind === "dlq" || out.kind === "quarantine"))
+        rejects.writeLine(serializeEnvelope(out.envelope));
+    };
+    const options = {
+      command: "validate",
+      io,
+      snapshotTs,
+      maxRecordBytes: config.maxRecordBytes,
+      onOversize: (o: OversizeRecord) => oversizeRecordOutputs(o, now).forEach(take),
+    };
+    read = await forEachInputRecord(sources, options, (record) => {
+      for (const out of qualityOperator.stepInPlace(state, { record, now }, config)) take(out);
       // Dedup TTL is measured in event time: the watermark follows the newest accepted event.
       if (watermark !== null) qualityOperator.advanceInPlace(state, watermark, config);
-    },
-  );
+    });
+    rejects?.commit();
+  } finally {
+    rejects?.dispose();
+  }
   const inputs: ValidateReport["inputs"][number][] = read.map((r) => ({
     name: r.name,
     format: r.format,
@@ -137,22 +190,20 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
     skippedBlank: r.skippedBlank,
     notes: r.notes,
   }));
-  if (rejects !== null) {
-    const stream = rejects;
-    await new Promise<void>((resolve, reject) =>
-      stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    );
-  }
-
+  const dlq = sum(tally.dlqByReason);
+  const quarantine = sum(tally.quarantineByReason);
   const report: ValidateReport = {
     inputs,
     records: tally.input,
     accepted: sum(tally.acceptedByType),
+    gateDlq,
+    duplicates,
+    afterAcceptance: { dlq: dlq - gateDlq, quarantine: quarantine - duplicates },
     acceptedByType: sorted(tally.acceptedByType),
     rowsByTable: sorted(tally.rowsByTable),
-    dlq: sum(tally.dlqByReason),
+    dlq,
     dlqByReason: sorted(tally.dlqByReason),
-    quarantine: sum(tally.quarantineByReason),
+    quarantine,
     quarantineByReason: sorted(tally.quarantineByReason),
     dedupStrategies: tally.dedupStrategies,
     config,
@@ -161,6 +212,8 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
   io.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report));
   return 0;
 }
+
+const n = (x: number): string => x.toLocaleString("en-US");
 
 /** Human-readable rendering of a {@link ValidateReport}. */
 export function renderReport(r: ValidateReport): string {
@@ -174,7 +227,8 @@ export function renderReport(r: ValidateReport): string {
   for (const i of r.inputs) for (const n of i.notes) parts.push(`note (${i.name}): ${n}`);
   parts.push(
     "",
-    `records ${r.records.toLocaleString("en-US")}: accepted ${r.accepted.toLocaleString("en-US")}, DLQ ${r.dlq.toLocaleString("en-US")}, quarantine ${r.quarantine.toLocaleString("en-US")}`,
+    `records ${n(r.records)} = accepted ${n(r.accepted)} + DLQ at the gate ${n(r.gateDlq)} + duplicates ${n(r.duplicates)}`,
+    `rejected after acceptance (not in the count above): DLQ ${n(r.afterAcceptance.dlq)}, quarantine ${n(r.afterAcceptance.quarantine)}`,
     "",
     formatTable(["accepted event type", "events"], Object.entries(r.acceptedByType)),
     "",

@@ -65,5 +65,21 @@ export type {
   RawRowByTable,
   RawTable,
 } from "./parse-event.js";
-export { loadContainer, detectContainer, splitJsonl, createJsonlSplitter } from "./containers.js";
-export type { ContainerFormat, LoadOptions, LoadedContainer, JsonlSplitter } from "./containers.js";
+export {
+  loadContainer,
+  createContainerReader,
+  detectContainer,
+  splitJsonl,
+  createJsonlSplitter,
+  OVERSIZE_PREFIX_BYTES,
+} from "./containers.js";
+export type {
+  ContainerFormat,
+  ContainerItem,
+  ContainerReader,
+  ContainerSummary,
+  LoadOptions,
+  LoadedContainer,
+  JsonlSplitter,
+  OversizeRecord,
+} from "./containers.js";

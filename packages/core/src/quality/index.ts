@@ -61,7 +61,13 @@ export {
   dimensionsOf,
 } from "./gate.js";
 export type { DecodedRecord, GateOptions, GateResult } from "./gate.js";
-export { guardRow, guardEnvelopeRow, rowSizeUpperBound } from "./row-guard.js";
+export {
+  guardRow,
+  guardEnvelopeRow,
+  rowSizeUpperBound,
+  rejectOversizeRecord,
+  oversizeRecordOutputs,
+} from "./row-guard.js";
 export type { RowGuardResult } from "./row-guard.js";
 export { COUNTER_NAMES, emptyCounters } from "./counters.js";
 export type { CounterName, CounterTotals, MetricsCallback } from "./counters.js";

@@ -1,11 +1,14 @@
 /**
- * Stage 5: the oversize-record guard and its recursion rule (`ingest-and-storage.md` §2.9).
+ * Stage 5: the oversize-record guard and its recursion rule (`ingest-and-storage.md` §2.9), and
+ * the same limit applied to input records a reader refused to hold whole.
  *
  * @module
  */
 import type { AcceptedEvent } from "../events/accepted-event.js";
-import { utf8ByteLength } from "../primitives/utf8.js";
-import { rejectAcceptedEvent, type RejectedEventEnvelope } from "./reject-envelope.js";
+import type { OversizeRecord } from "../events/containers.js";
+import { encodeBase64, utf8ByteLength } from "../primitives/utf8.js";
+import type { CounterName } from "./counters.js";
+import { earlyReject, rejectAcceptedEvent, type RejectedEventEnvelope } from "./reject-envelope.js";
 
 /**
  * Result of checking a row that derives from an event.
@@ -77,4 +80,59 @@ export function rowSizeUpperBound(row: object): number {
  */
 export function guardEnvelopeRow(serializedRow: string, limit: number): boolean {
   return utf8ByteLength(serializedRow) <= limit;
+}
+
+/**
+ * The `record_too_large` DLQ envelope of an input record over the limit, which a container reader
+ * did not hold (see `OversizeRecord`): the source pointer of the record, details
+ * `Record size <n> exceeds limit <limit>; payload holds the first <k> bytes`, and as payload the
+ * Base64 of those first bytes exactly as received. Stage and class are those of the reason
+ * (`SINK_GUARD` / `RECORD_TOO_LARGE`).
+ *
+ * @category Row guard
+ * @example
+ * rejectOversizeRecord({ record: { offset: 7, value: prefix }, size: 3e8, limit: 1e6, line: 8, byteOffset: 5120 }, now)
+ */
+export function rejectOversizeRecord(oversize: OversizeRecord, now: number): RejectedEventEnvelope {
+  const r = oversize.record;
+  return earlyReject(
+    {
+      source: {
+        topic: r.topic ?? null,
+        partition: r.partition ?? 0,
+        offset: r.offset ?? 0,
+        recordTimestamp: r.recordTimestamp ?? 0,
+      },
+      reason: "record_too_large",
+      details: `Record size ${oversize.size} exceeds limit ${oversize.limit}; payload holds the first ${r.value.length} bytes`,
+      identity: { eventId: null, eventType: null, eventVersion: null },
+      dimensions: null,
+      payload: { encoding: "base64", body: encodeBase64(r.value), canonicalJson: null },
+      replay: false,
+      eventTimestamp: null,
+    },
+    now,
+  );
+}
+
+/**
+ * The outputs the quality pipeline and the engine give an input record over the limit, in their
+ * order: counters `quality_gate.input` and `quality_gate.dlq`, then the
+ * {@link rejectOversizeRecord} envelope. Hosts add them to their output stream in place of the
+ * record's step.
+ *
+ * @category Row guard
+ */
+export function oversizeRecordOutputs(
+  oversize: OversizeRecord,
+  now: number,
+): (
+  | { readonly kind: "counter"; readonly name: CounterName; readonly delta: number }
+  | { readonly kind: "dlq"; readonly envelope: RejectedEventEnvelope }
+)[] {
+  return [
+    { kind: "counter", name: "quality_gate.input", delta: 1 },
+    { kind: "counter", name: "quality_gate.dlq", delta: 1 },
+    { kind: "dlq", envelope: rejectOversizeRecord(oversize, now) },
+  ];
 }
