@@ -36,10 +36,12 @@ export interface ReplaySummary {
     readonly notes: readonly string[];
   }[];
   /**
-   * Event counts. The records read reconcile: `read = accepted + gateDlq + duplicates`.
+   * Event counts. The records read reconcile: `read = accepted + gateDlq + duplicates +
+   * futureEventTime`.
    * Rejections after acceptance (parse failures, the row-size guard, quarantined signals of
    * evicted session state) concern accepted events and come on top:
-   * `dlq = gateDlq + afterAcceptance.dlq`, `quarantine = duplicates + afterAcceptance.quarantine`.
+   * `dlq = gateDlq + afterAcceptance.dlq`, `quarantine = duplicates + futureEventTime +
+   * afterAcceptance.quarantine`.
    */
   readonly events: {
     /** Records read over all inputs. */
@@ -50,6 +52,11 @@ export interface ReplaySummary {
     readonly gateDlq: number;
     /** Records quarantined as duplicates of an accepted event. */
     readonly duplicates: number;
+    /**
+     * Records quarantined before dedup because their event time lies too far after the receive
+     * time (`event_time_in_future`, see the engine's `maxFutureSkewMs`).
+     */
+    readonly futureEventTime: number;
     /** DLQ and quarantine envelopes produced for accepted events, on top of the above. */
     readonly afterAcceptance: {
       /** DLQ envelopes after acceptance (parse failures, oversized rows). */
@@ -59,7 +66,7 @@ export interface ReplaySummary {
     };
     /** Every DLQ envelope (the DLQ table's rows): `gateDlq + afterAcceptance.dlq`. */
     readonly dlq: number;
-    /** Every quarantine envelope: `duplicates + afterAcceptance.quarantine`. */
+    /** Every quarantine envelope: `duplicates + futureEventTime + afterAcceptance.quarantine`. */
     readonly quarantine: number;
   };
   /** DLQ envelopes per reason (at the gate and after acceptance). */
@@ -241,6 +248,7 @@ export class SummaryCollector {
     const quarantine = Object.values(this.quarantine).reduce((a, b) => a + b, 0);
     const gateDlq = this.counters["quality_gate.dlq"] ?? 0;
     const duplicates = this.counters["quality_gate.dedup.duplicates"] ?? 0;
+    const futureEventTime = this.quarantine["event_time_in_future"] ?? 0;
     return {
       inputs: extra.inputs,
       events: {
@@ -248,7 +256,11 @@ export class SummaryCollector {
         accepted: this.counters["quality_gate.dedup.accepted"] ?? 0,
         gateDlq,
         duplicates,
-        afterAcceptance: { dlq: dlq - gateDlq, quarantine: quarantine - duplicates },
+        futureEventTime,
+        afterAcceptance: {
+          dlq: dlq - gateDlq,
+          quarantine: quarantine - duplicates - futureEventTime,
+        },
         dlq,
         quarantine,
       },
@@ -304,7 +316,7 @@ export function renderReplaySummary(s: ReplaySummary): string {
   for (const note of s.notices) out.push(`note: ${note}`);
   out.push(
     "",
-    `mode ${s.mode}; events read ${n(s.events.read)} = accepted ${n(s.events.accepted)} + DLQ at the gate ${n(s.events.gateDlq)} + duplicates ${n(s.events.duplicates)}`,
+    `mode ${s.mode}; events read ${n(s.events.read)} = accepted ${n(s.events.accepted)} + DLQ at the gate ${n(s.events.gateDlq)} + duplicates ${n(s.events.duplicates)}${s.events.futureEventTime > 0 ? ` + event time in the future ${n(s.events.futureEventTime)}` : ""}`,
     `rejected after acceptance (not in the count above): DLQ ${n(s.events.afterAcceptance.dlq)}, quarantine ${n(s.events.afterAcceptance.quarantine)}`,
   );
   if (s.events.dlq > 0)

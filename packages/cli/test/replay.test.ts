@@ -119,6 +119,7 @@ describe("lpa replay", () => {
       accepted: 65,
       gateDlq: 0,
       duplicates: 0,
+      futureEventTime: 0,
       afterAcceptance: { dlq: 0, quarantine: 0 },
       dlq: 0,
       quarantine: 0,
@@ -287,6 +288,40 @@ describe("lpa replay", () => {
     for (const c of shown) expect(text).toContain(`\n${c} `);
     const at = shown.map((c) => text.indexOf(`\n${c} `));
     expect(at).toEqual([...at].sort((a, b) => a - b));
+  });
+
+  it("a far-future event between two copies of the log: quarantined, counted, nothing else changes", async () => {
+    const stray = JSON.parse(lines.find((l) => l.includes('"ai_stream_status"'))!) as {
+      id: string;
+      timestamp: string;
+      data: { stream_id: string; request_id: string };
+    };
+    stray.id = "stray-clock";
+    stray.timestamp = "99999999999999";
+    stray.data.stream_id = "other-stream";
+    stray.data.request_id = "other-request";
+    const file = join(tmp, "stray.jsonl");
+    writeFileSync(file, [...lines, JSON.stringify(stray), ...lines].join("\n") + "\n");
+    const m = memoryIo();
+    expect(await run(["replay", file, "--out", outDir()], m.io)).toBe(0);
+    const { summary, dir } = await replay([file]);
+    const e = summary.events;
+    expect(e).toMatchObject({ read: 131, accepted: 65, gateDlq: 0, duplicates: 65 });
+    expect(e.futureEventTime).toBe(1);
+    expect(e.read).toBe(e.accepted + e.gateDlq + e.duplicates + e.futureEventTime);
+    expect(e.quarantine).toBe(e.duplicates + e.futureEventTime + e.afterAcceptance.quarantine);
+    expect(e.afterAcceptance).toEqual({ dlq: 0, quarantine: 0 });
+    expect(summary.quarantineByReason["event_time_in_future"]).toBe(1);
+    expect(summary.counters["event_time_outliers"]).toBe(1);
+    const rows = (t: string) =>
+      readFileSync(join(dir, `${t}.jsonl`), "utf8")
+        .split("\n")
+        .filter(Boolean).length;
+    expect(rows("raw_ai_stream_status")).toBe(17);
+    expect(rows("fact_stream_status_samples")).toBe(17);
+    expect(m.out()).toContain(
+      "events read 131 = accepted 65 + DLQ at the gate 0 + duplicates 65 + event time in the future 1",
+    );
   });
 
   it("the text summary shows every nonzero counter, new ones included", async () => {
