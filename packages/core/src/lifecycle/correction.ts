@@ -17,11 +17,12 @@ import {
   createCapabilityIndex,
   ingestSnapshotInPlace,
   pruneIndexInPlace,
+  retentionMs,
   snapshotLookupKeys,
 } from "../attribution/candidates.js";
 import type { Candidate, CapabilityIndex } from "../attribution/types.js";
 import type { CapabilitySnapshot } from "../events/network-capabilities.js";
-import { deleteOwn, getOwn, setOwn, unescapeKey } from "../internal/own.js";
+import { deleteOwn, escapeKey, getOwn, setOwn, unescapeKey } from "../internal/own.js";
 import { deriveLatencyRows } from "../latency/derive.js";
 import { defineOperator, type Operator } from "../operator/operator.js";
 import { compareStrings } from "../primitives/strings.js";
@@ -51,6 +52,13 @@ import {
   type SessionState,
 } from "./session.js";
 import type { LifecycleSignal, SampleInput, SignalType } from "./signal.js";
+import {
+  compactTimerQueue,
+  popDueTimers,
+  pushTimer,
+  sortInRecordOrder,
+  type TimerQueue,
+} from "./timers.js";
 
 /** Current version of {@link CorrectionState}. */
 export const CORRECTION_STATE_VERSION = 1;
@@ -228,6 +236,55 @@ export interface CorrectionSession {
   readonly lastSegments: (Record<string, unknown> | null)[];
   /** Coverage accumulator (arrival order). */
   readonly coverage: SessionState;
+  /**
+   * The session's timers (see {@link CorrectionTimers}); absent in states saved before the timer
+   * queues existed, rebuilt on first use.
+   */
+  due?: SessionTimers;
+}
+
+/**
+ * The times a correction session's live entries in the timer queues carry (`null`: no live entry
+ * in that queue). An entry of a queue is live while the session exists and records its time here.
+ * Plain JSON.
+ *
+ * @category Correction
+ */
+export interface SessionTimers {
+  /** Insertion rank among the sessions (the record's enumeration order for non-index keys). */
+  readonly order: number;
+  /** Fold time (signal time) of the earliest unsealed signal or retained row, at most. */
+  seal: number | null;
+  /** Earliest `enqueuedAt` of a retained row never emitted, at most. */
+  pending: number | null;
+  /** `sessionEndTs`, while nothing is unsealed or retained. */
+  evict: number | null;
+}
+
+/**
+ * Due-time indexes of the correction operator, so that `advance` visits only the sessions
+ * something became due for. Each queue is a binary min-heap of `[time, stored session key]`
+ * (see `timers.ts`) with lazy deletion: an entry is live while its session records the same time
+ * in {@link SessionTimers}; dead entries are skipped when popped and dropped by compaction.
+ * Plain JSON.
+ *
+ * @category Correction
+ */
+export interface CorrectionTimers {
+  /** Sealing: due once `time + futureReachMs < W`. */
+  readonly seal: TimerQueue;
+  /** First emissions of unattributed retained rows: due once `W ≥ time + initialEmitDelayMs`. */
+  readonly pending: TimerQueue;
+  /** Idle eviction at a sweep: due once `W − time > sessionStateTtlMs`. */
+  readonly evict: TimerQueue;
+  /** Tombstone expiry at a sweep: `[evictedAt, key]`, due once `W − time > tombstoneTtlMs`. */
+  readonly tombstones: TimerQueue;
+  /** Insertion rank of the next new session. */
+  nextOrder: number;
+  /** Number of sessions held (bounds the live entries of each queue). */
+  held: number;
+  /** Smallest `snapshotTs` in the capability index, at most; `null` when it is empty. */
+  candidatesFrom: number | null;
 }
 
 /**
@@ -250,6 +307,8 @@ export interface CorrectionState {
   readonly tombstones: Record<string, Tombstone>;
   /** Watermark of the last eviction sweep. */
   lastSweepWatermark: number | null;
+  /** Due-time indexes; absent in states saved before they existed, rebuilt on first use. */
+  timers?: CorrectionTimers;
 }
 
 /**
@@ -266,6 +325,19 @@ export function initCorrectionState(): CorrectionState {
     keyIndex: {},
     tombstones: {},
     lastSweepWatermark: null,
+    timers: initTimers(),
+  };
+}
+
+function initTimers(): CorrectionTimers {
+  return {
+    seal: [],
+    pending: [],
+    evict: [],
+    tombstones: [],
+    nextOrder: 0,
+    held: 0,
+    candidatesFrom: null,
   };
 }
 
@@ -287,7 +359,7 @@ function cloneJson<T>(value: T): T {
   return out as T;
 }
 
-function initCorrectionSession(id: string): CorrectionSession {
+function initCorrectionSession(id: string, order: number): CorrectionSession {
   return {
     checkpoint: initFold(id),
     checkpointPosition: null,
@@ -300,6 +372,7 @@ function initCorrectionSession(id: string): CorrectionSession {
     lastSession: null,
     lastSegments: [],
     coverage: initCoverageState(),
+    due: { order, seal: null, pending: null, evict: null },
   };
 }
 
@@ -376,6 +449,149 @@ interface Ctx {
 
 function futureReach(config: LifecycleConfig): number {
   return config.attribution.futureReachMs ?? Number.POSITIVE_INFINITY;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers: every session with something that can become due has a live entry, at or before the
+// time it becomes due, in the queue of that timer (`CorrectionTimers`). `advance` pops what is
+// due and visits those sessions only; the visit re-checks the exact conditions, so an early or
+// repeated entry costs a visit, never a different output.
+// ---------------------------------------------------------------------------------------------
+
+type TimerKind = "seal" | "pending" | "evict";
+const TIMER_KINDS: readonly TimerKind[] = ["seal", "pending", "evict"];
+
+/** The session stored under `stored` (an escaped key), or `undefined`. */
+function sessionAt(state: CorrectionState, stored: string): CorrectionSession | undefined {
+  return Object.hasOwn(state.sessions, stored) ? state.sessions[stored] : undefined;
+}
+
+/** The state's timers; rebuilt from the sessions when the state was saved before they existed. */
+function timersOf(state: CorrectionState): CorrectionTimers {
+  if (state.timers !== undefined) return state.timers;
+  const t = initTimers();
+  state.timers = t;
+  // Ranks follow the record's enumeration order, which is the insertion order for non-index keys.
+  for (const stored in state.sessions) {
+    const cs = state.sessions[stored]!;
+    cs.due = { order: t.nextOrder++, seal: null, pending: null, evict: null };
+    t.held += 1;
+    settleTimers(t, stored, cs);
+  }
+  for (const stored in state.tombstones)
+    pushTimer(t.tombstones, state.tombstones[stored]!.evictedAt, stored);
+  t.candidatesFrom = smallestSnapshotTs(state.index);
+  return t;
+}
+
+/** Smallest finite `snapshotTs` of the index, or `null` when it holds none. */
+function smallestSnapshotTs(index: CapabilityIndex): number | null {
+  let min: number | null = null;
+  for (const key in index.buckets) {
+    const candidates = index.buckets[key]!.candidates;
+    for (const c in candidates) {
+      const ts = candidates[c]!.snapshotTs;
+      if (Number.isFinite(ts) && (min === null || ts < min)) min = ts;
+    }
+  }
+  return min;
+}
+
+/**
+ * A session's timer record. Every session has one once the state has timers; a state edited by
+ * hand could lack it: it then gets a fresh one (ranked last) instead of failing.
+ */
+function dueOf(t: CorrectionTimers, cs: CorrectionSession): SessionTimers {
+  cs.due ??= { order: t.nextOrder++, seal: null, pending: null, evict: null };
+  return cs.due;
+}
+
+/** Records `time` as the session's live entry in queue `kind` (queued unless it already is). */
+function setTimer(
+  t: CorrectionTimers,
+  kind: TimerKind,
+  stored: string,
+  due: SessionTimers,
+  time: number | null,
+): void {
+  const at = time !== null && Number.isFinite(time) ? time : null;
+  if (due[kind] === at) return;
+  due[kind] = at;
+  if (at !== null) pushTimer(t[kind], at, stored);
+}
+
+/** Moves the session's entry in queue `kind` earlier to `time` (never later). */
+function lowerTimer(
+  t: CorrectionTimers,
+  kind: TimerKind,
+  stored: string,
+  due: SessionTimers,
+  time: number,
+): void {
+  const current = due[kind];
+  if (current !== null && current <= time) return;
+  setTimer(t, kind, stored, due, time);
+}
+
+/** Fold time of the earliest unsealed signal or retained row (what sealing looks at), or `null`. */
+function headTime(cs: CorrectionSession): number | null {
+  const u = cs.unsealed[0]?.signal.signalTimestamp;
+  const r = cs.retained[0]?.position.ts;
+  const a = u !== undefined && Number.isFinite(u) ? u : null;
+  const b = r !== undefined && Number.isFinite(r) ? r : null;
+  return a === null ? b : b === null || a <= b ? a : b;
+}
+
+/** `sessionEndTs` while nothing is unsealed or retained (the session can be evicted), else `null`. */
+function idleEnd(cs: CorrectionSession): number | null {
+  return cs.unsealed.length === 0 && cs.retained.length === 0
+    ? cs.current.session.sessionEndTs
+    : null;
+}
+
+/** Sets every timer of a session exactly (after a visit: its popped entries are consumed). */
+function settleTimers(t: CorrectionTimers, stored: string, cs: CorrectionSession): void {
+  const due = dueOf(t, cs);
+  setTimer(t, "seal", stored, due, headTime(cs));
+  let pending: number | null = null;
+  if (cs.pendingRows > 0) {
+    for (const r of cs.retained) {
+      if (r.last !== null) continue;
+      // Never-emitted attributed content is due at once (the steps emit it, so this is a guard).
+      const at = isAttributedContent(r) ? -Number.MAX_VALUE : r.enqueuedAt;
+      if (Number.isFinite(at) && (pending === null || at < pending)) pending = at;
+    }
+  }
+  setTimer(t, "pending", stored, due, pending);
+  setTimer(t, "evict", stored, due, idleEnd(cs));
+}
+
+/**
+ * Updates a session's timers after a step, in O(1): sealing can only have moved earlier (new
+ * earliest signal) or ended; the pending entry is lowered for the step's own never-emitted row.
+ */
+function touchTimers(ctx: Ctx, row: RetainedRow | null): void {
+  const { cs } = ctx;
+  const t = ctx.state.timers!;
+  const stored = escapeKey(ctx.id);
+  const due = dueOf(t, cs);
+  const head = headTime(cs);
+  if (head === null) setTimer(t, "seal", stored, due, null);
+  else lowerTimer(t, "seal", stored, due, head);
+  if (cs.pendingRows === 0) setTimer(t, "pending", stored, due, null);
+  else if (row !== null && row.last === null) lowerTimer(t, "pending", stored, due, row.enqueuedAt);
+  setTimer(t, "evict", stored, due, idleEnd(cs));
+}
+
+/** Drops dead entries once a queue outgrows the sessions held (amortized O(1)). */
+function compactTimers(state: CorrectionState, t: CorrectionTimers): void {
+  for (const kind of TIMER_KINDS) {
+    compactTimerQueue(
+      t[kind],
+      t.held,
+      (time, stored) => sessionAt(state, stored)?.due?.[kind] === time,
+    );
+  }
 }
 
 /** Re-folds every unsealed signal from the checkpoint and re-evaluates every retained row. */
@@ -548,6 +764,7 @@ function stepSignal(
   emit: LifecycleEmit,
 ): void {
   countIfSuspicious(s, emit);
+  const t = timersOf(state);
   const id = s.workflowSessionId;
   if (getOwn(state.tombstones, id) !== undefined) {
     emit({ kind: "counter", name: "session_state_evicted", delta: 1 });
@@ -556,7 +773,8 @@ function stepSignal(
   }
   let cs = getOwn(state.sessions, id);
   if (cs === undefined) {
-    cs = initCorrectionSession(id);
+    cs = initCorrectionSession(id, t.nextOrder++);
+    t.held += 1;
     setOwn(state.sessions, id, cs);
   }
   const ctx: Ctx = { state, id, cs, config, emit };
@@ -585,6 +803,7 @@ function stepSignal(
     refold(ctx);
     emitFoldChanges(ctx);
     emitRetainedChanges(ctx);
+    touchTimers(ctx, null);
     return;
   }
 
@@ -614,6 +833,8 @@ function stepSignal(
       emitRetainedChanges(ctx, [retained]);
     }
     enforceCaps(ctx);
+    touchTimers(ctx, retained);
+    compactTimers(state, t);
     return;
   }
   insertSorted(cs.unsealed, { signal: s, sample }, (u) => foldPosition(u.signal));
@@ -625,6 +846,8 @@ function stepSignal(
   emitFoldChanges(ctx);
   emitRetainedChanges(ctx);
   enforceCaps(ctx);
+  touchTimers(ctx, retained);
+  compactTimers(state, t);
 }
 
 /** `true` when the candidate is within the eligibility window of a signal at `signalTs`. */
@@ -642,8 +865,12 @@ function stepCapabilities(
   config: CorrectionOperatorConfig,
   emit: LifecycleEmit,
 ): void {
+  const t = timersOf(state);
   const touched = new Map<string, number[]>();
   for (const snap of snapshots) {
+    const ts = snap.snapshotTs;
+    if (Number.isFinite(ts) && (t.candidatesFrom === null || ts < t.candidatesFrom))
+      t.candidatesFrom = ts;
     if (state.watermark !== null && snap.snapshotTs < state.watermark)
       emit({ kind: "counter", name: "late_capabilities", delta: 1 });
     const evicted = ingestSnapshotInPlace(state.index, snap, state.watermark, config.attribution);
@@ -672,6 +899,7 @@ function stepCapabilities(
     refold(ctx);
     emitFoldChanges(ctx);
     emitRetainedChanges(ctx);
+    touchTimers(ctx, null);
   }
 }
 
@@ -728,39 +956,93 @@ function enforceCaps(ctx: Ctx): void {
   }
 }
 
+/**
+ * Visits one session at watermark `W`: seals what is due, releases never-emitted rows whose wait
+ * elapsed. Returns `false` (nothing done) when nothing is due.
+ */
+function visitSession(ctx: Ctx, watermark: number, reach: number): boolean {
+  const { cs } = ctx;
+  const u = cs.unsealed[0];
+  const r = cs.retained[0];
+  const due =
+    (u !== undefined && u.signal.signalTimestamp + reach < watermark) ||
+    (r !== undefined && r.position.ts + reach < watermark);
+  if (!due && cs.pendingRows === 0) return false;
+  if (due) seal(ctx, (p) => p.ts + reach < watermark, false);
+  if (cs.pendingRows > 0)
+    emitRetainedChanges(
+      ctx,
+      cs.retained.filter((x) => x.last === null),
+    );
+  if (due && cs.unsealed.length === 0) updateLookupKeys(ctx, []);
+  return true;
+}
+
+/**
+ * `advance(W)`. Sessions are visited in the record's key order (stable across snapshot/restore);
+ * only those with a due timer are visited unless `scan` (the exhaustive reference: every session
+ * and tombstone, every time).
+ */
 function advanceCorrection(
   state: CorrectionState,
   watermark: number,
   config: CorrectionOperatorConfig,
   emit: LifecycleEmit,
+  scan = false,
 ): void {
   if (state.watermark !== null && watermark <= state.watermark) return;
   state.watermark = watermark;
+  const t = timersOf(state);
   const reach = futureReach(config);
-  // Sessions are visited in key order (stable across snapshot/restore); each visit is O(1) unless
-  // something is due: a signal to seal, a row to finalize, or a pending first row to release.
-  for (const stored in state.sessions) {
+  const visit = (stored: string): void => {
     const cs = state.sessions[stored]!;
-    const u = cs.unsealed[0];
-    const r = cs.retained[0];
-    const due =
-      (u !== undefined && u.signal.signalTimestamp + reach < watermark) ||
-      (r !== undefined && r.position.ts + reach < watermark);
-    if (!due && cs.pendingRows === 0) continue;
     const ctx: Ctx = { state, id: unescapeKey(stored), cs, config, emit };
-    if (due) seal(ctx, (p) => p.ts + reach < watermark, false);
-    if (cs.pendingRows > 0)
-      emitRetainedChanges(
-        ctx,
-        cs.retained.filter((x) => x.last === null),
-      );
-    if (due && cs.unsealed.length === 0) updateLookupKeys(ctx, []);
+    if (visitSession(ctx, watermark, reach) || !scan) settleTimers(t, stored, cs);
+  };
+  if (scan) {
+    for (const stored in state.sessions) visit(stored);
+  } else {
+    const take =
+      (kind: TimerKind) =>
+      (time: number, stored: string): boolean => {
+        const due = sessionAt(state, stored)?.due;
+        if (due === undefined || due[kind] !== time) return false;
+        due[kind] = null;
+        return true;
+      };
+    const delay = config.initialEmitDelayMs;
+    const ids = popDueTimers(t.seal, (ts) => ts + reach < watermark, take("seal"));
+    const pending = popDueTimers(t.pending, (at) => watermark >= at + delay, take("pending"));
+    if (pending.length > 0) {
+      const seen = new Set(ids);
+      for (const stored of pending) if (!seen.has(stored)) ids.push(stored);
+    }
+    sortInRecordOrder(ids, (stored) => dueOf(t, state.sessions[stored]!).order);
+    for (const stored of ids) visit(stored);
   }
-  pruneIndexInPlace(state.index, watermark, config.attribution);
-  sweep(state, watermark, config);
+  const a = config.attribution;
+  if (
+    scan ||
+    (a.pruning !== "reference" &&
+      t.candidatesFrom !== null &&
+      t.candidatesFrom < watermark - retentionMs(a))
+  ) {
+    // Nothing else to prune: skipping it leaves only the buckets' `highWatermarkTs` behind `W`,
+    // which every later prune or insert raises to the watermark first.
+    pruneIndexInPlace(state.index, watermark, a);
+    t.candidatesFrom = smallestSnapshotTs(state.index);
+  }
+  sweep(state, t, watermark, config, scan);
+  compactTimers(state, t);
 }
 
-function sweep(state: CorrectionState, watermark: number, config: CorrectionOperatorConfig): void {
+function sweep(
+  state: CorrectionState,
+  t: CorrectionTimers,
+  watermark: number,
+  config: CorrectionOperatorConfig,
+  scan: boolean,
+): void {
   if (
     state.lastSweepWatermark !== null &&
     watermark - state.lastSweepWatermark < 60_000 &&
@@ -768,29 +1050,76 @@ function sweep(state: CorrectionState, watermark: number, config: CorrectionOper
   )
     return;
   state.lastSweepWatermark = watermark;
-  const evict: { id: string; end: number }[] = [];
-  for (const stored of Object.keys(state.sessions)) {
-    const cs = state.sessions[stored]!;
+  const ttl = config.sessionStateTtlMs;
+  const evict: { stored: string; id: string; end: number }[] = [];
+  const idle = (cs: CorrectionSession): number | null => {
     const end = cs.current.session.sessionEndTs;
-    if (
-      end !== null &&
-      watermark - end > config.sessionStateTtlMs &&
+    return end !== null &&
+      watermark - end > ttl &&
       cs.unsealed.length === 0 &&
       cs.retained.length === 0
-    ) {
-      evict.push({ id: unescapeKey(stored), end });
-    }
+      ? end
+      : null;
+  };
+  const candidates = scan
+    ? Object.keys(state.sessions)
+    : popDueTimers(
+        t.evict,
+        (end) => watermark - end > ttl,
+        (time, stored) => {
+          const due = sessionAt(state, stored)?.due;
+          if (due === undefined || due.evict !== time) return false;
+          due.evict = null;
+          return true;
+        },
+      );
+  for (const stored of candidates) {
+    const cs = state.sessions[stored]!;
+    const end = idle(cs);
+    if (end !== null) evict.push({ stored, id: unescapeKey(stored), end });
+    else if (!scan) setTimer(t, "evict", stored, dueOf(t, cs), idleEnd(cs));
   }
   evict.sort((a, b) => a.end - b.end || compareStrings(a.id, b.id));
-  for (const { id } of evict) {
+  for (const { stored, id } of evict) {
     const cs = getOwn(state.sessions, id)!;
     setOwn(state.tombstones, id, { lastVersion: cs.counters.sessions, evictedAt: watermark });
     deleteOwn(state.sessions, id);
+    t.held -= 1;
+    pushTimer(t.tombstones, watermark, stored);
   }
-  for (const stored of Object.keys(state.tombstones)) {
-    if (watermark - state.tombstones[stored]!.evictedAt > config.tombstoneTtlMs)
-      delete state.tombstones[stored];
+  const tombstoneTtl = config.tombstoneTtlMs;
+  if (scan) {
+    for (const stored of Object.keys(state.tombstones)) {
+      if (watermark - state.tombstones[stored]!.evictedAt > tombstoneTtl)
+        delete state.tombstones[stored];
+    }
+    return;
   }
+  for (const stored of popDueTimers(
+    t.tombstones,
+    (at) => watermark - at > tombstoneTtl,
+    (at, stored) =>
+      Object.hasOwn(state.tombstones, stored) && state.tombstones[stored]!.evictedAt === at,
+  ))
+    delete state.tombstones[stored];
+}
+
+/**
+ * `advance` by exhaustive scan, the reference the timer queues are tested against: visits every
+ * session held (in key order) and sweeps every session and tombstone, as the operator did before
+ * it had due-time indexes. Same outputs as `correctionOperator.advanceInPlace`, in O(sessions).
+ * Mutates `state` (keeping its timers consistent); returns the outputs.
+ *
+ * @internal
+ */
+export function advanceCorrectionByScan(
+  state: CorrectionState,
+  watermark: number,
+  config: CorrectionOperatorConfig,
+): LifecycleOutput[] {
+  const out: LifecycleOutput[] = [];
+  advanceCorrection(state, watermark, config, (o) => out.push(o), true);
+  return out;
 }
 
 /**
@@ -805,14 +1134,17 @@ export function flushCorrection(
 ): LifecycleOutput[] {
   const out: LifecycleOutput[] = [];
   const emit: LifecycleEmit = (o) => out.push(o);
+  const t = timersOf(state);
   for (const stored of Object.keys(state.sessions).sort(compareStrings)) {
     const cs = state.sessions[stored]!;
     const ctx: Ctx = { state, id: unescapeKey(stored), cs, config, emit };
     seal(ctx, () => true, false);
     emitRetainedChanges(ctx);
     updateLookupKeys(ctx, []);
+    settleTimers(t, stored, cs);
   }
   for (const k of Object.keys(state.index.buckets)) delete state.index.buckets[k];
+  t.candidatesFrom = null;
   return out;
 }
 

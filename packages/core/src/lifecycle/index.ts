@@ -100,7 +100,9 @@ export type {
   SessionBundle,
   Tombstone,
   LifecycleEmit,
+  LifecycleTimers,
 } from "./operator.js";
+export type { TimerEntry, TimerQueue } from "./timers.js";
 export {
   CORRECTION_STATE_VERSION,
   DEFAULT_CORRECTION_CONFIG,
@@ -122,6 +124,8 @@ export type {
   RetainedRow,
   RetainedTable,
   EmissionCounters,
+  CorrectionTimers,
+  SessionTimers,
 } from "./correction.js";
 export {
   BACKFILL_EPOCH_STRIDE,

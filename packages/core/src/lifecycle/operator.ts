@@ -10,10 +10,11 @@ import {
   createCapabilityIndex,
   ingestSnapshotInPlace,
   pruneIndexInPlace,
+  retentionMs,
 } from "../attribution/candidates.js";
 import type { CapabilityIndex } from "../attribution/types.js";
 import type { CapabilitySnapshot } from "../events/network-capabilities.js";
-import { getOwn, setOwn, deleteOwn, unescapeKey } from "../internal/own.js";
+import { getOwn, setOwn, deleteOwn, escapeKey, unescapeKey } from "../internal/own.js";
 import { deriveLatencyRows, type LatencyRow } from "../latency/derive.js";
 import { defineOperator, type Operator } from "../operator/operator.js";
 import { compareStrings } from "../primitives/strings.js";
@@ -40,6 +41,7 @@ import {
 } from "./session.js";
 import { toServingRow, type ServingRow } from "./serving.js";
 import type { LifecycleSignal, SampleInput } from "./signal.js";
+import { popDueTimers, pushTimer, type TimerQueue } from "./timers.js";
 
 /** Current version of {@link LifecycleState}. */
 export const LIFECYCLE_STATE_VERSION = 1;
@@ -98,6 +100,28 @@ export interface LifecycleState {
   readonly pendingSessions: Record<string, 1>;
   /** Watermark of the last eviction sweep, or `null`. */
   lastSweepWatermark: number | null;
+  /** Due-time indexes; absent in states saved before they existed, rebuilt on first use. */
+  timers?: LifecycleTimers;
+}
+
+/**
+ * Due-time indexes of the lifecycle operator, so that an eviction sweep visits only the sessions
+ * and tombstones that can expire instead of all of them. Queues are binary min-heaps of
+ * `[time, stored key]` (see `timers.ts`). Plain JSON.
+ *
+ * @category Lifecycle
+ */
+export interface LifecycleTimers {
+  /**
+   * Idle eviction: exactly one entry per session held, at or before its `sessionEndTs` (which
+   * only grows); due at a sweep once `W − time > sessionStateTtlMs`, then re-queued at the
+   * session's current end unless the session is evicted.
+   */
+  readonly evict: TimerQueue;
+  /** Tombstone expiry: `[evictedAt, key]`, due at a sweep once `W − time > tombstoneTtlMs`. */
+  readonly tombstones: TimerQueue;
+  /** Smallest `snapshotTs` in the capability index, at most; `null` when it is empty. */
+  candidatesFrom: number | null;
 }
 
 /**
@@ -164,7 +188,31 @@ export function initLifecycleState(): LifecycleState {
     tombstones: {},
     pendingSessions: {},
     lastSweepWatermark: null,
+    timers: { evict: [], tombstones: [], candidatesFrom: null },
   };
+}
+
+/** The state's timers; rebuilt from the sessions when the state was saved before they existed. */
+function timersOf(st: LifecycleState): LifecycleTimers {
+  if (st.timers !== undefined) return st.timers;
+  const t: LifecycleTimers = { evict: [], tombstones: [], candidatesFrom: null };
+  st.timers = t;
+  for (const stored in st.sessions) {
+    const end = st.sessions[stored]!.session.sessionEndTs;
+    if (end !== null) pushTimer(t.evict, end, stored);
+  }
+  for (const stored in st.tombstones)
+    pushTimer(t.tombstones, st.tombstones[stored]!.evictedAt, stored);
+  for (const key in st.index.buckets) {
+    const candidates = st.index.buckets[key]!.candidates;
+    for (const c in candidates) lowerCandidatesFrom(t, candidates[c]!.snapshotTs);
+  }
+  return t;
+}
+
+function lowerCandidatesFrom(t: LifecycleTimers, ts: number): void {
+  if (Number.isFinite(ts) && (t.candidatesFrom === null || ts < t.candidatesFrom))
+    t.candidatesFrom = ts;
 }
 
 /**
@@ -240,9 +288,12 @@ function lifecycleStep(
   config: LifecycleConfig,
   emit: Emit,
 ): void {
+  const t = timersOf(st);
   if (input.kind === "capability") {
-    for (const snap of input.snapshots)
+    for (const snap of input.snapshots) {
+      lowerCandidatesFrom(t, snap.snapshotTs);
       ingestSnapshotInPlace(st.index, snap, st.watermark, config.attribution);
+    }
     return;
   }
   const s = input.signal;
@@ -259,19 +310,28 @@ function lifecycleStep(
     return;
   }
   let b = getOwn(st.sessions, id);
+  const created = b === undefined;
   if (b === undefined) {
     b = initSessionBundle(id);
     setOwn(st.sessions, id, b);
   }
   applySignalToBundle(b, s, input.sample ?? null, st.index, st.watermark, config, emit);
+  // The session's one eviction timer: its end only grows, so the first one is early enough.
+  if (created && b.session.sessionEndTs !== null)
+    pushTimer(t.evict, b.session.sessionEndTs, escapeKey(id));
   if (b.alignment.pending.length > 0) setOwn(st.pendingSessions, id, 1);
 }
 
+/**
+ * `advance(W)`. The eviction sweep visits only the sessions and tombstones whose timers are due,
+ * unless `scan` (the exhaustive reference: every session and tombstone).
+ */
 function lifecycleAdvance(
   st: LifecycleState,
   watermark: number,
   config: LifecycleConfig,
   emit: Emit,
+  scan = false,
 ): void {
   if (st.watermark !== null && watermark <= st.watermark) return;
   st.watermark = watermark;
@@ -282,32 +342,84 @@ function lifecycleAdvance(
       emitAligned(alignAdvance(b.alignment, watermark, config.initialEmitDelayMs), emit);
     if (b === undefined || b.alignment.pending.length === 0) deleteOwn(st.pendingSessions, id);
   }
-  pruneIndexInPlace(st.index, watermark, config.attribution);
-  // Eviction sweeps are O(sessions); run them at most once per minute of watermark progress.
-  if (st.lastSweepWatermark !== null && watermark - st.lastSweepWatermark < 60_000) return;
-  st.lastSweepWatermark = watermark;
-  const evict: { id: string; end: number }[] = [];
-  for (const stored of Object.keys(st.sessions)) {
-    const b = st.sessions[stored]!;
-    const end = b.session.sessionEndTs;
-    if (
-      end !== null &&
-      watermark - end > config.sessionStateTtlMs &&
-      b.alignment.pending.length === 0
-    ) {
-      evict.push({ id: unescapeKey(stored), end });
+  const t = timersOf(st);
+  const a = config.attribution;
+  if (
+    scan ||
+    (a.pruning !== "reference" &&
+      t.candidatesFrom !== null &&
+      t.candidatesFrom < watermark - retentionMs(a))
+  ) {
+    // Nothing else to prune: skipping it leaves only the buckets' `highWatermarkTs` behind `W`,
+    // which every later prune or insert raises to the watermark first.
+    pruneIndexInPlace(st.index, watermark, a);
+    t.candidatesFrom = null;
+    for (const key in st.index.buckets) {
+      const candidates = st.index.buckets[key]!.candidates;
+      for (const c in candidates) lowerCandidatesFrom(t, candidates[c]!.snapshotTs);
     }
   }
-  evict.sort((a, c) => a.end - c.end || compareStrings(a.id, c.id));
-  for (const { id } of evict) {
+  // Eviction sweeps run at most once per minute of watermark progress and visit only the sessions
+  // whose eviction timer is due.
+  if (st.lastSweepWatermark !== null && watermark - st.lastSweepWatermark < 60_000) return;
+  st.lastSweepWatermark = watermark;
+  const ttl = config.sessionStateTtlMs;
+  const evict: { stored: string; id: string; end: number }[] = [];
+  const due = scan
+    ? Object.keys(st.sessions)
+    : popDueTimers(
+        t.evict,
+        (end) => watermark - end > ttl,
+        (_end, stored) => Object.hasOwn(st.sessions, stored),
+      );
+  // A session evicted by a scan and created again can own two entries: handle it once.
+  const seen = new Set<string>();
+  for (const stored of due) {
+    if (seen.has(stored)) continue;
+    seen.add(stored);
+    const b = st.sessions[stored]!;
+    const end = b.session.sessionEndTs;
+    if (end !== null && watermark - end > ttl && b.alignment.pending.length === 0)
+      evict.push({ stored, id: unescapeKey(stored), end });
+    else if (end !== null && !scan) pushTimer(t.evict, end, stored);
+  }
+  evict.sort((x, c) => x.end - c.end || compareStrings(x.id, c.id));
+  for (const { stored, id } of evict) {
     const b = getOwn(st.sessions, id)!;
     setOwn(st.tombstones, id, { lastVersion: b.session.version, evictedAt: watermark });
     deleteOwn(st.sessions, id);
+    pushTimer(t.tombstones, watermark, stored);
   }
-  for (const stored of Object.keys(st.tombstones)) {
-    if (watermark - st.tombstones[stored]!.evictedAt > config.tombstoneTtlMs)
-      delete st.tombstones[stored];
-  }
+  const tombstoneTtl = config.tombstoneTtlMs;
+  const expired = scan
+    ? Object.keys(st.tombstones).filter(
+        (stored) => watermark - st.tombstones[stored]!.evictedAt > tombstoneTtl,
+      )
+    : popDueTimers(
+        t.tombstones,
+        (at) => watermark - at > tombstoneTtl,
+        (at, stored) =>
+          Object.hasOwn(st.tombstones, stored) && st.tombstones[stored]!.evictedAt === at,
+      );
+  for (const stored of expired) delete st.tombstones[stored];
+}
+
+/**
+ * `advance` by exhaustive scan, the reference the timer queues are tested against: the eviction
+ * sweep visits every session and tombstone held, as the operator did before it had due-time
+ * indexes. Same outputs as `lifecycleOperator.advanceInPlace`, in O(sessions). Mutates `st`
+ * (its timers stay usable); returns the outputs.
+ *
+ * @internal
+ */
+export function lifecycleAdvanceByScan(
+  st: LifecycleState,
+  watermark: number,
+  config: LifecycleConfig,
+): LifecycleOutput[] {
+  const out: LifecycleOutput[] = [];
+  lifecycleAdvance(st, watermark, config, (o) => out.push(o), true);
+  return out;
 }
 
 /**

@@ -36,6 +36,12 @@ export interface DedupState {
   sortedBucket: string | null;
   /** Latest watermark applied with `advance`, epoch ms, or `null` before the first one. */
   watermark: number | null;
+  /**
+   * The keys of {@link DedupState.buckets} by ascending bucket number (keys that are not numbers
+   * first), so `advance` and the size bound reach the oldest buckets without a pass over all of
+   * them. Absent in states saved before it existed (then rebuilt on first use).
+   */
+  bucketOrder?: string[];
 }
 
 /**
@@ -122,11 +128,52 @@ export function initDedupState(config: Partial<DedupConfig> = {}): DedupState {
     bucketMs: Math.max(1, Math.min(DEFAULT_BUCKET_MS, ttl)),
     sortedBucket: null,
     watermark: null,
+    bucketOrder: [],
   };
 }
 
 function bucketOf(state: DedupState, seenAt: number): string {
   return String(Math.floor(seenAt / state.bucketMs));
+}
+
+/** Order of bucket keys: ascending bucket number; keys that are not numbers first. */
+function compareBucketKeys(a: string, b: string): number {
+  const x = Number(a);
+  const y = Number(b);
+  if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : -1) : 1;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** {@link DedupState.bucketOrder}, rebuilt when the state predates it. */
+function bucketOrderOf(state: DedupState): string[] {
+  if (state.bucketOrder === undefined)
+    state.bucketOrder = Object.keys(state.buckets).sort(compareBucketKeys);
+  return state.bucketOrder;
+}
+
+/** Inserts a new bucket key in order (new buckets are usually the newest: O(1) then). */
+function insertBucketKey(order: string[], key: string): void {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi && compareBucketKeys(order[hi - 1]!, key) > 0) {
+    // Walk back a few steps before falling back to a binary search.
+    if (order.length - hi >= 8) {
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compareBucketKeys(order[mid]!, key) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      break;
+    }
+    hi -= 1;
+  }
+  order.splice(hi, 0, key);
+}
+
+/** Removes a bucket key from the order (the buckets removed are the oldest: near the front). */
+function removeBucketKey(order: string[], key: string): void {
+  const at = order.indexOf(key);
+  if (at >= 0) order.splice(at, 1);
 }
 
 function isLiveIn(state: DedupState, key: string, bucket: string): number | undefined {
@@ -141,15 +188,15 @@ function compareEntries(state: DedupState, a: string, b: string): number {
 }
 
 function evictOldest(state: DedupState, emit: (o: DedupOutput) => void): void {
+  const order = bucketOrderOf(state);
   for (;;) {
+    // The bucket with the smallest number below Infinity (keys that are not numbers never are).
     let min: string | null = null;
-    let minNum = Infinity;
-    for (const b of Object.keys(state.buckets)) {
+    for (const b of order) {
       const n = Number(b);
-      if (n < minNum) {
-        minNum = n;
-        min = b;
-      }
+      if (Number.isNaN(n)) continue;
+      if (n < Infinity) min = b;
+      break;
     }
     if (min === null) return;
     const keys = state.buckets[min]!;
@@ -165,12 +212,14 @@ function evictOldest(state: DedupState, emit: (o: DedupOutput) => void): void {
       state.size -= 1;
       if (keys.length === 0) {
         delete state.buckets[min];
+        removeBucketKey(order, min);
         state.sortedBucket = null;
       }
       emit({ type: "evicted", key, seenAt });
       return;
     }
     delete state.buckets[min];
+    removeBucketKey(order, min);
     state.sortedBucket = null;
   }
 }
@@ -192,8 +241,12 @@ function dedupStepRecipe(
   if (existing === undefined) state.size += 1;
   const bucket = bucketOf(state, input.seenAt);
   const list = getOwn(state.buckets, bucket);
-  if (list === undefined) setOwn(state.buckets, bucket, [input.key]);
-  else {
+  if (list === undefined) {
+    // The order first: a state saved before it existed rebuilds it from the buckets held.
+    const order = bucketOrderOf(state);
+    setOwn(state.buckets, bucket, [input.key]);
+    insertBucketKey(order, bucket);
+  } else {
     list.push(input.key);
     if (state.sortedBucket === bucket) state.sortedBucket = null;
   }
@@ -210,10 +263,15 @@ function dedupAdvanceRecipe(
   if (state.watermark !== null && watermark <= state.watermark) return;
   state.watermark = watermark;
   let removed = 0;
-  for (const b of Object.keys(state.buckets)) {
+  // Bucket ends grow with the bucket number: the expired buckets are a prefix of the order, so
+  // the step visits only them (and the first bucket that stays).
+  const order = bucketOrderOf(state);
+  let expired = 0;
+  for (; expired < order.length; expired++) {
+    const b = order[expired]!;
     const bucketEnd = (Number(b) + 1) * state.bucketMs - 1;
-    if (watermark - bucketEnd < config.ttlMs) continue;
-    for (const key of state.buckets[b]!) {
+    if (watermark - bucketEnd < config.ttlMs) break;
+    for (const key of getOwn(state.buckets, b) ?? []) {
       const seenAt = isLiveIn(state, key, b);
       if (seenAt !== undefined && watermark - seenAt >= config.ttlMs) {
         deleteOwn(state.seen, key);
@@ -221,9 +279,10 @@ function dedupAdvanceRecipe(
         removed += 1;
       }
     }
-    delete state.buckets[b];
+    deleteOwn(state.buckets, b);
     if (state.sortedBucket === b) state.sortedBucket = null;
   }
+  if (expired > 0) order.splice(0, expired);
   if (removed > 0) emit({ type: "expired", count: removed });
 }
 

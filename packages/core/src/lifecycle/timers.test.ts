@@ -1,0 +1,131 @@
+// The timer queues (binary min-heaps of [time, key] with lazy deletion) and the record-order sort
+// the operators use to visit due sessions in the order a full scan of the record would.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import {
+  compactTimerQueue,
+  isArrayIndexKey,
+  popDueTimers,
+  popTimer,
+  pushTimer,
+  sortInRecordOrder,
+  type TimerEntry,
+  type TimerQueue,
+} from "./timers.js";
+
+const byTimeThenKey = (a: TimerEntry, b: TimerEntry): number =>
+  a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+
+const entryArb = fc.tuple(fc.integer({ min: -50, max: 50 }), fc.constantFrom("a", "b", "c", "d"));
+
+function drain(q: TimerQueue): TimerEntry[] {
+  const out: TimerEntry[] = [];
+  for (let e = popTimer(q); e !== undefined; e = popTimer(q)) out.push(e);
+  return out;
+}
+
+describe("timer queue", () => {
+  it("pops in (time, key) order, also after a JSON round trip at any point", () => {
+    fc.assert(
+      fc.property(fc.array(entryArb, { maxLength: 60 }), fc.nat(60), (entries, cut) => {
+        let q: TimerQueue = [];
+        entries.forEach(([t, k], i) => {
+          if (i === cut) q = JSON.parse(JSON.stringify(q)) as TimerQueue;
+          pushTimer(q, t, k);
+        });
+        expect(drain(q)).toEqual([...entries].sort(byTimeThenKey));
+      }),
+    );
+  });
+
+  it("popDueTimers takes exactly the entries due, earliest first, and leaves the rest queued", () => {
+    fc.assert(
+      fc.property(
+        fc.array(entryArb, { maxLength: 60 }),
+        fc.integer({ min: -60, max: 60 }),
+        (entries, w) => {
+          const q: TimerQueue = [];
+          for (const [t, k] of entries) pushTimer(q, t, k);
+          const taken: TimerEntry[] = [];
+          const keys = popDueTimers(
+            q,
+            (t) => t < w,
+            (t, k) => {
+              taken.push([t, k]);
+              return k !== "d";
+            },
+          );
+          const sorted = [...entries].sort(byTimeThenKey);
+          expect(taken).toEqual(sorted.filter(([t]) => t < w));
+          expect(keys).toEqual(taken.filter(([, k]) => k !== "d").map(([, k]) => k));
+          expect(drain(q)).toEqual(sorted.filter(([t]) => t >= w));
+        },
+      ),
+    );
+  });
+
+  it("does not queue times JSON cannot hold", () => {
+    const q: TimerQueue = [];
+    pushTimer(q, Number.POSITIVE_INFINITY, "a");
+    pushTimer(q, Number.NaN, "b");
+    pushTimer(q, Number.NEGATIVE_INFINITY, "c");
+    expect(q).toEqual([]);
+  });
+
+  it("compaction keeps exactly the live entries once (heap order intact) and only past its bound", () => {
+    fc.assert(
+      fc.property(
+        fc.array(entryArb, { maxLength: 200 }),
+        fc.integer({ min: 0, max: 10 }),
+        (entries, bound) => {
+          const q: TimerQueue = [];
+          for (const [t, k] of entries) pushTimer(q, t, k);
+          const live = (t: number, k: string): boolean => k !== "a" && t % 2 === 0;
+          const before = [...q];
+          compactTimerQueue(q, bound, live);
+          if (entries.length <= 2 * bound + 64) {
+            expect(q).toEqual(before);
+            return;
+          }
+          const expected = [...new Set(entries.map((e) => JSON.stringify(e)))]
+            .map((s) => JSON.parse(s) as TimerEntry)
+            .filter(([t, k]) => live(t, k))
+            .sort(byTimeThenKey);
+          expect(drain(q)).toEqual(expected);
+        },
+      ),
+    );
+  });
+});
+
+describe("record order", () => {
+  it("isArrayIndexKey recognizes exactly the canonical array indices", () => {
+    for (const k of ["0", "7", "10", "4294967294"]) expect(isArrayIndexKey(k)).toBe(true);
+    for (const k of ["", "-1", "01", "1.5", "1e3", " 1", "4294967295", "99999999999", "a1", "+1"])
+      expect(isArrayIndexKey(k)).toBe(false);
+  });
+
+  it("sortInRecordOrder reproduces the enumeration order of a record built by insertion", () => {
+    const keyArb = fc.oneof(
+      fc.nat({ max: 20 }).map(String),
+      fc.constantFrom("4294967294", "4294967295", "-1", "01", "1.5", "\u0000__proto__", "x", "y"),
+      fc.string({ maxLength: 4 }),
+    );
+    fc.assert(
+      fc.property(fc.uniqueArray(keyArb, { maxLength: 30 }), fc.nat(), (keys, seed) => {
+        const stored = keys.filter((k) => k !== "__proto__");
+        const record: Record<string, number> = {};
+        const rank = new Map<string, number>();
+        stored.forEach((k, i) => {
+          record[k] = i;
+          rank.set(k, i);
+        });
+        // Any subset, in any order, sorts into the record's order.
+        const subset = stored.filter((_, i) => (seed >> (i % 30)) & 1);
+        subset.reverse();
+        const expected = Object.keys(record).filter((k) => subset.includes(k));
+        expect(sortInRecordOrder(subset, (k) => rank.get(k)!)).toEqual(expected);
+      }),
+    );
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * Timer queues of the lifecycle operators: plain-JSON binary min-heaps of `[time, key]` entries
+ * with lazy deletion, so that a watermark step visits only the sessions something became due for
+ * (sealing, pending first emissions, idle eviction, tombstone expiry) instead of every session held.
+ *
+ * An entry is a hint, not a promise: the owner of a queue decides when an entry is still *live*
+ * (typically: the session still exists and records the same time), skips dead ones, and re-checks
+ * the exact condition before acting. Dead entries stay in the heap until popped or until
+ * `compactTimerQueue` drops them.
+ *
+ * @module
+ */
+import { compareStrings } from "../primitives/strings.js";
+
+/**
+ * One timer: `[time, key]` — an epoch-ms time (a raw event time or watermark; the owner applies
+ * its delays when it compares) and a stored (escaped) record key.
+ *
+ * @category Lifecycle
+ */
+export type TimerEntry = [number, string];
+
+/**
+ * A binary min-heap of timers ordered by time, then key (code-unit order). Plain JSON (an array of
+ * pairs); a JSON round trip keeps it a valid heap.
+ *
+ * @category Lifecycle
+ */
+export type TimerQueue = TimerEntry[];
+
+function less(a: TimerEntry, b: TimerEntry): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && compareStrings(a[1], b[1]) < 0);
+}
+
+function siftUp(q: TimerQueue, i: number): void {
+  const e = q[i]!;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const p = q[parent]!;
+    if (!less(e, p)) break;
+    q[i] = p;
+    i = parent;
+  }
+  q[i] = e;
+}
+
+function siftDown(q: TimerQueue, i: number): void {
+  const n = q.length;
+  const e = q[i]!;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && less(q[c + 1]!, q[c]!)) c += 1;
+    if (!less(q[c]!, e)) break;
+    q[i] = q[c]!;
+    i = c;
+  }
+  q[i] = e;
+}
+
+/**
+ * Adds a timer, **mutating** `q`. Times that are not finite numbers are not queued (no
+ * comparison with them is ever true, and JSON cannot hold them).
+ *
+ * @category Lifecycle
+ */
+export function pushTimer(q: TimerQueue, time: number, key: string): void {
+  if (!Number.isFinite(time)) return;
+  q.push([time, key]);
+  siftUp(q, q.length - 1);
+}
+
+/**
+ * The earliest timer, or `undefined` when `q` is empty.
+ *
+ * @category Lifecycle
+ */
+export function peekTimer(q: TimerQueue): TimerEntry | undefined {
+  return q[0];
+}
+
+/**
+ * Removes and returns the earliest timer, **mutating** `q`; `undefined` when empty.
+ *
+ * @category Lifecycle
+ */
+export function popTimer(q: TimerQueue): TimerEntry | undefined {
+  const top = q[0];
+  if (top === undefined) return undefined;
+  const last = q.pop()!;
+  if (q.length > 0) {
+    q[0] = last;
+    siftDown(q, 0);
+  }
+  return top;
+}
+
+/**
+ * Pops every timer while `isDue(time)` holds for the earliest one, **mutating** `q`, and returns
+ * the keys `take` claims, in pop order. `isDue` must be monotone (true for a time implies true for
+ * every earlier time). `take(time, key)` decides whether the entry is live and, if so, consumes
+ * it (typically by clearing the time its owner recorded, so a repeat of the entry is dead).
+ *
+ * @category Lifecycle
+ */
+export function popDueTimers(
+  q: TimerQueue,
+  isDue: (time: number) => boolean,
+  take: (time: number, key: string) => boolean,
+): string[] {
+  const keys: string[] = [];
+  for (let top = q[0]; top !== undefined && isDue(top[0]); top = q[0]) {
+    popTimer(q);
+    if (take(top[0], top[1])) keys.push(top[1]);
+  }
+  return keys;
+}
+
+/**
+ * Drops dead timers and duplicates once the queue holds more than twice `liveBound` (plus slack),
+ * **mutating** `q`; amortized O(1) per push. `isLive` decides which entries stay.
+ *
+ * @category Lifecycle
+ */
+export function compactTimerQueue(
+  q: TimerQueue,
+  liveBound: number,
+  isLive: (time: number, key: string) => boolean,
+): void {
+  if (q.length <= 2 * liveBound + 64) return;
+  const kept: TimerQueue = [];
+  const seen = new Set<string>();
+  for (const [time, key] of q) {
+    const id = `${time}|${key}`;
+    if (seen.has(id) || !isLive(time, key)) continue;
+    seen.add(id);
+    kept.push([time, key]);
+  }
+  q.length = 0;
+  for (const e of kept) q.push(e);
+  for (let i = (q.length >> 1) - 1; i >= 0; i--) siftDown(q, i);
+}
+
+const MAX_ARRAY_INDEX = 4_294_967_294;
+
+/**
+ * `true` when `key` is an array index (`"0"` … `"4294967294"` in canonical form): JavaScript
+ * enumerates such record keys first, in ascending numeric order, before every other key in
+ * insertion order.
+ *
+ * @category Lifecycle
+ */
+export function isArrayIndexKey(key: string): boolean {
+  const n = key.length;
+  if (n === 0 || n > 10) return false;
+  const c0 = key.charCodeAt(0);
+  if (c0 === 48) return n === 1;
+  if (c0 < 49 || c0 > 57) return false;
+  for (let i = 1; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return Number(key) <= MAX_ARRAY_INDEX;
+}
+
+/**
+ * Sorts stored record keys into the order JavaScript enumerates them in the record: array
+ * indices ascending first, then every other key by its insertion rank (`rankOf`, increasing with
+ * every insertion). Mutates and returns `keys`.
+ *
+ * @category Lifecycle
+ */
+export function sortInRecordOrder(keys: string[], rankOf: (key: string) => number): string[] {
+  return keys.sort((a, b) => {
+    const ia = isArrayIndexKey(a);
+    const ib = isArrayIndexKey(b);
+    if (ia || ib) return ia && ib ? Number(a) - Number(b) : ia ? -1 : 1;
+    return rankOf(a) - rankOf(b);
+  });
+}
