@@ -64,7 +64,9 @@ versioned facts unless --all-versions) go through the batched sink, and the SQL 
 at the end. Targets: "embedded" (chDB with its data in ./lpa-data),
 "embedded:PATH", or an http(s):// URL (user, password and database from the URL or the options).
 
-Inputs: JSONL, JSON array, UI-export wrapper array, capability API response; gzip is detected.
+Inputs are read as a stream of JSON values (JSONL with any line ends, JSON arrays, UI-export
+wrapper arrays, a capability API response); gzip is detected on files and stdin. Records over
+maxRecordBytes are rejected while reading (record_too_large).
 
 Options:
   --out DIR                  JSONL output directory (default ./lpa-out without --clickhouse)

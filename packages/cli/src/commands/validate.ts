@@ -30,8 +30,10 @@ export const VALIDATE_HELP = `Usage: lpa validate [options] <file|->...
 
 Runs the quality gate (decode, schema validation, dedup, parsing, row guard) over every record
 of the inputs, in order, and prints accepted counts per event type and rejected counts per
-reason. Inputs: JSONL of envelopes, a JSON array of envelopes, a UI-export wrapper array, or a
-capability API response; gzip is detected automatically. Use - for standard input.
+reason. Inputs are read as a stream of JSON values (JSONL with LF, CRLF or CR line ends, several
+values per line, JSON arrays of envelopes, UI-export wrapper arrays, a capability API response);
+gzip is detected on files and standard input (-). A record over the size limit is rejected while
+reading (record_too_large); text that is not JSON is rejected with its bytes (json_parse_error).
 
 Bad events never make the command fail: they are counted with their reason (and written to
 --rejects when given). The exit code is non-zero only for usage (2) and I/O (1) errors.

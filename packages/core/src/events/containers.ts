@@ -1019,7 +1019,10 @@ export function createContainerReader(options: LoadOptions = {}): ContainerReade
     const id = `capabilities-api-${sha256Hex(textValue).slice(0, 32)}`;
     const envelope: Record<string, JsonValue> = { id, type: "network_capabilities" };
     if (options.snapshotTimestamp !== undefined) envelope["timestamp"] = options.snapshotTimestamp;
-    else notes.push("capability API response has no timestamp; pass snapshotTimestamp");
+    else
+      notes.push(
+        "capability API response has no timestamp, so the gate rejects it (missing_timestamp); give one (snapshotTimestamp, lpa --snapshot-ts MS)",
+      );
     envelope["gateway"] = "";
     envelope["data"] = doc["orchestrators"];
     notes.push(`synthesized one network_capabilities envelope (${id})`);
