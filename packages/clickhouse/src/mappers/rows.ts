@@ -6,43 +6,22 @@
  * @module
  */
 import type { RawRowByTable } from "@livepeer-analytics/core/events";
-import type { LatencyRow } from "@livepeer-analytics/core/latency";
-import type {
-  CoverageRow,
-  ParamUpdateRow,
-  SegmentRow,
-  ServingRow,
-  SessionRow,
-  StatusSampleRow,
-  TraceEdgeRow,
-} from "@livepeer-analytics/core/lifecycle";
+import type { FactRowByTable } from "@livepeer-analytics/core/lifecycle";
 import type { MetricsCallback, RejectionRow } from "@livepeer-analytics/core/quality";
 import { getTable, type TableName } from "../schema/columns.js";
 import { isInsertColumn, type ColumnDef } from "../schema/types.js";
 import { DATETIME64_MAX_MS, DATETIME64_MIN_MS, formatDate, formatDateTime64 } from "./datetime.js";
 
 /**
- * The engine row type each SDK-written table receives.
+ * The engine row type each SDK-written table receives: the raw typed rows of the parsers
+ * (`RawRowByTable`), the lifecycle facts (`FactRowByTable`) and the rejection rows. Each row type
+ * is defined once, in `@livepeer-analytics/core`; the catalogue (`TABLES`) declares exactly
+ * one sent column per field of these types, checked by the compiler, and a table is written by the
+ * SDK exactly when it is a key of this map.
  *
  * @category Mappers
  */
-export interface EngineRowByTable extends RawRowByTable {
-  /** Session revisions. */
-  fact_workflow_sessions: SessionRow;
-  /** Segment revisions. */
-  fact_workflow_session_segments: SegmentRow;
-  /** Parameter-update revisions. */
-  fact_workflow_param_updates: ParamUpdateRow;
-  /** Coverage revisions. */
-  fact_lifecycle_edge_coverage: CoverageRow;
-  /** Latency rows. */
-  fact_workflow_latency_samples: LatencyRow;
-  /** Compact serving rows. */
-  fact_workflow_session_serving: ServingRow;
-  /** Aligned status samples. */
-  fact_stream_status_samples: StatusSampleRow;
-  /** Aligned trace edges. */
-  fact_stream_trace_edges: TraceEdgeRow;
+export interface EngineRowByTable extends RawRowByTable, FactRowByTable {
   /** DLQ envelopes mapped by `toRejectionRow`. */
   raw_streaming_events_dlq: RejectionRow;
   /** Quarantine envelopes mapped by `toRejectionRow`. */

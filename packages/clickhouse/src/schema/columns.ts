@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { ColumnDef, SkipIndexDef, TableDef, TableEngine, TtlDef } from "./types.js";
+import { defineTable as table, type SentColumn, type StorageColumn } from "./contract.js";
+import type { SkipIndexDef, TableDef, TableEngine, TtlDef } from "./types.js";
 
 /** `DateTime64(3, 'UTC')`: epoch milliseconds, sent as `yyyy-MM-dd HH:mm:ss.SSS` UTC text. */
 const DT64 = "DateTime64(3, 'UTC')";
@@ -14,56 +15,86 @@ const DT64 = "DateTime64(3, 'UTC')";
 const LC = "LowCardinality(String)";
 const MS = "UTC, millisecond precision";
 
+/** Options of a sent column. */
 interface ColumnOptions {
   readonly default?: string;
-  readonly materialized?: string;
-  readonly omitOnInsert?: boolean;
 }
 
-function col(name: string, type: string, doc: string, options: ColumnOptions = {}): ColumnDef {
+// Every column builder keeps the column name as a literal type, so that the catalogue can check
+// the columns of each table against its engine row type (`contract.ts`).
+
+function col<N extends string>(
+  name: N,
+  type: string,
+  doc: string,
+  options: ColumnOptions = {},
+): SentColumn<N> {
   return { name, type, nullable: false, doc, ...options };
 }
 
-function nul(name: string, type: string, doc: string): ColumnDef {
+function nul<N extends string>(name: N, type: string, doc: string): SentColumn<N> {
   return { name, type, nullable: true, doc };
 }
 
-function ts(name: string, doc: string): ColumnDef {
+/** A storage-only column computed by ClickHouse from `expr` (never sent, no row field). */
+function computed<N extends string>(
+  name: N,
+  type: string,
+  doc: string,
+  expr: string,
+): StorageColumn<N> {
+  return { name, type, nullable: false, doc, materialized: expr };
+}
+
+/** A storage-only column filled by its `DEFAULT` on the server (never sent, no row field). */
+function serverFilled<N extends string>(
+  name: N,
+  type: string,
+  doc: string,
+  defaultExpr: string,
+): StorageColumn<N> {
+  return { name, type, nullable: false, doc, default: defaultExpr, omitOnInsert: true };
+}
+
+function ts<N extends string>(name: N, doc: string): SentColumn<N> {
   return col(name, DT64, `${doc}; ${MS}; never NULL.`);
 }
 
-function nts(name: string, doc: string): ColumnDef {
+function nts<N extends string>(name: N, doc: string): SentColumn<N> {
   return nul(name, DT64, `${doc}; ${MS}; NULL when unknown.`);
 }
 
-function dateOf(name: string, expr: string, what: string): ColumnDef {
-  return col(name, "Date", `UTC calendar date of ${what}; computed by ClickHouse, never sent.`, {
-    materialized: `toDate(${expr})`,
-  });
-}
-
-function ingestion(): ColumnDef {
-  return col(
-    "ingestion_timestamp",
-    DT64,
-    `Server time of the insert (${MS}); filled by ClickHouse (DEFAULT now64(3)), never sent.`,
-    { default: "now64(3)", omitOnInsert: true },
+function dateOf<N extends string>(name: N, expr: string, what: string): StorageColumn<N> {
+  return computed(
+    name,
+    "Date",
+    `UTC calendar date of ${what}; computed by ClickHouse, never sent.`,
+    `toDate(${expr})`,
   );
 }
 
-function str(name: string, doc: string): ColumnDef {
+function ingestion(): StorageColumn<"ingestion_timestamp"> {
+  return serverFilled(
+    "ingestion_timestamp",
+    DT64,
+    `Server time of the insert (${MS}); filled by ClickHouse (DEFAULT now64(3)), never sent.`,
+    "now64(3)",
+  );
+}
+
+function str<N extends string>(name: N, doc: string): SentColumn<N> {
   return col(name, "String", `${doc}; never NULL (\`""\` when missing).`);
 }
 
-function lc(name: string, doc: string): ColumnDef {
+function lc<N extends string>(name: N, doc: string): SentColumn<N> {
   return col(name, LC, `${doc}; never NULL (\`""\` when missing).`);
 }
 
-function nstr(name: string, doc: string): ColumnDef {
+function nstr<N extends string>(name: N, doc: string): SentColumn<N> {
   return nul(name, "String", `${doc}; NULL when absent.`);
 }
 
-function flag(name: string, doc: string, options: ColumnOptions = {}): ColumnDef {
+function flag<N extends string>(name: N, doc: string, options: ColumnOptions = {}): SentColumn<N> {
   return col(name, "UInt8", `Flag 0/1: ${doc}.`, options);
 }
 
@@ -93,33 +124,12 @@ const REPLACING: TableEngine = replacing(null);
  */
 const ENVELOPE_UID = "cityHash64(raw_json)";
 
-/**
- * A {@link TableDef} as written in the catalogue: indexes may be omitted; a versioned table gives
- * its `identity` (which is also its grain), every other table its `grain`.
- */
-type TableSpec<Name extends string> = Omit<TableDef<Name>, "indexes" | "identity" | "grain"> & {
-  readonly indexes?: readonly SkipIndexDef[];
-} & (
-    | { readonly identity: readonly string[]; readonly grain?: never }
-    | { readonly grain: readonly string[]; readonly identity?: never }
-  );
-
-function table<Name extends string>(spec: TableSpec<Name>): TableDef<Name> {
-  const { indexes, identity, grain, ...rest } = spec;
-  return {
-    ...rest,
-    indexes: indexes ?? [],
-    identity: identity ?? null,
-    grain: identity ?? grain ?? [],
-  };
-}
-
 /** Columns shared by every typed table: envelope time first, `raw_json` and ingestion time last. */
-function typedColumns(
-  middle: readonly ColumnDef[],
+function typedColumns<M extends SentColumn, X extends StorageColumn = never>(
+  middle: readonly M[],
   rawJsonDoc: string,
-  extraMaterialized: readonly ColumnDef[] = [],
-): ColumnDef[] {
+  extraMaterialized: readonly X[] = [],
+) {
   return [
     ts("event_timestamp", "Envelope `timestamp` of the event"),
     dateOf("event_date", "event_timestamp", "`event_timestamp`"),
@@ -135,7 +145,7 @@ const ENVELOPE_TEXT =
 const ORCH_ELEMENT_TEXT = "Compact JSON of the orchestrator element the row came from";
 
 /** Identity columns shared by the capability sibling tables (`ingest-and-storage.md` §3.3). */
-function capabilityIdentity(): ColumnDef[] {
+function capabilityIdentity() {
   return [
     str("source_event_id", "Envelope `id` of the `network_capabilities` event"),
     str(
@@ -158,7 +168,7 @@ function capabilityGrain(...sub: string[]): string[] {
   return [...ORCHESTRATOR_ENTRY, ...sub, "event_timestamp", "source_event_id"];
 }
 
-function capabilityCatalogColumns(): ColumnDef[] {
+function capabilityCatalogColumns() {
   return [
     col("capability_id", "Int32", "Capability id (catalog key); -1 when unknown; never NULL."),
     lc("capability_name", 'Catalog name of the capability (`"unknown"` outside the catalog)'),
@@ -168,7 +178,7 @@ function capabilityCatalogColumns(): ColumnDef[] {
 }
 
 /** Latency KPI columns (`lifecycle.md` §6, §8.5). */
-function latencyKpis(): ColumnDef[] {
+function latencyKpis() {
   return [
     nul(
       "prompt_to_first_frame_ms",
@@ -188,8 +198,8 @@ function latencyKpis(): ColumnDef[] {
   ];
 }
 
-function nullReasons(): ColumnDef[] {
-  const reason = (kpi: string): ColumnDef =>
+function nullReasons() {
+  const reason = <K extends string>(kpi: K): SentColumn<`${K}_null_reason`> =>
     lc(
       `${kpi}_null_reason`,
       `Why \`${kpi}_ms\` is NULL (\`missing_both_edges\`, \`missing_start_edge\`, \`missing_end_edge\`, \`negative_interval\`); \`""\` when it is set`,
@@ -197,7 +207,7 @@ function nullReasons(): ColumnDef[] {
   return [reason("prompt_to_first_frame"), reason("startup_time"), reason("e2e_latency")];
 }
 
-function attributionMethod(): ColumnDef[] {
+function attributionMethod() {
   return [
     lc(
       "gpu_attribution_method",
@@ -211,14 +221,14 @@ function attributionMethod(): ColumnDef[] {
   ];
 }
 
-function attributionSource(): ColumnDef {
+function attributionSource(): SentColumn<"attribution_source"> {
   return lc(
     "attribution_source",
     "Reporting label of the attribution: `direct`, `mapped_window` (stale band) or `unattributed` (`attribution.md` §7.4)",
   );
 }
 
-function version(doc: string): ColumnDef {
+function version(doc: string): SentColumn<"version"> {
   return col(
     "version",
     "UInt64",
@@ -250,11 +260,11 @@ const rawStreamingEvents = table({
     ),
     str("gateway", "Envelope `gateway`"),
     str("data", "Envelope `data` as JSON text"),
-    col(
+    computed(
       "event_timestamp",
       DT64,
       `\`timestamp\` as a time (${MS}); computed by ClickHouse, never sent.`,
-      { materialized: "fromUnixTimestamp64Milli(toInt64(timestamp), 'UTC')" },
+      "fromUnixTimestamp64Milli(toInt64(timestamp), 'UTC')",
     ),
     dateOf("event_date", "event_timestamp", "`event_timestamp`"),
     ingestion(),
@@ -275,7 +285,7 @@ const rawStreamingEvents = table({
   grain: ["type", "timestamp", "id", "cityHash64(gateway, data)"],
 });
 
-function rejectionColumns(): ColumnDef[] {
+function rejectionColumns() {
   return [
     lc("schema_version", "Envelope `schemaVersion` (always `v1`)"),
     str("source_topic", "Kafka topic of the rejected record"),
@@ -289,11 +299,11 @@ function rejectionColumns(): ColumnDef[] {
     lc("event_type", "Envelope `type` of the rejected event"),
     nstr("event_version", "Schema version of the event (`version` field)"),
     nts("event_timestamp", "Envelope timestamp of the event"),
-    col(
+    computed(
       "event_date",
       "Date",
       "UTC calendar date of `event_timestamp`, else of `source_record_timestamp`; computed by ClickHouse, never sent.",
-      { materialized: "toDate(ifNull(event_timestamp, source_record_timestamp))" },
+      "toDate(ifNull(event_timestamp, source_record_timestamp))",
     ),
     nstr("dedup_key", "Dedup key of the accepted event"),
     nstr("dedup_strategy", "Dedup strategy (`event_id` or `payload_hash`)"),
@@ -337,11 +347,14 @@ const REJECTION_GRAIN = [
   REJECTION_CONTENT,
 ];
 
-function rejectionTable<Name extends string>(
-  name: Name,
+/** The DLQ and quarantine tables: one shape, the rows of `toRejectionRow`. */
+type RejectionTableName = "raw_streaming_events_dlq" | "raw_streaming_events_quarantine";
+
+function rejectionTable(
+  name: RejectionTableName,
   days: number,
   what: string,
-): TableDef<Name> {
+): TableDef<RejectionTableName> {
   return table({
     name,
     kind: "rejection",
@@ -421,13 +434,11 @@ const rawAiStreamStatus = table({
     ],
     ENVELOPE_TEXT,
     [
-      col(
+      computed(
         "event_hour",
         "UInt8",
         "UTC hour (0–23) of `event_timestamp`; computed by ClickHouse, never sent.",
-        {
-          materialized: "toHour(event_timestamp)",
-        },
+        "toHour(event_timestamp)",
       ),
     ],
   ),
@@ -446,7 +457,7 @@ const rawAiStreamStatus = table({
   grain: [ENVELOPE_UID],
 });
 
-function ingestMedia(x: "video" | "audio"): ColumnDef[] {
+function ingestMedia<X extends "video" | "audio">(x: X) {
   return [
     col(
       `${x}_jitter`,
@@ -1291,7 +1302,7 @@ function dimOrderBy(...sub: string[]): string[] {
   ];
 }
 
-function dimIdentity(): ColumnDef[] {
+function dimIdentity() {
   return [
     ts("snapshot_ts", "Envelope timestamp of the capability event"),
     dateOf("snapshot_date", "snapshot_ts", "`snapshot_ts`"),
@@ -1339,7 +1350,7 @@ const dimSnapshots = table({
   grain: dimGrain("pipeline", "model_id", "ifNull(gpu_id, '')"),
 });
 
-function dimCatalog(): ColumnDef[] {
+function dimCatalog() {
   return [
     col("capability_id", "Int32", "Capability id; never NULL."),
     lc("capability_name", "Catalog name of the capability"),
@@ -1416,10 +1427,12 @@ const schemaVersionTable = table({
   columns: [
     col("schema_version", "UInt32", "Schema version (`SCHEMA_VERSION`); never NULL."),
     str("checksum", "Lower-case hex SHA-256 of the DDL statements of that version"),
-    col("applied_at", DT64, `Server time of the first application (${MS}); DEFAULT now64(3).`, {
-      default: "now64(3)",
-      omitOnInsert: true,
-    }),
+    serverFilled(
+      "applied_at",
+      DT64,
+      `Server time of the first application (${MS}); DEFAULT now64(3).`,
+      "now64(3)",
+    ),
   ],
   engine: REPLACING,
   partitionBy: null,

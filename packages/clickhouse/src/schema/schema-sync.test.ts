@@ -1,7 +1,11 @@
 /**
- * SDK port of `ClickHouseSchemaSyncTest` (`ingest-and-storage.md` §3.0, §9.2): mapped rows are
- * compared with the column lists parsed from the generated DDL text — not with the catalogue —
- * and every engine output row of the real fixture is inserted into an embedded ClickHouse.
+ * SDK port of `ClickHouseSchemaSyncTest` (`ingest-and-storage.md` §3.0, §9.2). The per-table
+ * "row matches schema" cases of the reference are compile-time checks in the SDK: the catalogue
+ * declares one sent column per field of each engine row type (`contract.ts`, proven by
+ * `contract.test.ts`). What types cannot see is checked here at runtime: the generated DDL text
+ * declares exactly the catalogued columns, the materialized views fill their targets, every engine
+ * output row of the real fixture carries exactly the keys its table declares, and every one of
+ * them inserts into an embedded ClickHouse.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { rowIdentity } from "@livepeer-analytics/core/lifecycle";
@@ -14,9 +18,9 @@ import {
   type RowsByTable,
 } from "../../test/schema-support.js";
 import { openTestDb, type TestDb } from "../../test/db.js";
-import { toClickHouseRow, type EngineRowByTable } from "../mappers/rows.js";
 import { TABLES, getTable, isTableName, type TableName } from "./columns.js";
 import { renderDdl } from "./ddl.js";
+import { isRequiredColumn } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------
 // A small parser for the generated DDL text.
@@ -116,10 +120,10 @@ function declared(table: string): Map<string, ParsedColumn> {
   return t;
 }
 
-/** The contract: mapped keys ⊇ required columns and ⊆ declared columns. */
-function expectMatchesSchema(table: TableName, mapped: Record<string, unknown>): void {
+/** The contract: the keys of a row ⊇ the required columns and ⊆ the declared columns. */
+function expectMatchesSchema(table: TableName, row: object): void {
   const columns = declared(table);
-  const keys = new Set(Object.keys(mapped));
+  const keys = new Set(Object.keys(row));
   const required = [...columns].filter(([, c]) => c.required).map(([n]) => n);
   expect(
     required.filter((c) => !keys.has(c)),
@@ -131,50 +135,19 @@ function expectMatchesSchema(table: TableName, mapped: Record<string, unknown>):
   ).toEqual([]);
 }
 
-function specCase<T extends keyof EngineRowByTable>(table: T): void {
-  expectMatchesSchema(table, toClickHouseRow(table, SPEC_ROWS[table] as never));
-}
-
 describe("ClickHouseSchemaSyncTest (§9.2) against the generated DDL", () => {
-  test("the parser sees every table of the DDL with its columns", () => {
+  test("the DDL text declares every catalogued table with exactly its columns", () => {
     expect([...SCHEMA.tables.keys()].sort()).toEqual(TABLES.map((t) => t.name).sort());
-    for (const t of TABLES) expect(declared(t.name).size, t.name).toBe(t.columns.length);
+    for (const t of TABLES) {
+      const parsed = declared(t.name);
+      expect([...parsed.keys()], t.name).toEqual(t.columns.map((c) => c.name));
+      for (const c of t.columns) {
+        expect(parsed.get(c.name)?.required, `${t.name}.${c.name}`).toBe(isRequiredColumn(c));
+      }
+    }
     expect(declared("raw_ai_stream_status").get("event_date")?.required).toBe(false);
     expect(declared("raw_ai_stream_status").get("start_time")?.required).toBe(true);
     expect(declared("fact_stream_status_samples").get("is_attributed")?.required).toBe(false);
-  });
-
-  test("aiStreamStatusRowMatchesSchema", () => specCase("raw_ai_stream_status"));
-  test("streamIngestMetricsRowMatchesSchema", () => specCase("raw_stream_ingest_metrics"));
-  test("streamTraceRowMatchesSchema", () => specCase("raw_stream_trace_events"));
-  test("networkCapabilitiesRowMatchesSchema", () => specCase("raw_network_capabilities"));
-  test("networkCapabilitiesAdvertisedRowMatchesSchema", () =>
-    specCase("raw_network_capabilities_advertised"));
-  test("networkCapabilitiesModelConstraintsRowMatchesSchema", () =>
-    specCase("raw_network_capabilities_model_constraints"));
-  test("networkCapabilitiesPricesRowMatchesSchema", () =>
-    specCase("raw_network_capabilities_prices"));
-  test("aiStreamEventsRowMatchesSchema", () => specCase("raw_ai_stream_events"));
-  test("discoveryResultsRowMatchesSchema", () => specCase("raw_discovery_results"));
-  test("paymentEventsRowMatchesSchema", () => specCase("raw_payment_events"));
-  test("factWorkflowSessionsRowMatchesSchema", () => specCase("fact_workflow_sessions"));
-  test("factWorkflowSessionSegmentsRowMatchesSchema", () =>
-    specCase("fact_workflow_session_segments"));
-  test("factWorkflowParamUpdatesRowMatchesSchema", () => specCase("fact_workflow_param_updates"));
-  test("factWorkflowLatencySamplesRowMatchesSchema", () =>
-    specCase("fact_workflow_latency_samples"));
-  test("dlqRowMatchesSchema (DLQ and quarantine)", () => {
-    specCase("raw_streaming_events_dlq");
-    expectMatchesSchema(
-      "raw_streaming_events_quarantine",
-      toClickHouseRow("raw_streaming_events_quarantine", SPEC_ROWS.raw_streaming_events_dlq),
-    );
-  });
-  test("[SDK] status samples, trace edges, coverage and serving rows match their tables", () => {
-    specCase("fact_stream_status_samples");
-    specCase("fact_stream_trace_edges");
-    specCase("fact_lifecycle_edge_coverage");
-    specCase("fact_workflow_session_serving");
   });
 
   test("capabilityDimensionMaterializedViewsAreDeclaredInSchema", () => {
@@ -216,18 +189,13 @@ describe("engine rows of the real 2026-01-08 fixture", () => {
     ["correction (v1+v2, serving fact)", CORRECTION],
     ["reference-compat", REFERENCE],
   ] as const)(
-    "%s: every key is a column; every mapped row matches the schema",
+    "%s: every engine row carries every required column and only declared columns",
     (_, rows: RowsByTable) => {
       for (const [table, list] of rows) {
         expect(isTableName(table)).toBe(true);
-        const columns = declared(table);
-        for (const row of list) {
-          expect(
-            Object.keys(row).filter((k) => !columns.has(k)),
-            table,
-          ).toEqual([]);
-          expectMatchesSchema(table, toClickHouseRow(table, row as never));
-        }
+        // The engine rows themselves, before mapping: the mapper would fill a missing field with
+        // `""`/NULL and drop an extra key, hiding both.
+        for (const row of list) expectMatchesSchema(table, row);
       }
     },
   );

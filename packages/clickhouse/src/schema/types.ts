@@ -38,11 +38,14 @@ export type TableWriter =
 /**
  * One column.
  *
+ * @typeParam Name - The column name as a literal type: the catalogue checks the names of the
+ * columns of every SDK-written table against the fields of its engine row type (the row contract,
+ * see `EngineRowByTable`).
  * @category Schema
  */
-export interface ColumnDef {
+export interface ColumnDef<Name extends string = string> {
   /** Column name (also the JSONEachRow key). */
-  readonly name: string;
+  readonly name: Name;
   /**
    * ClickHouse type **without** the `Nullable(...)` wrapper, e.g. `String`,
    * `LowCardinality(String)`, `DateTime64(3, 'UTC')`, `UInt8`. See {@link columnType}.

@@ -10,6 +10,7 @@ import { attributionSourceOf } from "../attribution/bands.js";
 import { canonicalPipeline } from "../attribution/resolver.js";
 import type { AttributionMethod } from "../attribution/types.js";
 import { blankToNull, firstNonBlank, isBlank } from "../primitives/strings.js";
+import type { FactRow } from "./rows.js";
 import type { SegmentRow } from "./segment.js";
 import {
   traceCategory,
@@ -129,13 +130,15 @@ export function initAlignmentState(): AlignmentState {
 }
 
 /**
- * An aligned row tagged with its table.
+ * An aligned row tagged with its table: the status-sample and trace-edge members of
+ * {@link FactRow}.
  *
  * @category Lifecycle
  */
-export type AlignedRow =
-  | { readonly table: "fact_stream_status_samples"; readonly row: StatusSampleRow }
-  | { readonly table: "fact_stream_trace_edges"; readonly row: TraceEdgeRow };
+export type AlignedRow = Extract<
+  FactRow,
+  { readonly table: "fact_stream_status_samples" | "fact_stream_trace_edges" }
+>;
 
 /**
  * Matching time of a sample.

@@ -84,6 +84,7 @@ export type {
 } from "./alignment.js";
 export { toServingRow } from "./serving.js";
 export type { ServingRow } from "./serving.js";
+export type { FactRow, FactRowByTable } from "./rows.js";
 export {
   LIFECYCLE_STATE_VERSION,
   SUSPICIOUS_TIMESTAMP_BEFORE,

@@ -15,7 +15,7 @@ import {
 import type { CapabilityIndex } from "../attribution/types.js";
 import type { CapabilitySnapshot } from "../events/network-capabilities.js";
 import { getOwn, setOwn, deleteOwn, escapeKey, unescapeKey } from "../internal/own.js";
-import { deriveLatencyRows, type LatencyRow } from "../latency/derive.js";
+import { deriveLatencyRows } from "../latency/derive.js";
 import { defineOperator, type Operator } from "../operator/operator.js";
 import { compareStrings } from "../primitives/strings.js";
 import type { CounterName } from "../quality/counters.js";
@@ -28,18 +28,18 @@ import {
   type AlignmentState,
 } from "./alignment.js";
 import { DEFAULT_LIFECYCLE_CONFIG, type LifecycleConfig } from "./config.js";
-import { coverageApply, initCoverageState, type CoverageRow } from "./coverage.js";
-import { initParamState, paramApply, type ParamState, type ParamUpdateRow } from "./params.js";
-import { initSegmentState, segmentApply, type SegmentRow, type SegmentState } from "./segment.js";
+import { coverageApply, initCoverageState } from "./coverage.js";
+import { initParamState, paramApply, type ParamState } from "./params.js";
+import type { FactRow } from "./rows.js";
+import { initSegmentState, segmentApply, type SegmentState } from "./segment.js";
 import {
   initSessionState,
   sessionApply,
   toSessionRow,
-  type SessionRow,
   type SessionState,
   createSelectionMemo,
 } from "./session.js";
-import { toServingRow, type ServingRow } from "./serving.js";
+import { toServingRow } from "./serving.js";
 import type { LifecycleSignal, SampleInput } from "./signal.js";
 import { popDueTimers, pushTimer, type TimerQueue } from "./timers.js";
 
@@ -138,39 +138,13 @@ export type LifecycleInput =
     };
 
 /**
- * Output of the lifecycle operator: rows tagged with their table, signals refused for evicted
- * sessions (the host quarantines them), and counters.
+ * Output of the lifecycle operator: rows tagged with their table ({@link FactRow}), signals
+ * refused for evicted sessions (the host quarantines them), and counters.
  *
  * @category Lifecycle
  */
 export type LifecycleOutput =
-  | { readonly kind: "row"; readonly table: "fact_workflow_sessions"; readonly row: SessionRow }
-  | {
-      readonly kind: "row";
-      readonly table: "fact_workflow_latency_samples";
-      readonly row: LatencyRow;
-    }
-  | {
-      readonly kind: "row";
-      readonly table: "fact_workflow_session_segments";
-      readonly row: SegmentRow;
-    }
-  | {
-      readonly kind: "row";
-      readonly table: "fact_workflow_param_updates";
-      readonly row: ParamUpdateRow;
-    }
-  | {
-      readonly kind: "row";
-      readonly table: "fact_lifecycle_edge_coverage";
-      readonly row: CoverageRow;
-    }
-  | {
-      readonly kind: "row";
-      readonly table: "fact_workflow_session_serving";
-      readonly row: ServingRow;
-    }
-  | ({ readonly kind: "row" } & AlignedRow)
+  | ({ readonly kind: "row" } & FactRow)
   | { readonly kind: "evicted_signal"; readonly signal: LifecycleSignal }
   | { readonly kind: "counter"; readonly name: CounterName; readonly delta: number };
 
