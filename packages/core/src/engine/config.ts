@@ -33,6 +33,19 @@ export const DEFAULT_MAX_FUTURE_SKEW_MS = 900_000;
  */
 export const DEFAULT_FRONTIER_QUORUM = 2;
 
+/**
+ * How the engine emits rows of versioned tables (see `docs/engine.md`, "Emission"):
+ *
+ * - `coalesced` (default): a versioned row is held in the state until the next `advance` or
+ *   `flush`, which emits each identity at most once, with its latest version;
+ * - `every-change`: every new version is emitted by the transition that made it.
+ *
+ * Versions and final tables (max `version` per identity) are the same in both modes.
+ *
+ * @category Engine
+ */
+export type EmissionMode = "coalesced" | "every-change";
+
 const versionList = z.array(z.enum(["v1", "v2"])).min(1);
 const nullableWindow = z.number().int().nonnegative().nullable();
 
@@ -67,6 +80,7 @@ const engineConfigShape = {
   advanceGranularityMs: z.number().int().nonnegative().optional(),
   maxFutureSkewMs: z.number().int().nonnegative().optional(),
   frontierQuorum: z.number().int().min(1).max(16).optional(),
+  emission: z.enum(["coalesced", "every-change"]).optional(),
 };
 
 /**
@@ -142,6 +156,12 @@ export interface EngineConfigInput {
    * may move there; 1 follows the newest event. Default 2 (1 to 16).
    */
   readonly frontierQuorum?: number;
+  /**
+   * `coalesced` (default): versioned rows are held until the next `advance` / `flush` and each
+   * identity is emitted at most once per interval; `every-change`: every version is emitted at
+   * once. Final tables are identical.
+   */
+  readonly emission?: EmissionMode;
 }
 
 /**
@@ -186,6 +206,11 @@ export interface EngineConfig {
    * there (default 2): one event with a wrong clock can never move the watermark.
    */
   readonly frontierQuorum: number;
+  /**
+   * Emission of versioned rows (default `coalesced`): held in the state and emitted once per
+   * identity at the next `advance` / `flush`, or `every-change` (each version at once).
+   */
+  readonly emission: EmissionMode;
 }
 
 /**
@@ -334,6 +359,7 @@ export function resolveEngineConfig(
       advanceGranularityMs: c.advanceGranularityMs ?? 1000,
       maxFutureSkewMs: c.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS,
       frontierQuorum: c.frontierQuorum ?? DEFAULT_FRONTIER_QUORUM,
+      emission: c.emission ?? "coalesced",
     },
   };
 }

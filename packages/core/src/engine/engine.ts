@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Immer } from "immer";
+import { current, Immer, isDraft } from "immer";
 import type { AcceptedEvent } from "../events/accepted-event.js";
 import { parseCapabilitySnapshots } from "../events/network-capabilities.js";
 import { parseEvent, type RawRow, type RawTable } from "../events/parse-event.js";
@@ -25,12 +25,18 @@ import {
   type LifecycleOutput,
   type LifecycleState,
 } from "../lifecycle/operator.js";
+import { isVersionedTable, rowIdentity, type VersionedTable } from "../lifecycle/identity.js";
 import { toLifecycleInputs } from "../lifecycle/signal.js";
 import type { AiStreamEventRow } from "../events/ai-stream-events.js";
 import type { AiStreamStatusRow } from "../events/ai-stream-status.js";
 import type { StreamTraceRow } from "../events/stream-trace.js";
 import type { CounterName } from "../quality/counters.js";
-import { dedupOperator, initDedupState, type DedupState } from "../quality/dedup.js";
+import {
+  createDedupOperator,
+  initDedupState,
+  upgradeDedupState,
+  type DedupState,
+} from "../quality/dedup.js";
 import { runGate } from "../quality/gate.js";
 import {
   rejectAcceptedEvent,
@@ -72,6 +78,19 @@ export type EngineOutput =
   | { readonly kind: "counter"; readonly name: CounterName; readonly delta: number };
 
 /**
+ * A row of a versioned table held back by coalesced emission (see {@link EngineState.coalesced}).
+ * Plain JSON.
+ *
+ * @category Engine
+ */
+export interface CoalescedRow {
+  /** Destination table. */
+  readonly table: VersionedTable;
+  /** The row: the highest `version` of its identity produced since the last `advance` / `flush`. */
+  readonly row: Record<string, unknown>;
+}
+
+/**
  * Engine state. Plain JSON: `snapshot`/`restore` round-trip it exactly.
  *
  * @category Engine
@@ -100,6 +119,13 @@ export interface EngineState {
   watermark: number | null;
   /** `true` once `flush` ran (no further input is expected). */
   flushed: boolean;
+  /**
+   * Coalesced emission (`emission: "coalesced"`): the rows of versioned tables produced since the
+   * last `advance` / `flush`, one per identity (the highest `version`; the latest of equal ones),
+   * keyed by `table + "\u0001" + rowIdentity(table, row)` in the order the identities were first
+   * produced in the interval. `advance` and `flush` emit and clear it. Absent when empty.
+   */
+  coalesced?: Record<string, CoalescedRow>;
 }
 
 /**
@@ -156,15 +182,21 @@ export interface Engine {
   readonly config: EngineConfig;
   /** A fresh state. */
   init(): EngineState;
-  /** Pure: processes one record; the input state is untouched. */
+  /**
+   * Pure: processes one record; the input state is untouched. With coalesced emission its rows of
+   * versioned tables are held in the state until the next `advance` / `flush`.
+   */
   step(state: EngineState, input: EngineInput): EngineStep;
-  /** Pure: moves the watermark (timers, sealing, pruning, eviction). */
+  /**
+   * Pure: moves the watermark (timers, sealing, pruning, eviction) and, with coalesced emission,
+   * emits the rows held since the last `advance` (also when the watermark does not move).
+   */
   advance(state: EngineState, watermark: number): EngineStep;
   /** Pure: end of input — seals and finalizes everything (correction mode) and releases every pending sample. */
   flush(state: EngineState): EngineStep;
   /** In place on a host-owned state: processes one record and returns the outputs. */
   stepInPlace(state: EngineState, input: EngineInput): EngineOutput[];
-  /** In place: moves the watermark. */
+  /** In place: moves the watermark and emits the held rows (see {@link Engine.advance}). */
   advanceInPlace(state: EngineState, watermark: number): EngineOutput[];
   /** In place: end of input. */
   flushInPlace(state: EngineState): EngineOutput[];
@@ -234,7 +266,8 @@ export function eventTimeFrontier(
  */
 export interface EngineOptions {
   /**
-   * Lower-case hex SHA-256 of a string's UTF-8 bytes, used for lineage uids. Must equal the pure
+   * Lower-case hex SHA-256 of a string's UTF-8 bytes, used for lineage uids and for the digests of
+   * dedup keys longer than 119 characters (`createDedupOperator`). Must equal the pure
    * implementation's result; hosts may pass a native one for speed (the CLI uses `node:crypto`).
    */
   readonly sha256Hex?: (s: string) => string;
@@ -296,6 +329,10 @@ export function createEngine(
   }
   const mode = config.correction ? "correction" : "reference-compat";
   const dedupConfig = { ttlMs: config.gate.dedupTtlMs, maxEntries: config.gate.dedupMaxEntries };
+  // The store keeps digests of the dedup keys (the host's SHA-256, when given, for long keys).
+  const dedupOperator = createDedupOperator(
+    options.sha256Hex ? { sha256Hex: options.sha256Hex } : {},
+  );
 
   const init = (): EngineState => ({
     v: ENGINE_STATE_VERSION,
@@ -313,8 +350,39 @@ export function createEngine(
       ? correctionOperator.stepInPlace(state.lifecycle as CorrectionState, input, config.lifecycle)
       : lifecycleOperator.stepInPlace(state.lifecycle as LifecycleState, input, config.lifecycle);
 
+  const coalesce = config.emission === "coalesced";
+
+  /**
+   * Holds a row of a versioned table until the next `advance` / `flush`: one row per identity,
+   * the highest `version` (the latest of equal ones), which is what a reader keeping the max
+   * `version` would keep of the rows it replaces. Its key keeps the position of the identity's
+   * first row in the interval, so identities are emitted in the order they were first produced.
+   */
+  const hold = (state: EngineState, o: Extract<LifecycleOutput, { kind: "row" }>): void => {
+    const row = o.row as unknown as Record<string, unknown>;
+    const key = `${o.table}\u0001${rowIdentity(o.table, row)!}`;
+    const held = (state.coalesced ??= {});
+    const prev = Object.hasOwn(held, key) ? held[key] : undefined;
+    if (prev === undefined || (row["version"] as number) >= (prev.row["version"] as number))
+      held[key] = { table: o.table, row };
+  };
+
+  /** Emits the held rows (in the order their identities were first held) and clears them. */
+  const release = (state: EngineState, emit: (o: EngineOutput) => void): void => {
+    const held = state.coalesced;
+    if (held === undefined) return;
+    // Inside `pure` (immer), rows held before this transition are drafts: emit plain objects.
+    const plain = isDraft(held) ? (current(held) as Record<string, CoalescedRow>) : held;
+    delete state.coalesced;
+    for (const key in plain) {
+      const h = plain[key]!;
+      emit({ kind: "row", table: h.table, row: h.row } as EngineOutput);
+    }
+  };
+
   /** Routes lifecycle outputs: rows through the row guard, evicted signals to quarantine. */
   const routeLifecycle = (
+    state: EngineState,
     outs: readonly LifecycleOutput[],
     event: AcceptedEvent | null,
     now: number,
@@ -347,7 +415,8 @@ export function createEngine(
           continue;
         }
       }
-      emit(o);
+      if (coalesce && isVersionedTable(o.table)) hold(state, o);
+      else emit(o);
     }
   };
 
@@ -435,14 +504,26 @@ export function createEngine(
     if (event.eventType === "network_capabilities") {
       const snapshots = parseCapabilitySnapshots(event).rows;
       if (snapshots.length > 0)
-        routeLifecycle(lifecycleStep(state, { kind: "capability", snapshots }), event, now, emit);
+        routeLifecycle(
+          state,
+          lifecycleStep(state, { kind: "capability", snapshots }),
+          event,
+          now,
+          emit,
+        );
     } else if (LIFECYCLE_FAMILIES.has(event.eventType) && lifecycleRow !== null) {
       const inputs = toLifecycleInputs(event, {
         row: lifecycleRow as StreamTraceRow | AiStreamStatusRow | AiStreamEventRow,
         ...(options.sha256Hex ? { sha256Hex: options.sha256Hex } : {}),
       });
       if (inputs !== null)
-        routeLifecycle(lifecycleStep(state, { kind: "signal", ...inputs }), event, now, emit);
+        routeLifecycle(
+          state,
+          lifecycleStep(state, { kind: "signal", ...inputs }),
+          event,
+          now,
+          emit,
+        );
     }
     return out;
   };
@@ -453,9 +534,15 @@ export function createEngine(
         "invalid_watermark",
         `advance needs a finite epoch-ms watermark, got ${String(watermark)}`,
       );
-    if (state.watermark !== null && watermark <= state.watermark) return [];
-    state.watermark = watermark;
     const out: EngineOutput[] = [];
+    const emit = (o: EngineOutput): void => {
+      out.push(o);
+    };
+    if (state.watermark !== null && watermark <= state.watermark) {
+      release(state, emit);
+      return out;
+    }
+    state.watermark = watermark;
     dedupOperator.advanceInPlace(state.dedup, watermark, dedupConfig);
     const outs =
       mode === "correction"
@@ -469,7 +556,8 @@ export function createEngine(
             watermark,
             config.lifecycle,
           );
-    routeLifecycle(outs, null, 0, (o) => out.push(o));
+    routeLifecycle(state, outs, null, 0, emit);
+    release(state, emit);
     return out;
   };
 
@@ -481,6 +569,7 @@ export function createEngine(
     };
     if (mode === "correction")
       routeLifecycle(
+        state,
         flushCorrection(state.lifecycle as CorrectionState, config.lifecycle),
         null,
         0,
@@ -493,7 +582,13 @@ export function createEngine(
         (lc.watermark ?? state.newestEventTs[0] ?? 0) + config.lifecycle.initialEmitDelayMs + 1;
       const saved = lc.lastSweepWatermark;
       lc.lastSweepWatermark = w;
-      routeLifecycle(lifecycleOperator.advanceInPlace(lc, w, config.lifecycle), null, 0, emit);
+      routeLifecycle(
+        state,
+        lifecycleOperator.advanceInPlace(lc, w, config.lifecycle),
+        null,
+        0,
+        emit,
+      );
       lc.lastSweepWatermark = saved;
     }
     // Event times never confirmed by a quorum and far ahead of the frontier: count them, so a
@@ -502,6 +597,7 @@ export function createEngine(
       if (state.frontier !== null && t - state.frontier > config.maxFutureSkewMs)
         emit({ kind: "counter", name: "event_time_outliers", delta: 1 });
     }
+    release(state, emit);
     state.flushed = true;
     return out;
   };
@@ -576,6 +672,10 @@ export function createEngine(
           },
         };
       }
+      // A dedup store saved with full keys (version 1) is upgraded to digests.
+      const st = d.state as { dedup?: unknown } | null;
+      if (typeof st === "object" && st !== null && "dedup" in st)
+        st.dedup = upgradeDedupState(st.dedup, options);
       const shape = validateEngineStateShape(d.state, mode);
       if (!shape.ok) {
         return {

@@ -15,6 +15,7 @@ export type {
   EngineConfig,
   EngineConfigInput,
   EngineConfigResult,
+  EmissionMode,
   EnginePreset,
 } from "./config.js";
 export {
@@ -25,6 +26,7 @@ export {
   eventTimeFrontier,
 } from "./engine.js";
 export type {
+  CoalescedRow,
   Engine,
   EngineInput,
   EngineOptions,

@@ -40,7 +40,8 @@ import type {
 } from "../lifecycle/signal.js";
 import type { TimerQueue } from "../lifecycle/timers.js";
 import type { DedupState } from "../quality/dedup.js";
-import type { EngineState } from "./engine.js";
+import { VERSIONED_TABLES } from "../lifecycle/identity.js";
+import type { CoalescedRow, EngineState } from "./engine.js";
 
 // ---------------------------------------------------------------------------------------------
 // Type ties: `tied<T>()(schema)` compiles only when the schema's output and `T` are mutually
@@ -470,7 +471,9 @@ const correctionStateSchema = tied<CorrectionState>()(
 
 const dedupStateSchema = tied<DedupState>()(
   z.object({
-    v: z.literal(1),
+    // `DEDUP_STATE_VERSION`: version-1 states (full keys) are upgraded by `restore` before this
+    // check.
+    v: z.literal(2),
     seen: z.record(z.string(), time),
     size: count,
     buckets: z.record(z.string(), stringSet),
@@ -479,6 +482,10 @@ const dedupStateSchema = tied<DedupState>()(
     watermark: nullableTime,
     bucketOrder: stringSet.exactOptional(),
   }),
+);
+
+const coalescedRowSchema = tied<CoalescedRow>()(
+  z.object({ table: z.enum(VERSIONED_TABLES), row: jsonRecord }),
 );
 
 /** Fields of {@link EngineState} that do not depend on the mode. */
@@ -491,6 +498,7 @@ const engineStateShape = {
   newestEventTs: z.array(time),
   watermark: nullableTime,
   flushed: z.boolean(),
+  coalesced: z.record(z.string(), coalescedRowSchema).exactOptional(),
 };
 
 /** Either mode; only its type tie matters (the mode-specific schemas below narrow it). */
@@ -655,8 +663,8 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown, nullable: boolea
  * retained rows, emission counters, the key index and tombstones) present with the declared type —
  * nullable fields may be `null`, epoch times and counters must be finite numbers (counters
  * non-negative integers), enumerations must hold one of their values. Unknown extra fields are
- * ignored. Opaque emitted row content (retained rows, last emitted session/segment rows) is only
- * required to be records of JSON values.
+ * ignored. Opaque emitted row content (retained rows, last emitted session/segment rows, rows held
+ * by coalesced emission) is only required to be records of JSON values.
  *
  * Pure; it never throws. Semantic invariants between fields (sorted sets, `size` equal to the
  * number of dedup entries, …) are not checked.

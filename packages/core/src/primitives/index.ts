@@ -34,7 +34,7 @@ export {
   isTruthyFlag,
 } from "./json.js";
 export { utf8ByteLength, encodeUtf8, decodeUtf8, encodeBase64 } from "./utf8.js";
-export { sha256, sha256Hex } from "./sha256.js";
+export { sha256, sha256Hex, sha256Utf8 } from "./sha256.js";
 export type { JsonArrayElement } from "./json-scan.js";
 export {
   skipJsonWhitespace,

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { sha256, sha256Hex } from "./sha256.js";
+import { sha256, sha256Hex, sha256Utf8 } from "./sha256.js";
 import { encodeUtf8 } from "./utf8.js";
 
 const FIXTURE = fileURLToPath(
@@ -211,6 +211,33 @@ describe("properties vs node:crypto", () => {
         const hex = sha256Hex(s);
         expect(hex).toMatch(/^[0-9a-f]{64}$/);
         expect(hex).toBe(toHex(sha256(encodeUtf8(s))));
+      }),
+    );
+  });
+});
+
+describe("sha256Utf8", () => {
+  it("equals sha256 of the UTF-8 bytes for every length around the one-block ASCII path", () => {
+    for (let n = 0; n <= 260; n++) {
+      for (const s of ["a".repeat(n), "\u007f".repeat(n), "é".repeat(n), "a".repeat(n) + "é"]) {
+        expect(sha256Utf8(s)).toEqual(sha256(encodeUtf8(s)));
+      }
+    }
+  });
+
+  it("writes into `out` when given; returns a fresh array otherwise", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string(), (a, b) => {
+        const out = new Uint8Array(40).fill(7);
+        expect(sha256Utf8(a, out)).toBe(out);
+        expect(out.subarray(0, 32)).toEqual(
+          new Uint8Array(createHash("sha256").update(a, "utf8").digest()),
+        );
+        expect([...out.subarray(32)]).toEqual([7, 7, 7, 7, 7, 7, 7, 7]);
+        const x = sha256Utf8(a);
+        const y = sha256Utf8(b);
+        expect(x).not.toBe(y);
+        expect(Buffer.from(x).toString("hex")).toBe(sha256Hex(a));
       }),
     );
   });

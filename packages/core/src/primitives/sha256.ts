@@ -18,8 +18,112 @@ const K = new Int32Array([
 ]);
 
 const W = new Int32Array(64);
+/** Hash state between blocks. */
+const H = new Int32Array(8);
+/** The padded last block(s) of a message: reused, never returned. */
+const TAIL = new Uint8Array(128);
+/** Digest buffer of {@link sha256Hex}: reused, never returned. */
+const OUT = new Uint8Array(32);
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push((i < 16 ? "0" : "") + i.toString(16));
+
+function resetState(): void {
+  H[0] = 0x6a09e667;
+  H[1] = 0xbb67ae85 | 0;
+  H[2] = 0x3c6ef372;
+  H[3] = 0xa54ff53a | 0;
+  H[4] = 0x510e527f;
+  H[5] = 0x9b05688c | 0;
+  H[6] = 0x1f83d9ab;
+  H[7] = 0x5be0cd19;
+}
+
+/** Processes the 64-byte block of `src` at `off` into {@link H}. */
+function compress(src: Uint8Array, off: number): void {
+  for (let t = 0; t < 16; t++, off += 4) {
+    W[t] = (src[off]! << 24) | (src[off + 1]! << 16) | (src[off + 2]! << 8) | src[off + 3]!;
+  }
+  for (let t = 16; t < 64; t++) {
+    const w15 = W[t - 15]!;
+    const w2 = W[t - 2]!;
+    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
+    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
+    W[t] = (W[t - 16]! + s0 + W[t - 7]! + s1) | 0;
+  }
+  let a = H[0]!;
+  let b = H[1]!;
+  let c = H[2]!;
+  let d = H[3]!;
+  let e = H[4]!;
+  let f = H[5]!;
+  let g = H[6]!;
+  let h = H[7]!;
+  for (let t = 0; t < 64; t++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (h + S1 + ch + K[t]! + W[t]!) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const maj = (a & b) ^ (a & c) ^ (b & c);
+    const t2 = (S0 + maj) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  H[0] = (H[0]! + a) | 0;
+  H[1] = (H[1]! + b) | 0;
+  H[2] = (H[2]! + c) | 0;
+  H[3] = (H[3]! + d) | 0;
+  H[4] = (H[4]! + e) | 0;
+  H[5] = (H[5]! + f) | 0;
+  H[6] = (H[6]! + g) | 0;
+  H[7] = (H[7]! + h) | 0;
+}
+
+/**
+ * Pads the last `rest` message bytes already in {@link TAIL} (a message of `len` bytes in all),
+ * processes the final block(s) and writes the digest into `out`.
+ */
+function finish(rest: number, len: number, out: Uint8Array): Uint8Array {
+  const tl = rest + 9 <= 64 ? 64 : 128;
+  TAIL.fill(0, rest, tl);
+  TAIL[rest] = 0x80;
+  const bitLenHi = Math.floor(len / 0x20000000);
+  const bitLenLo = (len << 3) >>> 0;
+  TAIL[tl - 8] = (bitLenHi >>> 24) & 0xff;
+  TAIL[tl - 7] = (bitLenHi >>> 16) & 0xff;
+  TAIL[tl - 6] = (bitLenHi >>> 8) & 0xff;
+  TAIL[tl - 5] = bitLenHi & 0xff;
+  TAIL[tl - 4] = (bitLenLo >>> 24) & 0xff;
+  TAIL[tl - 3] = (bitLenLo >>> 16) & 0xff;
+  TAIL[tl - 2] = (bitLenLo >>> 8) & 0xff;
+  TAIL[tl - 1] = bitLenLo & 0xff;
+  compress(TAIL, 0);
+  if (tl === 128) compress(TAIL, 64);
+  for (let i = 0; i < 8; i++) {
+    const v = H[i]!;
+    out[i * 4] = (v >>> 24) & 0xff;
+    out[i * 4 + 1] = (v >>> 16) & 0xff;
+    out[i * 4 + 2] = (v >>> 8) & 0xff;
+    out[i * 4 + 3] = v & 0xff;
+  }
+  return out;
+}
+
+/** Digest of `bytes` into `out`. */
+function digestBytes(bytes: Uint8Array, out: Uint8Array): Uint8Array {
+  resetState();
+  const len = bytes.length;
+  const full = len >> 6;
+  for (let blk = 0; blk < full; blk++) compress(bytes, blk << 6);
+  const rest = len & 63;
+  TAIL.set(bytes.subarray(full << 6));
+  return finish(rest, len, out);
+}
 
 /**
  * SHA-256 digest of raw bytes.
@@ -27,90 +131,41 @@ for (let i = 0; i < 256; i++) HEX.push((i < 16 ? "0" : "") + i.toString(16));
  * @category Hashing
  */
 export function sha256(bytes: Uint8Array): Uint8Array {
-  let h0 = 0x6a09e667 | 0;
-  let h1 = 0xbb67ae85 | 0;
-  let h2 = 0x3c6ef372 | 0;
-  let h3 = 0xa54ff53a | 0;
-  let h4 = 0x510e527f | 0;
-  let h5 = 0x9b05688c | 0;
-  let h6 = 0x1f83d9ab | 0;
-  let h7 = 0x5be0cd19 | 0;
+  return digestBytes(bytes, new Uint8Array(32));
+}
 
-  const len = bytes.length;
-  const total = ((len + 9 + 63) >> 6) << 6;
-  const tail = new Uint8Array(total - (len & ~63));
-  tail.set(bytes.subarray(len & ~63));
-  tail[len & 63] = 0x80;
-  const bitLenHi = Math.floor(len / 0x20000000);
-  const bitLenLo = (len << 3) >>> 0;
-  const tl = tail.length;
-  tail[tl - 8] = (bitLenHi >>> 24) & 0xff;
-  tail[tl - 7] = (bitLenHi >>> 16) & 0xff;
-  tail[tl - 6] = (bitLenHi >>> 8) & 0xff;
-  tail[tl - 5] = bitLenHi & 0xff;
-  tail[tl - 4] = (bitLenLo >>> 24) & 0xff;
-  tail[tl - 3] = (bitLenLo >>> 16) & 0xff;
-  tail[tl - 2] = (bitLenLo >>> 8) & 0xff;
-  tail[tl - 1] = bitLenLo & 0xff;
-
-  const fullBlocks = len >> 6;
-  const blocks = fullBlocks + (tl >> 6);
-  for (let blk = 0; blk < blocks; blk++) {
-    const src = blk < fullBlocks ? bytes : tail;
-    let off = blk < fullBlocks ? blk << 6 : (blk - fullBlocks) << 6;
-    for (let t = 0; t < 16; t++, off += 4) {
-      W[t] = (src[off]! << 24) | (src[off + 1]! << 16) | (src[off + 2]! << 8) | src[off + 3]!;
+/**
+ * SHA-256 of the UTF-8 encoding of `s` (lone surrogates as U+FFFD), written into `out` (its first
+ * 32 bytes) and returned; a new array when `out` is omitted. ASCII strings of up to 119
+ * characters (most identifiers) are hashed without intermediate allocations.
+ *
+ * @category Hashing
+ * @example
+ * sha256Utf8("hello") // Uint8Array [0x2c, 0xf2, 0x4d, …]
+ */
+export function sha256Utf8(s: string, out: Uint8Array = new Uint8Array(32)): Uint8Array {
+  const len = s.length;
+  if (len <= 119) {
+    let ascii = true;
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      TAIL[i] = c;
     }
-    for (let t = 16; t < 64; t++) {
-      const w15 = W[t - 15]!;
-      const w2 = W[t - 2]!;
-      const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-      const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-      W[t] = (W[t - 16]! + s0 + W[t - 7]! + s1) | 0;
+    if (ascii) {
+      resetState();
+      if (len >= 64) {
+        compress(TAIL, 0);
+        TAIL.copyWithin(0, 64, len);
+        return finish(len - 64, len, out);
+      }
+      return finish(len, len, out);
     }
-    let a = h0;
-    let b = h1;
-    let c = h2;
-    let d = h3;
-    let e = h4;
-    let f = h5;
-    let g = h6;
-    let h = h7;
-    for (let t = 0; t < 64; t++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (h + S1 + ch + K[t]! + W[t]!) | 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const maj = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (S0 + maj) | 0;
-      h = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
-    }
-    h0 = (h0 + a) | 0;
-    h1 = (h1 + b) | 0;
-    h2 = (h2 + c) | 0;
-    h3 = (h3 + d) | 0;
-    h4 = (h4 + e) | 0;
-    h5 = (h5 + f) | 0;
-    h6 = (h6 + g) | 0;
-    h7 = (h7 + h) | 0;
   }
-  const out = new Uint8Array(32);
-  const hs = [h0, h1, h2, h3, h4, h5, h6, h7];
-  for (let i = 0; i < 8; i++) {
-    const v = hs[i]!;
-    out[i * 4] = (v >>> 24) & 0xff;
-    out[i * 4 + 1] = (v >>> 16) & 0xff;
-    out[i * 4 + 2] = (v >>> 8) & 0xff;
-    out[i * 4 + 3] = v & 0xff;
-  }
-  return out;
+  return digestBytes(encodeUtf8(s), out);
 }
 
 /**
@@ -122,7 +177,7 @@ export function sha256(bytes: Uint8Array): Uint8Array {
  * sha256Hex("hello") // "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
  */
 export function sha256Hex(s: string): string {
-  const d = sha256(encodeUtf8(s));
+  const d = sha256Utf8(s, OUT);
   let out = "";
   for (let i = 0; i < 32; i++) out += HEX[d[i]!]!;
   return out;

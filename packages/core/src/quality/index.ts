@@ -45,13 +45,17 @@ export type { ReplayMetadataOptions } from "./replay.js";
 export { dedupKeyOf, canonicalizeWithoutReplayFields, defaultCanonicalizer } from "./dedup-key.js";
 export type { DedupKey, PayloadCanonicalizer } from "./dedup-key.js";
 export {
+  DEDUP_DIGEST_LENGTH,
   DEDUP_STATE_VERSION,
   DEFAULT_DEDUP_CONFIG,
+  createDedupOperator,
+  dedupKeyDigest,
   dedupOperator,
   dedupCheck,
   initDedupState,
+  upgradeDedupState,
 } from "./dedup.js";
-export type { DedupConfig, DedupInput, DedupOutput, DedupState } from "./dedup.js";
+export type { DedupConfig, DedupInput, DedupOptions, DedupOutput, DedupState } from "./dedup.js";
 export {
   runGate,
   decodeRecord,
