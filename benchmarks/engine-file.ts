@@ -10,7 +10,7 @@ import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { realEventLines } from "@livepeer-analytics/testing/fixtures";
-import { prng } from "./generate.js";
+import { capabilityLine, prng, sessionLine } from "./generate.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -52,21 +52,12 @@ async function generate(path: string, envelopes: number, sessions: number): Prom
   const offsets = Array.from({ length: sessions }, (_, s) => (s * 600_000) / sessions);
   const span = 170_312; // the template session's duration
   let pending: { ts: number; line: string }[] = [];
-  const walletOf = (s: number) => `0x${(s % wallets).toString(16).padStart(40, "0")}`;
-  const canonOf = (s: number) => `0x${(s % wallets).toString(16).padStart(38, "0")}ca`;
   for (let r = 0; r < rounds && written < envelopes; r++) {
     const base = tStart + r * (span + 10_000);
     // Capabilities of every wallet, refreshed each round (~every 3 minutes).
     for (let w = 0; w < wallets; w++) {
       const ts = base - 30_000 + w;
-      pending.push({
-        ts,
-        line: capLine
-          .replace('"e89def1c-7a3c-40aa-a51a-ad490a305112"', `"cap-${r}-${w}"`)
-          .replace('"timestamp":"1767909021590"', `"timestamp":"${ts}"`)
-          .replace(/0x52CF2968b3DC6016778742D3539449a6597D5954/g, walletOf(w))
-          .replace(/0xd00354656922168815Fcd1e51CBddB9e359e3C7F/g, canonOf(w)),
-      });
+      pending.push({ ts, line: capabilityLine(capLine, `cap-${r}-${w}`, ts, w) });
     }
     for (let i = 0; i < perSession; i++) {
       for (let s = 0; s < sessions; s++) {
@@ -74,18 +65,13 @@ async function generate(path: string, envelopes: number, sessions: number): Prom
         const m = /"timestamp":"(\d{13})"/.exec(t)!;
         const shift = base - tStart + offsets[s]!;
         const ts = Number(m[1]) + shift;
-        let line = t
-          .replace(
-            /"id":"([0-9a-f-]{36})"/,
-            (_x, id: string) =>
-              `"id":"${id.slice(0, 18)}${r.toString(16).padStart(4, "0")}${s.toString(16).padStart(8, "0")}"`,
-          )
-          .replace(/stream-o5s73x-mk5zc8fy/g, `stream-${s.toString(36).padStart(6, "0")}-${r}`)
-          .replace(
-            /"(timestamp|start_time|last_output_time|last_params_update_time|last_state_update_time|last_status_timestamp|last_input_time)":"?(\d{13})"?/g,
-            (x, _k, v: string) => x.replace(v, String(Number(v) + shift)),
-          )
-          .replace(/0x52cf2968b3dc6016778742d3539449a6597d5954/g, walletOf(s));
+        let line = sessionLine(t, {
+          id: (id) =>
+            `${id.slice(0, 18)}${r.toString(16).padStart(4, "0")}${s.toString(16).padStart(8, "0")}`,
+          stream: `stream-${s.toString(36).padStart(6, "0")}-${r}`,
+          shift,
+          wallet: s % wallets,
+        });
         const u = rand();
         if (u < 0.001) line = line.slice(0, Math.floor(line.length / 2));
         // Bounded reordering: up to 5 s of jitter in arrival position.

@@ -28,6 +28,7 @@ import { createHash } from "node:crypto";
 import { createEngine, type EngineState } from "@livepeer-analytics/core/engine";
 import { createDedupOperator, DEFAULT_DEDUP_CONFIG } from "@livepeer-analytics/core/quality";
 import { realEventLines } from "@livepeer-analytics/testing/fixtures";
+import { capabilityLine, sessionLine, TEMPLATE_SPAN, TEMPLATE_START } from "./generate.js";
 
 const sessions = Number(process.argv[2] ?? 20_000);
 const dedupEntries = Number(process.argv[3] ?? 200_000);
@@ -37,10 +38,6 @@ if (gcFn === undefined) throw new Error("run with --expose-gc (npm run bench -- 
 const gc: () => void = gcFn;
 
 const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
-const TEMPLATE_START = 1_767_908_945_298;
-const TEMPLATE_SPAN = 170_312;
-const TIME_FIELDS =
-  /"(timestamp|start_time|last_output_time|last_params_update_time|last_state_update_time|last_status_timestamp|last_input_time)":"?(\d{13})"?/g;
 
 /**
  * Heap in use after full collections. Collected in a later macrotask: objects dropped during the
@@ -69,8 +66,6 @@ function sessionReplay(fraction: number): Replay {
   const cut = TEMPLATE_START + TEMPLATE_SPAN * fraction;
   const lines = template.filter((l) => l !== capLine && tsOf(l) <= cut);
   const wallets = Math.max(1, Math.floor(sessions / 100));
-  const walletOf = (w: number): string => `0x${w.toString(16).padStart(40, "0")}`;
-  const canonOf = (w: number): string => `0x${w.toString(16).padStart(38, "0")}ca`;
   // Capability snapshots (one per wallet) first, then every session's lines: `[ts, session, line]`
   // with session −1 − wallet for a capability snapshot.
   const order: [number, number, number][] = [];
@@ -83,20 +78,15 @@ function sessionReplay(fraction: number): Replay {
   const render = ([ts, s, j]: [number, number, number]): string => {
     if (s < 0) {
       const w = -1 - s;
-      return capLine
-        .replace('"e89def1c-7a3c-40aa-a51a-ad490a305112"', `"cap-${w}"`)
-        .replace('"timestamp":"1767909021590"', `"timestamp":"${ts}"`)
-        .replace(/0x52CF2968b3DC6016778742D3539449a6597D5954/g, walletOf(w))
-        .replace(/0xd00354656922168815Fcd1e51CBddB9e359e3C7F/g, canonOf(w));
+      return capabilityLine(capLine, `cap-${w}`, ts, w);
     }
     const shift = s * 50;
-    return lines[j]!.replace(
-      /"id":"([0-9a-f-]{36})"/,
-      (_x, id: string) => `"id":"${id.slice(0, 26)}${s.toString(16).padStart(10, "0")}"`,
-    )
-      .replace(/stream-o5s73x-mk5zc8fy/g, `stream-${s.toString(36).padStart(6, "0")}-memory`)
-      .replace(TIME_FIELDS, (x, _k, v: string) => x.replace(v, String(Number(v) + shift)))
-      .replace(/0x52cf2968b3dc6016778742d3539449a6597d5954/g, walletOf(s % wallets));
+    return sessionLine(lines[j]!, {
+      id: (id) => `${id.slice(0, 26)}${s.toString(16).padStart(10, "0")}`,
+      stream: `stream-${s.toString(36).padStart(6, "0")}-memory`,
+      shift,
+      wallet: s % wallets,
+    });
   };
   return { length: order.length, line: (i) => render(order[i]!) };
 }

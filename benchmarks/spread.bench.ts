@@ -17,7 +17,7 @@
 import { createHash } from "node:crypto";
 import { createEngine } from "@livepeer-analytics/core/engine";
 import { realEventLines } from "@livepeer-analytics/testing/fixtures";
-import { prng } from "./generate.js";
+import { capabilityLine, prng, sessionLine, TEMPLATE_SPAN, TEMPLATE_START } from "./generate.js";
 
 const events = Number(process.argv[2] ?? 200_000);
 const sessions = Number(process.argv[3] ?? 30_000);
@@ -26,8 +26,6 @@ const longSpan = Number(process.argv[5] ?? 864_000_000);
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 const gc = (globalThis as { gc?: () => void }).gc;
 
-const TEMPLATE_START = 1_767_908_945_298;
-const TEMPLATE_SPAN = 170_312; // the template session's duration
 const CAPABILITY_ROUNDS = 20;
 
 /** The replay lines: `events` envelopes over `sessions` sessions spread over `span` ms. */
@@ -36,22 +34,13 @@ function spreadLines(span: number): string[] {
   const capLine = template.find((l) => l.includes('"network_capabilities"'))!;
   const lines = template.filter((l) => l !== capLine);
   const wallets = Math.max(1, Math.floor(sessions / 100));
-  const walletOf = (w: number): string => `0x${w.toString(16).padStart(40, "0")}`;
-  const canonOf = (w: number): string => `0x${w.toString(16).padStart(38, "0")}ca`;
   const rand = prng(20260108);
   const out: { ts: number; line: string }[] = [];
   // Capability refreshes of every wallet, evenly spread over the span.
   for (let r = 0; r < CAPABILITY_ROUNDS; r++) {
     for (let w = 0; w < wallets; w++) {
       const ts = TEMPLATE_START + Math.floor((r * span) / CAPABILITY_ROUNDS) - 30_000 + w;
-      out.push({
-        ts,
-        line: capLine
-          .replace('"e89def1c-7a3c-40aa-a51a-ad490a305112"', `"cap-${r}-${w}"`)
-          .replace('"timestamp":"1767909021590"', `"timestamp":"${ts}"`)
-          .replace(/0x52CF2968b3DC6016778742D3539449a6597D5954/g, walletOf(w))
-          .replace(/0xd00354656922168815Fcd1e51CBddB9e359e3C7F/g, canonOf(w)),
-      });
+      out.push({ ts, line: capabilityLine(capLine, `cap-${r}-${w}`, ts, w) });
     }
   }
   const perSession = Math.max(1, Math.floor((events - out.length) / sessions));
@@ -66,18 +55,13 @@ function spreadLines(span: number): string[] {
       const shift = start + round * (TEMPLATE_SPAN + 10_000);
       const t = lines[idx]!;
       const ts = Number(/"timestamp":"(\d{13})"/.exec(t)![1]) + shift;
-      const line = t
-        .replace(
-          /"id":"([0-9a-f-]{36})"/,
-          (_x, id: string) =>
-            `"id":"${id.slice(0, 18)}${round.toString(16).padStart(4, "0")}${s.toString(16).padStart(8, "0")}"`,
-        )
-        .replace(/stream-o5s73x-mk5zc8fy/g, `stream-${s.toString(36).padStart(6, "0")}-spread`)
-        .replace(
-          /"(timestamp|start_time|last_output_time|last_params_update_time|last_state_update_time|last_status_timestamp|last_input_time)":"?(\d{13})"?/g,
-          (x, _k, v: string) => x.replace(v, String(Number(v) + shift)),
-        )
-        .replace(/0x52cf2968b3dc6016778742d3539449a6597d5954/g, walletOf(s % wallets));
+      const line = sessionLine(t, {
+        id: (id) =>
+          `${id.slice(0, 18)}${round.toString(16).padStart(4, "0")}${s.toString(16).padStart(8, "0")}`,
+        stream: `stream-${s.toString(36).padStart(6, "0")}-spread`,
+        shift,
+        wallet: s % wallets,
+      });
       // Bounded reordering: up to 5 s of jitter in arrival position.
       out.push({ ts: ts + Math.floor(rand() * 5000), line });
     }
