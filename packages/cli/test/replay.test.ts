@@ -11,7 +11,7 @@ import {
 import { COUNTER_NAMES } from "@livepeer-analytics/core/quality";
 import { run } from "../src/main.js";
 import { renderReplaySummary } from "../src/summary.js";
-import { memoryIo } from "./support.js";
+import { memoryIo, writeMixedInput } from "./support.js";
 import type { ReplaySummary } from "../src/summary.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "lpa-replay-"));
@@ -252,20 +252,7 @@ describe("lpa replay", () => {
   });
 
   it("the event counts reconcile: read = accepted + DLQ at the gate + duplicates", async () => {
-    const big = JSON.parse(lines.find((l) => l.includes('"ai_stream_status"'))!) as {
-      id: string;
-      data: { inference_status: { last_error: string } };
-    };
-    // A record well under the 1 MB limit whose typed row (the payload and its parsed fields) is over.
-    big.id = "oversized-status";
-    big.data.inference_status.last_error = "e".repeat(600_000);
-    const file = join(tmp, "mixed.jsonl");
-    writeFileSync(
-      file,
-      [...lines, ...lines.slice(0, 3), "{not json", "{still not json", JSON.stringify(big)].join(
-        "\n",
-      ) + "\n",
-    );
+    const file = writeMixedInput(tmp);
     const m = memoryIo();
     expect(await run(["replay", file, "--out", outDir()], m.io)).toBe(0);
     const { summary } = await replay([file]);

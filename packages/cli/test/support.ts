@@ -2,7 +2,10 @@
  * In-memory I/O for driving the CLI in tests: captured stdout/stderr, a given stdin, a fixed clock
  * and a fixed file modification time.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
+import { realEventLines } from "@livepeer-analytics/testing/fixtures";
 import type { CliIo } from "../src/main.js";
 
 /** Captured CLI I/O. */
@@ -42,4 +45,23 @@ export function memoryIo(options: MemoryIoOptions = {}): MemoryIo {
     out: () => o,
     err: () => e,
   };
+}
+
+/**
+ * Writes `mixed.jsonl` into `dir`: the real log (65), its first 3 lines again (duplicates), two
+ * lines that are not JSON (DLQ at the gate) and a status event whose record is under the 1 MB limit
+ * but whose typed row is over it (a DLQ after acceptance): 71 records. Returns the path.
+ */
+export function writeMixedInput(dir: string): string {
+  const lines = realEventLines();
+  const big = JSON.parse(lines.find((l) => l.includes('"ai_stream_status"'))!) as {
+    id: string;
+    data: { inference_status: { last_error: string } };
+  };
+  big.id = "oversized-status";
+  big.data.inference_status.last_error = "e".repeat(600_000);
+  const file = join(dir, "mixed.jsonl");
+  const all = [...lines, ...lines.slice(0, 3), "{not json", "{still not json", JSON.stringify(big)];
+  writeFileSync(file, all.join("\n") + "\n");
+  return file;
 }

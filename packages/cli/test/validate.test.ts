@@ -11,7 +11,7 @@ import {
   REAL_SAMPLE_EXPECTED,
 } from "@livepeer-analytics/testing/fixtures";
 import { run } from "../src/main.js";
-import { memoryIo } from "./support.js";
+import { memoryIo, writeMixedInput } from "./support.js";
 import type { ValidateReport } from "../src/commands/validate.js";
 
 async function validateJson(
@@ -51,21 +51,7 @@ describe("lpa validate", () => {
   });
 
   it("the counts reconcile: records = accepted + DLQ at the gate + duplicates", async () => {
-    const lines = readRealFixture("streaming-events-2026-01-08.jsonl").trim().split("\n");
-    const big = JSON.parse(lines.find((l) => l.includes('"ai_stream_status"'))!) as {
-      id: string;
-      data: { inference_status: { last_error: string } };
-    };
-    // A record well under the 1 MB limit whose typed row (the payload and its parsed fields) is over.
-    big.id = "oversized-status";
-    big.data.inference_status.last_error = "e".repeat(600_000);
-    const file = join(tmp, "mixed.jsonl");
-    writeFileSync(
-      file,
-      [...lines, ...lines.slice(0, 3), "{not json", "{still not json", JSON.stringify(big)].join(
-        "\n",
-      ) + "\n",
-    );
+    const file = writeMixedInput(tmp);
     const { report } = await validateJson([file]);
     expect(report).toMatchObject({
       records: 71,
