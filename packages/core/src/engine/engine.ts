@@ -16,6 +16,7 @@ import {
   correctionOperator,
   flushCorrection,
   initCorrectionState,
+  upgradeCorrectionState,
   type CorrectionState,
 } from "../lifecycle/correction.js";
 import {
@@ -673,9 +674,12 @@ export function createEngine(
         };
       }
       // A dedup store saved with full keys (version 1) is upgraded to digests.
-      const st = d.state as { dedup?: unknown } | null;
+      const st = d.state as { dedup?: unknown; lifecycle?: unknown } | null;
       if (typeof st === "object" && st !== null && "dedup" in st)
         st.dedup = upgradeDedupState(st.dedup, options);
+      // A correction state saved with full retained-row contents (version 1) is upgraded too.
+      if (mode === "correction" && typeof st === "object" && st !== null && "lifecycle" in st)
+        st.lifecycle = upgradeCorrectionState(st.lifecycle);
       const shape = validateEngineStateShape(d.state, mode);
       if (!shape.ok) {
         return {

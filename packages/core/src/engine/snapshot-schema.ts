@@ -389,24 +389,21 @@ const foldStateSchema = tied<FoldState>()(
   }),
 );
 
-const unsealedSignalSchema = tied<UnsealedSignal>()(
-  z.object({ signal: signalSchema, sample: sampleSchema.nullable() }),
-);
+const unsealedSignalSchema = tied<UnsealedSignal>()(z.object({ signal: signalSchema }));
 
 const retainedRowSchema = tied<RetainedRow>()(
   z.object({
-    key: z.string(),
     table: z.enum([
       "fact_stream_status_samples",
       "fact_stream_trace_edges",
       "fact_workflow_param_updates",
     ]),
     position: foldPositionSchema,
-    signal: signalSchema,
+    signal: signalSchema.nullable(),
     sample: sampleSchema.nullable(),
     enqueuedAt: time,
     current: jsonRecord.nullable(),
-    last: jsonRecord.nullable(),
+    last: z.string().nullable(),
   }),
 );
 
@@ -454,7 +451,7 @@ const correctionSessionSchema = tied<CorrectionSession>()(
 
 const correctionStateSchema = tied<CorrectionState>()(
   z.object({
-    v: z.literal(1),
+    v: z.literal(2),
     index: capabilityIndexSchema,
     watermark: nullableTime,
     sessions: z.record(z.string(), correctionSessionSchema),

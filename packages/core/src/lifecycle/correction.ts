@@ -25,6 +25,7 @@ import type { CapabilitySnapshot } from "../events/network-capabilities.js";
 import { deleteOwn, escapeKey, getOwn, setOwn, unescapeKey } from "../internal/own.js";
 import { deriveLatencyRows } from "../latency/derive.js";
 import { defineOperator, type Operator } from "../operator/operator.js";
+import { base64Url128, sha256, sha256Utf8 } from "../primitives/sha256.js";
 import { compareStrings } from "../primitives/strings.js";
 import { alignSample, coveringSegment } from "./alignment.js";
 import type { LifecycleConfig } from "./config.js";
@@ -60,8 +61,13 @@ import {
   type TimerQueue,
 } from "./timers.js";
 
-/** Current version of {@link CorrectionState}. */
-export const CORRECTION_STATE_VERSION = 1;
+/**
+ * Current version of {@link CorrectionState}. Version 2 keeps digests of the contents last
+ * emitted for retained rows instead of the contents, drops a retained row's
+ * content once emitted, and stores a signal and its sample once (version-1 states are upgraded by
+ * {@link upgradeCorrectionState}).
+ */
+export const CORRECTION_STATE_VERSION = 2;
 
 /**
  * Correction-mode limits (`attribution.md` §7.2).
@@ -147,15 +153,14 @@ export interface FoldState {
 }
 
 /**
- * An unsealed signal with its sample.
+ * An unsealed signal. Its status/trace sample, if any, is held by its {@link RetainedRow} (a
+ * signal with a sample always has one, at the same fold position).
  *
  * @category Correction
  */
 export interface UnsealedSignal {
   /** The signal. */
   readonly signal: LifecycleSignal;
-  /** Its status/trace sample, or `null`. */
-  readonly sample: SampleInput | null;
 }
 
 /**
@@ -172,22 +177,29 @@ export type RetainedTable =
  * @category Correction
  */
 export interface RetainedRow {
-  /** Output key within the session (`s|ts|uid`, `t|ts|uid`, `p|uid`). */
-  readonly key: string;
   /** Destination table. */
   readonly table: RetainedTable;
   /** Position of the row's own signal (the row is evaluated right after it). */
   readonly position: FoldPosition;
-  /** The signal (parameter updates need it for the row). */
-  readonly signal: LifecycleSignal;
+  /**
+   * The signal of a parameter-update row (its content needs it); `null` for status and trace rows
+   * (their signal is the unsealed signal at the same position).
+   */
+  readonly signal: LifecycleSignal | null;
   /** The sample (status/trace rows). */
   readonly sample: SampleInput | null;
   /** Watermark when first seen (the row's own time before the first watermark), epoch ms. */
   readonly enqueuedAt: number;
-  /** Content of the latest evaluation. */
+  /**
+   * Content of the latest evaluation while it has not been emitted; `null` once it has (the
+   * content then has the digest {@link RetainedRow.last}) or before the first evaluation.
+   */
   current: Record<string, unknown> | null;
-  /** Content last emitted (`version` excluded), or `null` while pending. */
-  last: Record<string, unknown> | null;
+  /**
+   * Digest of the content last emitted (`version` excluded; 128 bits of the SHA-256 of a canonical
+   * text, 22 base64url characters), or `null` while the row was never emitted.
+   */
+  last: string | null;
 }
 
 /**
@@ -329,6 +341,87 @@ export function initCorrectionState(): CorrectionState {
   };
 }
 
+/** `value` when it is a plain record, else `null`. */
+function recordOf(value: unknown): Record<string, unknown> | null {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+}
+
+/** A version-1 retained row in the version-2 shape (see {@link upgradeCorrectionState}). */
+function upgradeRetainedRow(row: unknown): unknown {
+  const r = recordOf(row);
+  if (r === null) return row;
+  const out: Record<string, unknown> = { ...r };
+  delete out["key"];
+  if (r["table"] !== "fact_workflow_param_updates") out["signal"] = null;
+  const last = recordOf(r["last"]);
+  if (last !== null) {
+    const digest = contentDigest(last);
+    out["last"] = digest;
+    // An emitted row's current content equals its last one at rest: drop it, as version 2 does.
+    const current = recordOf(r["current"]);
+    if (current !== null && !differs(contentDigest(current), digest)) out["current"] = null;
+  }
+  return out;
+}
+
+/**
+ * Upgrades a saved version-1 {@link CorrectionState} (retained rows holding the content last
+ * emitted and their signal, unsealed signals holding their sample) to the current version: a
+ * retained row's last content becomes its digest, its current content
+ * is dropped when it equals the last one, a retained row drops its key, a status/trace row its
+ * signal and an unsealed signal its sample (the retained row at the same position holds it).
+ * Outputs do not change: the next comparisons give what the full contents gave.
+ *
+ * Anything that is not a version-1 state is returned unchanged (a current state, or a malformed
+ * value for the caller's validation to report); values inside a version-1 state that are not of
+ * the expected type are carried over as they are. Pure: the input is not modified.
+ *
+ * @category Correction
+ * @example
+ * const state = upgradeCorrectionState(JSON.parse(saved)) as CorrectionState;
+ */
+export function upgradeCorrectionState(state: unknown): unknown {
+  const s = recordOf(state);
+  if (s === null || s["v"] !== 1) return state;
+  const sessions = recordOf(s["sessions"]);
+  if (sessions === null) return state;
+  const next: Record<string, unknown> = {};
+  const put = (key: string, value: unknown): void => {
+    // Stored keys are escaped, but a malformed snapshot could hold `__proto__`: never a setter.
+    Object.defineProperty(next, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  };
+  for (const stored of Object.keys(sessions)) {
+    const cs = recordOf(sessions[stored]);
+    if (cs === null) {
+      put(stored, sessions[stored]);
+      continue;
+    }
+    const unsealed = cs["unsealed"];
+    const retained = cs["retained"];
+    put(stored, {
+      ...cs,
+      unsealed: Array.isArray(unsealed)
+        ? unsealed.map((u) => {
+            const x = recordOf(u);
+            if (x === null) return u;
+            const rest = { ...x };
+            delete rest["sample"];
+            return rest;
+          })
+        : unsealed,
+      retained: Array.isArray(retained) ? retained.map(upgradeRetainedRow) : retained,
+    });
+  }
+  return { ...s, v: CORRECTION_STATE_VERSION, sessions: next };
+}
+
 function initTimers(): CorrectionTimers {
   return {
     seal: [],
@@ -380,6 +473,118 @@ function initCorrectionSession(id: string, order: number): CorrectionSession {
 const asRecord = (row: object): Record<string, unknown> => row as Record<string, unknown>;
 
 /**
+ * Digest of a content that never equals another one (a value `!==` itself, such as `NaN`, or one
+ * compared by reference): contents holding one always count as changed, as with {@link sameContent}.
+ */
+const INCOMPARABLE = "~";
+
+/** Reused buffer for the canonical text of contents (grows as needed). */
+let textBytes = new Uint8Array(2048);
+
+/** `textBytes` with room for `need` more bytes after position `p`. */
+function roomFor(p: number, need: number): Uint8Array {
+  if (p + need > textBytes.length) {
+    const grown = new Uint8Array(2 * (p + need));
+    grown.set(textBytes.subarray(0, p));
+    textBytes = grown;
+  }
+  return textBytes;
+}
+
+/** Writes the ASCII string `s` at `p`; returns the new position, or −1 when `s` is not ASCII. */
+function putAscii(s: string, p: number): number {
+  const n = s.length;
+  const b = roomFor(p, n);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    b[p++] = c;
+  }
+  return p;
+}
+
+/**
+ * Digest of a row's content, `version` excluded: the first 128 bits of the SHA-256 of a canonical
+ * text, as 22 base64url characters. The text lists the values in the content's column order, each
+ * tagged with its type: a string with its length, a number as `String(n)` (so `-0` is `0`, as for
+ * `!==`), booleans, `null`, `undefined` and bigints by tags. Texts are ASCII; a content with a
+ * non-ASCII string is written as JSON-quoted values (well-formed, lone surrogates escaped) under
+ * another leading tag. Every content of one retained row comes from the same row builder, so it
+ * has the same columns in the same order (JSON keeps that order across snapshots): two contents
+ * of a row have the same digest exactly when {@link sameContent} calls them equal, barring a
+ * SHA-256 collision. A content with a value that is not a string, number, boolean, bigint,
+ * `undefined` or `null`, or with `NaN`, gives {@link INCOMPARABLE}.
+ */
+function contentDigest(content: Record<string, unknown>): string {
+  let p = 0;
+  roomFor(0, 1)[p++] = 65; // "A": the ASCII text
+  for (const k in content) {
+    if (k === "version") continue;
+    const v = content[k];
+    switch (typeof v) {
+      case "string":
+        p = putAscii(`"${v.length}:`, p);
+        p = putAscii(v, p);
+        if (p < 0) return jsonContentDigest(content);
+        break;
+      case "number":
+        if (v !== v) return INCOMPARABLE;
+        p = putAscii(`#${String(v)},`, p);
+        break;
+      case "boolean":
+        roomFor(p, 1)[p++] = v ? 116 : 102; // "t" / "f"
+        break;
+      case "undefined":
+        roomFor(p, 1)[p++] = 117; // "u"
+        break;
+      case "bigint":
+        p = putAscii(`b${String(v)},`, p);
+        break;
+      default:
+        if (v !== null) return INCOMPARABLE;
+        roomFor(p, 1)[p++] = 110; // "n"
+    }
+  }
+  return base64Url128(sha256(textBytes.subarray(0, p)));
+}
+
+/** {@link contentDigest} of a content with a non-ASCII string: JSON-quoted values. */
+function jsonContentDigest(content: Record<string, unknown>): string {
+  let text = "J";
+  for (const k in content) {
+    if (k === "version") continue;
+    const v = content[k];
+    switch (typeof v) {
+      case "string":
+        text += JSON.stringify(v);
+        break;
+      case "number":
+        if (v !== v) return INCOMPARABLE;
+        text += `#${String(v)},`;
+        break;
+      case "boolean":
+        text += v ? "t" : "f";
+        break;
+      case "undefined":
+        text += "u";
+        break;
+      case "bigint":
+        text += `b${String(v)},`;
+        break;
+      default:
+        if (v !== null) return INCOMPARABLE;
+        text += "n";
+    }
+  }
+  return base64Url128(sha256Utf8(text));
+}
+
+/** `true` when the content of digest `digest` differs from the one of digest `last`. */
+function differs(digest: string, last: string): boolean {
+  return digest === INCOMPARABLE || digest !== last;
+}
+
+/**
  * Equal content (every column but `version`). Rows of one table always have the same columns, so
  * one pass over `a`'s keys suffices.
  */
@@ -424,7 +629,7 @@ function foldStep(
 /** Evaluates a retained row against the fold state at its position. */
 function evaluateRetained(r: RetainedRow, f: FoldState): void {
   if (r.table === "fact_workflow_param_updates") {
-    r.current = asRecord(toParamUpdateRow(f.params, r.signal, 0));
+    r.current = asRecord(toParamUpdateRow(f.params, r.signal!, 0));
     return;
   }
   const sample = r.sample!;
@@ -671,7 +876,11 @@ function emitFoldChanges(ctx: Ctx): void {
   }
 }
 
-function emitRetained(ctx: Ctx, r: RetainedRow): void {
+/**
+ * Emits a retained row's current content; keeps only its digest (`digest` when the caller has it)
+ * and drops the content.
+ */
+function emitRetained(ctx: Ctx, r: RetainedRow, digest?: string): void {
   const c = ctx.cs.counters;
   const version =
     r.table === "fact_workflow_param_updates"
@@ -680,15 +889,20 @@ function emitRetained(ctx: Ctx, r: RetainedRow): void {
         ? ++c.status
         : ++c.trace;
   if (r.last === null) ctx.cs.pendingRows -= 1;
-  r.last = r.current;
+  const content = r.current ?? {};
+  r.last = digest ?? contentDigest(content);
+  r.current = null;
   ctx.emit({
     kind: "row",
     table: r.table,
-    row: { ...r.current, version },
+    row: { ...content, version },
   } as unknown as LifecycleOutput);
 }
 
-/** Emits retained rows whose content changed; first emissions of unattributed samples wait. */
+/**
+ * Emits retained rows whose content changed; first emissions of unattributed samples wait. An
+ * emitted row's unchanged re-evaluation is dropped (its digest stays).
+ */
 function emitRetainedChanges(ctx: Ctx, rows: readonly RetainedRow[] = ctx.cs.retained): void {
   const w = ctx.state.watermark;
   for (const r of rows) {
@@ -696,7 +910,11 @@ function emitRetainedChanges(ctx: Ctx, rows: readonly RetainedRow[] = ctx.cs.ret
     if (r.last === null) {
       const waited = w !== null && w >= r.enqueuedAt + ctx.config.initialEmitDelayMs;
       if (isAttributedContent(r) || waited) emitRetained(ctx, r);
-    } else if (!sameContent(r.current, r.last)) emitRetained(ctx, r);
+    } else {
+      const digest = contentDigest(r.current);
+      if (differs(digest, r.last)) emitRetained(ctx, r, digest);
+      else r.current = null;
+    }
   }
 }
 
@@ -709,10 +927,9 @@ function retainedFor(
   if (sample !== null) {
     const status = sample.kind === "status";
     return {
-      key: `${status ? "s" : "t"}|${status ? sample.sampleTs : sample.edgeTs}|${sample.sourceEventUid}`,
       table: status ? "fact_stream_status_samples" : "fact_stream_trace_edges",
       position,
-      signal,
+      signal: null,
       sample,
       enqueuedAt,
       current: null,
@@ -721,7 +938,6 @@ function retainedFor(
   }
   if (isParamsUpdate(signal)) {
     return {
-      key: `p|${signal.sourceEventUid}`,
       table: "fact_workflow_param_updates",
       position,
       signal,
@@ -821,7 +1037,7 @@ function stepSignal(
   if (inOrder) {
     // One incremental fold step; only the new signal's own row can change among retained rows.
     if (cs.current === cs.checkpoint) cs.current = cloneJson(cs.checkpoint);
-    cs.unsealed.push({ signal: s, sample });
+    cs.unsealed.push({ signal: s });
     const keys = [...cs.lookupKeys];
     foldStep(cs.current, s, state.index, config, keys);
     if (keys.length !== cs.lookupKeys.length) updateLookupKeys(ctx, keys);
@@ -837,7 +1053,7 @@ function stepSignal(
     compactTimers(state, t);
     return;
   }
-  insertSorted(cs.unsealed, { signal: s, sample }, (u) => foldPosition(u.signal));
+  insertSorted(cs.unsealed, { signal: s }, (u) => foldPosition(u.signal));
   if (retained !== null) {
     insertSorted(cs.retained, retained, (r) => r.position);
     cs.pendingRows += 1;
@@ -928,7 +1144,11 @@ function seal(ctx: Ctx, isDue: (pos: FoldPosition) => boolean, forced: boolean):
     if (r !== undefined && (uPos === null || compareFoldPositions(r.position, uPos) < 0)) {
       if (!isDue(r.position)) return;
       cs.retained.shift();
-      if (r.last === null || !sameContent(r.current, r.last)) emitRetained(ctx, r);
+      if (r.last === null) emitRetained(ctx, r);
+      else if (r.current !== null) {
+        const digest = contentDigest(r.current);
+        if (differs(digest, r.last)) emitRetained(ctx, r, digest);
+      }
       if (forced) ctx.emit({ kind: "counter", name: "forced_seals", delta: 1 });
       continue;
     }

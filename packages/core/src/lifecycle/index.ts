@@ -113,6 +113,7 @@ export {
   foldPosition,
   compareFoldPositions,
   hasBucket,
+  upgradeCorrectionState,
 } from "./correction.js";
 export type {
   CorrectionConfig,

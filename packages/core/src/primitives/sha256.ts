@@ -182,3 +182,29 @@ export function sha256Hex(s: string): string {
   for (let i = 0; i < 32; i++) out += HEX[d[i]!]!;
   return out;
 }
+
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const BASE64URL_CODES: readonly number[] = Array.from(BASE64URL, (c) => c.charCodeAt(0));
+const DIGEST_CODES: number[] = new Array<number>(22).fill(0);
+
+/**
+ * Base64url (no padding) of the first 16 bytes of `d` (a 128-bit digest): 22 characters, built in
+ * one allocation (a flat string: no concatenation tree is kept by a store holding it).
+ *
+ * @internal
+ */
+export function base64Url128(d: ArrayLike<number>): string {
+  const c = DIGEST_CODES;
+  let p = 0;
+  for (let i = 0; i < 15; i += 3) {
+    const n = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!;
+    c[p++] = BASE64URL_CODES[(n >>> 18) & 63]!;
+    c[p++] = BASE64URL_CODES[(n >>> 12) & 63]!;
+    c[p++] = BASE64URL_CODES[(n >>> 6) & 63]!;
+    c[p++] = BASE64URL_CODES[n & 63]!;
+  }
+  const last = d[15]!;
+  c[20] = BASE64URL_CODES[last >>> 2]!;
+  c[21] = BASE64URL_CODES[(last & 3) << 4]!;
+  return String.fromCharCode.apply(null, c);
+}

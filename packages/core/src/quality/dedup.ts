@@ -5,7 +5,7 @@
  * @module
  */
 import { defineOperator, type Operator, type Step } from "../operator/operator.js";
-import { sha256Utf8 } from "../primitives/sha256.js";
+import { base64Url128, sha256Utf8 } from "../primitives/sha256.js";
 import { compareStrings } from "../primitives/strings.js";
 import { deleteOwn, getOwn, setOwn, unescapeKey } from "../internal/own.js";
 import { DEFAULT_DEDUP_MAX_ENTRIES, DEFAULT_DEDUP_TTL_MS } from "./config.js";
@@ -141,30 +141,6 @@ export interface DedupOptions {
    * `EngineOptions.sha256Hex`). Default: the pure implementation.
    */
   readonly sha256Hex?: (s: string) => string;
-}
-
-const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-const BASE64URL_CODES: readonly number[] = Array.from(BASE64URL, (c) => c.charCodeAt(0));
-const DIGEST_CODES: number[] = new Array<number>(22).fill(0);
-
-/**
- * Base64url (no padding) of the first 16 bytes of `d`: 22 characters, built in one allocation
- * (a flat string: no concatenation tree is kept by the store).
- */
-function base64Url128(d: ArrayLike<number>): string {
-  const c = DIGEST_CODES;
-  let p = 0;
-  for (let i = 0; i < 15; i += 3) {
-    const n = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!;
-    c[p++] = BASE64URL_CODES[(n >>> 18) & 63]!;
-    c[p++] = BASE64URL_CODES[(n >>> 12) & 63]!;
-    c[p++] = BASE64URL_CODES[(n >>> 6) & 63]!;
-    c[p++] = BASE64URL_CODES[n & 63]!;
-  }
-  const last = d[15]!;
-  c[20] = BASE64URL_CODES[last >>> 2]!;
-  c[21] = BASE64URL_CODES[(last & 3) << 4]!;
-  return String.fromCharCode.apply(null, c);
 }
 
 const HEX_BYTES = new Uint8Array(16);
