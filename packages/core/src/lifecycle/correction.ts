@@ -16,8 +16,6 @@ import {
   bucketOf,
   createCapabilityIndex,
   ingestSnapshotInPlace,
-  pruneIndexInPlace,
-  retentionMs,
   snapshotLookupKeys,
 } from "../attribution/candidates.js";
 import type { Candidate, CapabilityIndex } from "../attribution/types.js";
@@ -56,7 +54,9 @@ import type { LifecycleSignal, SampleInput, SignalType } from "./signal.js";
 import {
   compactTimerQueue,
   popDueTimers,
+  pruneCapabilitiesWhenDue,
   pushTimer,
+  smallestSnapshotTs,
   sortInRecordOrder,
   type TimerQueue,
 } from "./timers.js";
@@ -689,19 +689,6 @@ function timersOf(state: CorrectionState): CorrectionTimers {
   return t;
 }
 
-/** Smallest finite `snapshotTs` of the index, or `null` when it holds none. */
-function smallestSnapshotTs(index: CapabilityIndex): number | null {
-  let min: number | null = null;
-  for (const key in index.buckets) {
-    const candidates = index.buckets[key]!.candidates;
-    for (const c in candidates) {
-      const ts = candidates[c]!.snapshotTs;
-      if (Number.isFinite(ts) && (min === null || ts < min)) min = ts;
-    }
-  }
-  return min;
-}
-
 /**
  * A session's timer record. Every session has one once the state has timers; a state edited by
  * hand could lack it: it then gets a fresh one (ranked last) instead of failing.
@@ -1240,18 +1227,7 @@ function advanceCorrection(
     sortInRecordOrder(ids, (stored) => dueOf(t, state.sessions[stored]!).order);
     for (const stored of ids) visit(stored);
   }
-  const a = config.attribution;
-  if (
-    scan ||
-    (a.pruning !== "reference" &&
-      t.candidatesFrom !== null &&
-      t.candidatesFrom < watermark - retentionMs(a))
-  ) {
-    // Nothing else to prune: skipping it leaves only the buckets' `highWatermarkTs` behind `W`,
-    // which every later prune or insert raises to the watermark first.
-    pruneIndexInPlace(state.index, watermark, a);
-    t.candidatesFrom = smallestSnapshotTs(state.index);
-  }
+  pruneCapabilitiesWhenDue(state.index, t, watermark, config.attribution, scan);
   sweep(state, t, watermark, config, scan);
   compactTimers(state, t);
 }

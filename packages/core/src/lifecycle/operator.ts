@@ -6,12 +6,7 @@
  *
  * @module
  */
-import {
-  createCapabilityIndex,
-  ingestSnapshotInPlace,
-  pruneIndexInPlace,
-  retentionMs,
-} from "../attribution/candidates.js";
+import { createCapabilityIndex, ingestSnapshotInPlace } from "../attribution/candidates.js";
 import type { CapabilityIndex } from "../attribution/types.js";
 import type { CapabilitySnapshot } from "../events/network-capabilities.js";
 import { getOwn, setOwn, deleteOwn, escapeKey, unescapeKey } from "../internal/own.js";
@@ -41,7 +36,13 @@ import {
 } from "./session.js";
 import { toServingRow } from "./serving.js";
 import type { LifecycleSignal, SampleInput } from "./signal.js";
-import { popDueTimers, pushTimer, type TimerQueue } from "./timers.js";
+import {
+  popDueTimers,
+  pruneCapabilitiesWhenDue,
+  pushTimer,
+  smallestSnapshotTs,
+  type TimerQueue,
+} from "./timers.js";
 
 /** Current version of {@link LifecycleState}. */
 export const LIFECYCLE_STATE_VERSION = 1;
@@ -177,10 +178,7 @@ function timersOf(st: LifecycleState): LifecycleTimers {
   }
   for (const stored in st.tombstones)
     pushTimer(t.tombstones, st.tombstones[stored]!.evictedAt, stored);
-  for (const key in st.index.buckets) {
-    const candidates = st.index.buckets[key]!.candidates;
-    for (const c in candidates) lowerCandidatesFrom(t, candidates[c]!.snapshotTs);
-  }
+  t.candidatesFrom = smallestSnapshotTs(st.index);
   return t;
 }
 
@@ -317,22 +315,7 @@ function lifecycleAdvance(
     if (b === undefined || b.alignment.pending.length === 0) deleteOwn(st.pendingSessions, id);
   }
   const t = timersOf(st);
-  const a = config.attribution;
-  if (
-    scan ||
-    (a.pruning !== "reference" &&
-      t.candidatesFrom !== null &&
-      t.candidatesFrom < watermark - retentionMs(a))
-  ) {
-    // Nothing else to prune: skipping it leaves only the buckets' `highWatermarkTs` behind `W`,
-    // which every later prune or insert raises to the watermark first.
-    pruneIndexInPlace(st.index, watermark, a);
-    t.candidatesFrom = null;
-    for (const key in st.index.buckets) {
-      const candidates = st.index.buckets[key]!.candidates;
-      for (const c in candidates) lowerCandidatesFrom(t, candidates[c]!.snapshotTs);
-    }
-  }
+  pruneCapabilitiesWhenDue(st.index, t, watermark, config.attribution, scan);
   // Eviction sweeps run at most once per minute of watermark progress and visit only the sessions
   // whose eviction timer is due.
   if (st.lastSweepWatermark !== null && watermark - st.lastSweepWatermark < 60_000) return;

@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { pruneIndexInPlace, retentionMs } from "../attribution/candidates.js";
+import type { AttributionConfig, CapabilityIndex } from "../attribution/types.js";
 import { compareStrings } from "../primitives/strings.js";
 
 /**
@@ -177,4 +179,49 @@ export function sortInRecordOrder(keys: string[], rankOf: (key: string) => numbe
     if (ia || ib) return ia && ib ? Number(a) - Number(b) : ia ? -1 : 1;
     return rankOf(a) - rankOf(b);
   });
+}
+
+/**
+ * Smallest finite `snapshotTs` of the index, or `null` when it holds none.
+ *
+ * @category Lifecycle
+ * @internal
+ */
+export function smallestSnapshotTs(index: CapabilityIndex): number | null {
+  let min: number | null = null;
+  for (const key in index.buckets) {
+    const candidates = index.buckets[key]!.candidates;
+    for (const c in candidates) {
+      const ts = candidates[c]!.snapshotTs;
+      if (Number.isFinite(ts) && (min === null || ts < min)) min = ts;
+    }
+  }
+  return min;
+}
+
+/**
+ * The capability-index prune of both lifecycle operators' `advance`: it runs only when a candidate
+ * can leave the index (`candidatesFrom`, a lower bound of the candidates' snapshot times, is past
+ * the retention) or on a full `scan`, and then resets the bound. Skipping it leaves only the
+ * buckets' `highWatermarkTs` behind the watermark, which every later prune or insert raises first.
+ *
+ * @category Lifecycle
+ * @internal
+ */
+export function pruneCapabilitiesWhenDue(
+  index: CapabilityIndex,
+  timers: { candidatesFrom: number | null },
+  watermark: number,
+  config: AttributionConfig,
+  scan: boolean,
+): void {
+  if (
+    scan ||
+    (config.pruning !== "reference" &&
+      timers.candidatesFrom !== null &&
+      timers.candidatesFrom < watermark - retentionMs(config))
+  ) {
+    pruneIndexInPlace(index, watermark, config);
+    timers.candidatesFrom = smallestSnapshotTs(index);
+  }
 }
