@@ -14,6 +14,7 @@ import {
   generateViewDdl,
   isTableName,
   parseClickHouseTarget,
+  qualifyTableName,
   quoteIdentifier,
   runAssertions,
   SCHEMA_VERSION,
@@ -80,7 +81,7 @@ export interface ApplySchemaOptions {
  * table does not exist).
  */
 async function recordedSchemaVersions(executor: ClickHouseExecutor): Promise<number[]> {
-  const table = `${quoteIdentifier(executor.database)}.${quoteIdentifier("lpa_schema_version")}`;
+  const table = qualifyTableName(executor.database, "lpa_schema_version");
   const exists = await executor.query<{ result: number | string }>(`EXISTS TABLE ${table}`);
   if (Number(exists[0]?.result ?? 0) === 0) return [];
   const rows = await executor.query<{ v: number | string }>(

@@ -99,33 +99,28 @@ export async function* inputBytes(
   } catch (error) {
     throw fail(error, "read error");
   }
-  if (!(first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b)) {
-    try {
-      if (first.length > 0) yield first;
-      for (;;) {
-        let c: Buffer | null;
-        try {
-          c = await nextRaw();
-        } catch (error) {
-          throw fail(error, "read error");
-        }
-        if (c === null) return;
-        yield c;
-      }
-    } finally {
-      // Closes the file when the reader stops early.
-      await it.return?.();
-    }
-  }
-  async function* compressed(): AsyncGenerator<Buffer> {
-    yield first;
+  /** The raw chunks from the peeked head on. */
+  async function* rawChunks(): AsyncGenerator<Buffer> {
+    if (first.length > 0) yield first;
     for (;;) {
       const c = await nextRaw();
       if (c === null) return;
       yield c;
     }
   }
-  const src = Readable.from(compressed(), { objectMode: false });
+  if (!(first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b)) {
+    try {
+      // Only reading can fail here: `yield` does not throw into a generator consumed by for-await.
+      for await (const c of rawChunks()) yield c;
+    } catch (error) {
+      throw fail(error, "read error");
+    } finally {
+      // Closes the file when the reader stops early.
+      await it.return?.();
+    }
+    return;
+  }
+  const src = Readable.from(rawChunks(), { objectMode: false });
   const gunzip = createGunzip();
   src.on("error", (error) => gunzip.destroy(error));
   src.pipe(gunzip);
@@ -193,20 +188,16 @@ export async function* readRecords(
       ? { snapshotTimestamp: options.snapshotTimestamp }
       : {}),
   });
-  const publish = (): void => {
-    const s = reader.summary();
-    summary.format = s.format;
-    summary.records = s.records;
-    summary.skippedBlank = s.skippedBlank;
-    summary.notes.splice(0, summary.notes.length, ...s.notes);
-  };
-  for await (const chunk of inputBytes(source, options.stdin, options.onBytes)) {
-    for (const item of reader.push(chunk))
-      yield item.kind === "record" ? { ...item, record: toGateRecord(item.record) } : item;
-  }
-  for (const item of reader.end())
-    yield item.kind === "record" ? { ...item, record: toGateRecord(item.record) } : item;
-  publish();
+  const toGate = (item: ContainerItem): ContainerItem =>
+    item.kind === "record" ? { ...item, record: toGateRecord(item.record) } : item;
+  for await (const chunk of inputBytes(source, options.stdin, options.onBytes))
+    for (const item of reader.push(chunk)) yield toGate(item);
+  for (const item of reader.end()) yield toGate(item);
+  const s = reader.summary();
+  summary.format = s.format;
+  summary.records = s.records;
+  summary.skippedBlank = s.skippedBlank;
+  summary.notes.splice(0, summary.notes.length, ...s.notes);
 }
 
 /** A one-line progress indicator on a TTY stream; silent elsewhere. */

@@ -540,13 +540,13 @@ export class OutputWriter {
     await Promise.all(waiting);
   }
 
-  /** Records one output. Counters are ignored here. */
   /** A row under the {@link OutputWriterOptions.storable} policy. */
   private store<R extends object>(table: string, row: R): R {
     const storable = this.options.storable;
     return storable === undefined ? row : (storable(table, row) as R);
   }
 
+  /** Records one output. Counters are ignored here. */
   add(o: EngineOutput): void {
     if (o.kind === "counter") return;
     if (o.kind === "dlq" || o.kind === "quarantine") {

@@ -24,6 +24,7 @@ import {
   type BuiltCli,
   type ChildResult,
 } from "./child.js";
+import { freshPaths, writeLogParts } from "./support.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "lpa-crash-"));
 let cli: BuiltCli;
@@ -36,13 +37,9 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-let n = 0;
-const fresh = (name: string): string => join(tmp, `${name}-${n++}`);
+const fresh = freshPaths(tmp);
 const lines = realEventLines();
-const part1 = join(tmp, "part1.jsonl");
-const part2 = join(tmp, "part2.jsonl");
-writeFileSync(part1, lines.slice(0, 30).join("\n") + "\n");
-writeFileSync(part2, lines.slice(30).join("\n") + "\n");
+const { part1, part2 } = writeLogParts(tmp);
 
 /**
  * `copies` shifted copies of the real log (new ids, request ids and timestamps, one hour apart),
@@ -190,19 +187,17 @@ describe("lpa replay: concurrent runs and SIGINT", () => {
 
   it("two runs on the same --out: the second fails fast with a clear message, never a corrupt file", async () => {
     const out = fresh("shared");
-    const a = startLpa(cli, ["replay", big, "--out", out]);
-    // Start the second run once the first holds the directory.
-    await waitFor(() => existsSync(out) && readdirSync(out).length > 0, 10_000);
-    const b = startLpa(cli, ["replay", big, "--out", out]);
+    // The first run reads the file, then an empty stdin that stays open until the second run has
+    // ended: it certainly holds the directory all that time (and writes the reference outputs).
+    const a = startLpa(cli, ["replay", big, "-", "--out", out]);
+    await waitFor(() => existsSync(join(out, ".lpa.lock")), 10_000);
+    const rb = await runLpa(cli, ["replay", big, "--out", out]);
+    expect(rb.code).toBe(1);
+    expect(rb.err).toMatch(/^lpa: .*in use by another lpa run \(pid \d+\)/);
+    expect(rb.err.trim().split("\n")).toHaveLength(1);
     a.child.stdin!.end();
-    b.child.stdin!.end();
-    const [ra, rb] = await Promise.all([a.done, b.done]);
-    const codes = [ra.code, rb.code].sort();
-    if (codes[0] === 0 && codes[1] === 1) {
-      const loser = ra.code === 1 ? ra : rb;
-      expect(loser.err).toMatch(/^lpa: .*in use by another lpa run \(pid \d+\)/);
-      expect(loser.err.trim().split("\n")).toHaveLength(1);
-    } else expect(codes).toEqual([0, 0]);
+    const ra = await a.done;
+    expect(ra.code, ra.err).toBe(0);
     expect(snapshotDir(out)).toEqual(reference);
     expect(hidden(out)).toEqual([]);
   }, 120_000);
@@ -212,7 +207,7 @@ describe("lpa replay: concurrent runs and SIGINT", () => {
     const first = await runLpa(cli, ["replay", part1, "--out", out]);
     expect(first.code, first.err).toBe(0);
     const before = snapshotDir(out);
-    const state = join(out, "..", `state-${n++}.json`);
+    const state = `${fresh("state")}.json`;
     // Half the input on stdin, which then stays open: the run is certainly in the middle.
     const r = startLpa(cli, ["replay", "-", "--out", out, "--state", state]);
     r.child.stdin!.write(bigLines.slice(0, bigLines.length / 2).join("\n") + "\n");

@@ -264,6 +264,9 @@ describe("lpa replay", () => {
     expect(summary.dlqByReason["record_too_large"]).toBe(e.afterAcceptance.dlq);
     expect(e.dlq).toBe(e.gateDlq + e.afterAcceptance.dlq);
     expect(e.quarantine).toBe(e.duplicates + e.afterAcceptance.quarantine);
+    // The two identities above hold by construction; these tie the counters to the envelopes.
+    expect(summary.dlqByReason["json_parse_error"]).toBe(e.gateDlq);
+    expect(summary.quarantineByReason).toEqual({ duplicate_event: e.duplicates });
     const text = m.out();
     expect(text).toContain("events read 71 = accepted 66 + DLQ at the gate 2 + duplicates 3");
     expect(text).toContain(

@@ -18,24 +18,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { realEventLines, realFixturePath } from "@livepeer-analytics/testing/fixtures";
+import { realFixturePath } from "@livepeer-analytics/testing/fixtures";
 import { run } from "../src/main.js";
 import { OutputWriter } from "../src/output.js";
-import { memoryIo } from "./support.js";
+import { freshPaths, memoryIo, writeLogParts } from "./support.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "lpa-safety-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 afterEach(() => {
   vi.unstubAllEnvs();
 });
-let n = 0;
-const fresh = (name: string): string => join(tmp, `${name}-${n++}`);
+const fresh = freshPaths(tmp);
 const jsonl = realFixturePath("streaming-events-2026-01-08.jsonl");
-const lines = realEventLines();
-const part1 = join(tmp, "part1.jsonl");
-const part2 = join(tmp, "part2.jsonl");
-writeFileSync(part1, lines.slice(0, 30).join("\n") + "\n");
-writeFileSync(part2, lines.slice(30).join("\n") + "\n");
+const { part1, part2 } = writeLogParts(tmp);
 
 async function lpa(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const m = memoryIo();

@@ -65,3 +65,22 @@ export function writeMixedInput(dir: string): string {
   writeFileSync(file, all.join("\n") + "\n");
   return file;
 }
+
+/**
+ * Writes the real log in two parts into `dir`, for `--state` / `--resume` runs: `part1.jsonl` (its
+ * first 30 lines) and `part2.jsonl` (the rest). Returns their paths.
+ */
+export function writeLogParts(dir: string): { part1: string; part2: string } {
+  const lines = realEventLines();
+  const part1 = join(dir, "part1.jsonl");
+  const part2 = join(dir, "part2.jsonl");
+  writeFileSync(part1, lines.slice(0, 30).join("\n") + "\n");
+  writeFileSync(part2, lines.slice(30).join("\n") + "\n");
+  return { part1, part2 };
+}
+
+/** A source of unused paths `<dir>/<name>-<n>` (nothing is created). */
+export function freshPaths(dir: string): (name: string) => string {
+  let n = 0;
+  return (name) => join(dir, `${name}-${n++}`);
+}

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { renderDdl, renderViewDdl } from "@livepeer-analytics/clickhouse";
+import { isPlainIdentifier, renderDdl, renderViewDdl } from "@livepeer-analytics/clickhouse";
 import { DEFAULT_CLICKHOUSE_TARGET, openExecutor, resolveTarget } from "../clickhouse.js";
 import { UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
@@ -15,7 +15,7 @@ import { renderRows } from "../table.js";
  * digits and `_`, not starting with a digit). A usage error names the option it came from.
  */
 export function checkDatabaseName(name: string, source = "--database"): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+  if (!isPlainIdentifier(name))
     throw new UsageError(
       `${source} ${JSON.stringify(name)} is not a ClickHouse database name (letters, digits and _, not starting with a digit)`,
     );

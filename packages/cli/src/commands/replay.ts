@@ -254,6 +254,9 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
         summary.add(o);
       }
     };
+    // Ingestion time defaults to the replay's event-time clock, so outputs are reproducible;
+    // the wall clock only bounds plausible event times (maxFutureSkewMs).
+    const ingestNow = (): number => fixedNow ?? state.frontier ?? 0;
 
     const reports = await forEachInputRecord(
       sources,
@@ -262,13 +265,10 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
         io,
         snapshotTs,
         maxRecordBytes: engine.config.gate.maxRecordBytes,
-        onOversize: (o) => sink(oversizeRecordOutputs(o, fixedNow ?? state.frontier ?? 0)),
+        onOversize: (o) => sink(oversizeRecordOutputs(o, ingestNow())),
       },
       (record) => {
-        // Ingestion time defaults to the replay's event-time clock, so outputs are reproducible;
-        // the wall clock only bounds plausible event times (maxFutureSkewMs).
-        const now = fixedNow ?? state.frontier ?? 0;
-        sink(engine.stepInPlace(state, { record, now, receivedAt: io.clock() }));
+        sink(engine.stepInPlace(state, { record, now: ingestNow(), receivedAt: io.clock() }));
         const w = engine.nextWatermark(state);
         if (w !== null) sink(engine.advanceInPlace(state, w));
         return writer.pendingCount >= 4096 ? writer.drain() : undefined;

@@ -83,7 +83,15 @@ export interface ClickHouseExecutor {
   close(): Promise<void>;
 }
 
-const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * `true` when `name` is a plain ClickHouse identifier (letters, digits and `_`, not starting with a
+ * digit): usable unquoted as a database, table or setting name.
+ *
+ * @category Executor
+ */
+export function isPlainIdentifier(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
 
 /**
  * Quotes a ClickHouse identifier with backticks, escaping backslashes and backticks.
@@ -144,7 +152,7 @@ export function renderInsertSettings(options: ClickHouseInsertOptions = {}): str
     entries.push(["insert_deduplication_token", options.deduplicationToken]);
   if (entries.length === 0) return "";
   const parts = entries.map(([name, value]) => {
-    if (!PLAIN_IDENTIFIER.test(name))
+    if (!isPlainIdentifier(name))
       throw new ClickHouseAdapterError(
         "LPA_CH_INVALID_OPTIONS",
         `Invalid setting name ${JSON.stringify(name)}`,

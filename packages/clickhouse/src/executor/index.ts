@@ -18,6 +18,7 @@ export type {
   ClickHouseAdapterErrorOptions,
 } from "./errors.js";
 export {
+  isPlainIdentifier,
   qualifyTableName,
   quoteIdentifier,
   quoteString,

@@ -6,6 +6,7 @@
  * @module
  */
 import { sha256Hex } from "@livepeer-analytics/core/primitives";
+import { isPlainIdentifier } from "../executor/executor.js";
 import { TABLES, getTable } from "./columns.js";
 import {
   columnType,
@@ -55,13 +56,12 @@ export interface DdlOptions {
   readonly ttl?: boolean;
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INDENT = "    ";
 /** Stands in for the database name while the checksum is computed. */
 const CHECKSUM_DATABASE = "lpa_database";
 
 function checkIdentifier(name: string): string {
-  if (!IDENT.test(name))
+  if (!isPlainIdentifier(name))
     throw new RangeError(`not a plain ClickHouse identifier: ${JSON.stringify(name)}`);
   return name;
 }

@@ -147,7 +147,7 @@ export interface TableDef<Name extends string = string> {
    * envelope id, the transport coordinates), so that re-inserting the same events converges.
    * Every table is a `ReplacingMergeTree` whose `ORDER BY` contains every grain expression
    * (checked by the catalogue tests), and the `stored_rows_unique_per_grain` and
-   * `sort_keys_keep_every_grain` assertions check the stored data against it.
+   * `sort_keys_contain_grain` assertions check the stored data against it.
    */
   readonly grain: readonly string[];
 }
