@@ -309,6 +309,7 @@ describe("engine configuration", () => {
     );
     expect(engine.flushInPlace(state)).toEqual([]);
     expect(engine.nextWatermark(state)).toBeNull();
+    expect(engine.advanceInPlace(state, NOW)).toEqual([]);
   });
 
   it("restore validates the whole state: a broken subtree is refused, not accepted and thrown later", () => {

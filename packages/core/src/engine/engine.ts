@@ -26,6 +26,7 @@ import {
   type LifecycleOutput,
   type LifecycleState,
 } from "../lifecycle/operator.js";
+import { getOwn, setOwn } from "../internal/own.js";
 import { isVersionedTable, rowIdentity, type VersionedTable } from "../lifecycle/identity.js";
 import { toLifecycleInputs } from "../lifecycle/signal.js";
 import type { AiStreamEventRow } from "../events/ai-stream-events.js";
@@ -363,9 +364,9 @@ export function createEngine(
     const row = o.row as unknown as Record<string, unknown>;
     const key = `${o.table}\u0001${rowIdentity(o.table, row)!}`;
     const held = (state.coalesced ??= {});
-    const prev = Object.hasOwn(held, key) ? held[key] : undefined;
+    const prev = getOwn(held, key);
     if (prev === undefined || (row["version"] as number) >= (prev.row["version"] as number))
-      held[key] = { table: o.table, row };
+      setOwn(held, key, { table: o.table, row });
   };
 
   /** Emits the held rows (in the order their identities were first held) and clears them. */
@@ -594,10 +595,11 @@ export function createEngine(
     }
     // Event times never confirmed by a quorum and far ahead of the frontier: count them, so a
     // stray clock shows up in the run's counters.
-    for (const t of state.newestEventTs) {
-      if (state.frontier !== null && t - state.frontier > config.maxFutureSkewMs)
-        emit({ kind: "counter", name: "event_time_outliers", delta: 1 });
-    }
+    const frontier = state.frontier;
+    if (frontier !== null)
+      for (const t of state.newestEventTs)
+        if (t - frontier > config.maxFutureSkewMs)
+          emit({ kind: "counter", name: "event_time_outliers", delta: 1 });
     release(state, emit);
     state.flushed = true;
     return out;
@@ -690,8 +692,7 @@ export function createEngine(
           },
         };
       }
-      const s = d.state as EngineState;
-      return { ok: true, state: s };
+      return { ok: true, state: d.state as EngineState };
     },
   };
 }

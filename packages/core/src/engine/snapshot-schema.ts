@@ -39,7 +39,7 @@ import type {
   TraceEdgeInput,
 } from "../lifecycle/signal.js";
 import type { TimerQueue } from "../lifecycle/timers.js";
-import type { DedupState } from "../quality/dedup.js";
+import { DEDUP_STATE_VERSION, type DedupState } from "../quality/dedup.js";
 import { VERSIONED_TABLES } from "../lifecycle/identity.js";
 import type { CoalescedRow, EngineState } from "./engine.js";
 
@@ -468,9 +468,8 @@ const correctionStateSchema = tied<CorrectionState>()(
 
 const dedupStateSchema = tied<DedupState>()(
   z.object({
-    // `DEDUP_STATE_VERSION`: version-1 states (full keys) are upgraded by `restore` before this
-    // check.
-    v: z.literal(2),
+    // Version-1 states (full keys) are upgraded by `restore` before this check.
+    v: z.literal(DEDUP_STATE_VERSION),
     seen: z.record(z.string(), time),
     size: count,
     buckets: z.record(z.string(), stringSet),
@@ -543,8 +542,8 @@ export type EngineStateShapeResult =
       readonly issues: readonly string[];
     };
 
-/** The schema one step down `key` from `schema`, or `undefined` when it cannot be followed. */
-function childSchema(schema: z.ZodType | undefined, key: PropertyKey): z.ZodType | undefined {
+/** `schema` without its nullable / optional wrappers. */
+function unwrapSchema(schema: z.ZodType | undefined): z.ZodType | undefined {
   let s = schema;
   while (
     s instanceof z.ZodNullable ||
@@ -552,6 +551,12 @@ function childSchema(schema: z.ZodType | undefined, key: PropertyKey): z.ZodType
     s instanceof z.ZodExactOptional
   )
     s = s.unwrap() as z.ZodType;
+  return s;
+}
+
+/** The schema one step down `key` from `schema`, or `undefined` when it cannot be followed. */
+function childSchema(schema: z.ZodType | undefined, key: PropertyKey): z.ZodType | undefined {
+  const s = unwrapSchema(schema);
   if (s instanceof z.ZodArray) return s.element as z.ZodType;
   if (s instanceof z.ZodRecord) return s.valueType as z.ZodType;
   if (s instanceof z.ZodObject) return (s.shape as Record<string, z.ZodType>)[String(key)];
@@ -566,14 +571,7 @@ function childSchema(schema: z.ZodType | undefined, key: PropertyKey): z.ZodType
 
 /** `true` when `schema` (unwrapped) is a record, whose keys are data, not field names. */
 function isRecordSchema(schema: z.ZodType | undefined): boolean {
-  let s = schema;
-  while (
-    s instanceof z.ZodNullable ||
-    s instanceof z.ZodOptional ||
-    s instanceof z.ZodExactOptional
-  )
-    s = s.unwrap() as z.ZodType;
-  return s instanceof z.ZodRecord;
+  return unwrapSchema(schema) instanceof z.ZodRecord;
 }
 
 /**

@@ -144,7 +144,11 @@ export interface ContainerSummary {
  * @category Containers
  */
 export interface ContainerReader {
-  /** Adds the next chunk of input and returns the items it completed. */
+  /**
+   * Adds the next chunk of input and returns the items it completed. The reader keeps views into
+   * the chunks it was given (byte record values, records still open): do not reuse a chunk's
+   * buffer for later input.
+   */
   push(chunk: Uint8Array): ContainerItem[];
   /** Ends the input and returns the remaining items. Call once. */
   end(): ContainerItem[];
@@ -221,34 +225,42 @@ CLASS[CR] = C_BREAK;
 const STRING_STOP = new Uint8Array(256);
 for (const b of [QUOTE, BACKSLASH, LF, CR]) STRING_STOP[b] = 1;
 
+/** `true` when `bytes` is exactly the ASCII text `lit`. */
+function isLiteral(bytes: Uint8Array, lit: string): boolean {
+  const n = bytes.length;
+  if (n !== lit.length) return false;
+  for (let k = 0; k < n; k++) if (bytes[k] !== lit.charCodeAt(k)) return false;
+  return true;
+}
+
+/** Index after the digits of `bytes` that start at `i`, or `-1` when there is none there. */
+function afterDigits(bytes: Uint8Array, i: number): number {
+  const start = i;
+  while (i < bytes.length && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) i++;
+  return i === start ? -1 : i;
+}
+
 /** `true` when `bytes` is exactly a JSON number, `true`, `false` or `null`. */
 function isJsonScalar(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  const lit = (s: string): boolean => {
-    if (n !== s.length) return false;
-    for (let k = 0; k < n; k++) if (bytes[k] !== s.charCodeAt(k)) return false;
+  if (isLiteral(bytes, "true") || isLiteral(bytes, "false") || isLiteral(bytes, "null"))
     return true;
-  };
-  if (lit("true") || lit("false") || lit("null")) return true;
-  let i = 0;
-  const digits = (): number => {
-    const s = i;
-    while (i < n && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) i++;
-    return i - s;
-  };
-  if (bytes[i] === 0x2d) i++;
+  let i = bytes[0] === 0x2d ? 1 : 0;
   if (bytes[i] === 0x30) i++;
-  else if (digits() === 0) return false;
+  else {
+    i = afterDigits(bytes, i);
+    if (i < 0) return false;
+  }
   if (bytes[i] === 0x2e) {
-    i++;
-    if (digits() === 0) return false;
+    i = afterDigits(bytes, i + 1);
+    if (i < 0) return false;
   }
   if (bytes[i] === 0x65 || bytes[i] === 0x45) {
     i++;
     if (bytes[i] === 0x2b || bytes[i] === 0x2d) i++;
-    if (digits() === 0) return false;
+    i = afterDigits(bytes, i);
+    if (i < 0) return false;
   }
-  return i === n;
+  return i === bytes.length;
 }
 
 function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {

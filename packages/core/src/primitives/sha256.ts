@@ -135,6 +135,14 @@ export function sha256(bytes: Uint8Array): Uint8Array {
 }
 
 /**
+ * Longest string {@link sha256Utf8} hashes without intermediate allocations when it is ASCII: the
+ * message and its padding fit the two reused padding blocks (64 + 55 bytes).
+ *
+ * @internal
+ */
+export const SHA256_UTF8_FAST_MAX = 119;
+
+/**
  * SHA-256 of the UTF-8 encoding of `s` (lone surrogates as U+FFFD), written into `out` (its first
  * 32 bytes) and returned; a new array when `out` is omitted. ASCII strings of up to 119
  * characters (most identifiers) are hashed without intermediate allocations.
@@ -145,7 +153,7 @@ export function sha256(bytes: Uint8Array): Uint8Array {
  */
 export function sha256Utf8(s: string, out: Uint8Array = new Uint8Array(32)): Uint8Array {
   const len = s.length;
-  if (len <= 119) {
+  if (len <= SHA256_UTF8_FAST_MAX) {
     let ascii = true;
     for (let i = 0; i < len; i++) {
       const c = s.charCodeAt(i);

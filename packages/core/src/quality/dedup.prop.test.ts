@@ -240,8 +240,13 @@ describe("dedup: bucket order ≡ scanning every bucket", () => {
               .sort();
             expect(entries).toEqual([...ref.seen.entries()].sort());
             expect(s.size).toBe(ref.seen.size);
-            if (s.bucketOrder !== undefined)
+            if (s.bucketOrder !== undefined) {
               expect([...s.bucketOrder].sort()).toEqual(Object.keys(s.buckets).sort());
+              // Ascending bucket numbers: the order `advance` and the size bound rely on.
+              expect(s.bucketOrder).toEqual(
+                [...s.bucketOrder].sort((x, y) => Number(x) - Number(y)),
+              );
+            }
           }
         },
       ),

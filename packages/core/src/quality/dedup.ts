@@ -5,7 +5,7 @@
  * @module
  */
 import { defineOperator, type Operator, type Step } from "../operator/operator.js";
-import { base64Url128, sha256Utf8 } from "../primitives/sha256.js";
+import { base64Url128, SHA256_UTF8_FAST_MAX, sha256Utf8 } from "../primitives/sha256.js";
 import { compareStrings } from "../primitives/strings.js";
 import { deleteOwn, getOwn, setOwn, unescapeKey } from "../internal/own.js";
 import { DEFAULT_DEDUP_MAX_ENTRIES, DEFAULT_DEDUP_TTL_MS } from "./config.js";
@@ -364,7 +364,7 @@ function dedupAdvanceRecipe(
 function digestFunction(hex: ((s: string) => string) | undefined): (key: string) => string {
   return hex === undefined
     ? (key) => dedupKeyDigest(key)
-    : (key) => dedupKeyDigest(key, key.length <= 119 ? undefined : hex);
+    : (key) => dedupKeyDigest(key, key.length <= SHA256_UTF8_FAST_MAX ? undefined : hex);
 }
 
 /** `value` as a record when it is a non-array object, else `null`. */
