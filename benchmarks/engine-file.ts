@@ -10,7 +10,7 @@ import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { realEventLines } from "@livepeer-analytics/testing/fixtures";
-import { capabilityLine, prng, sessionLine } from "./generate.js";
+import { capabilityLine, prng, sessionLine, TEMPLATE_SPAN, TEMPLATE_START } from "./generate.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -28,7 +28,7 @@ export async function ensureEngineFile(envelopes: number, sessions: number): Pro
 async function generate(path: string, envelopes: number, sessions: number): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   const template = realEventLines();
-  const tStart = 1_767_908_945_298;
+  const tStart = TEMPLATE_START;
   const rand = prng(20260108);
   const wallets = Math.max(1, Math.floor(sessions / 100));
   const perSession = template.length - 1; // the capability line is emitted per wallet instead
@@ -50,7 +50,7 @@ async function generate(path: string, envelopes: number, sessions: number): Prom
   const lines = template.filter((l) => l !== capLine);
   // Sessions start staggered over the first 10 minutes; each replays the template's cadence.
   const offsets = Array.from({ length: sessions }, (_, s) => (s * 600_000) / sessions);
-  const span = 170_312; // the template session's duration
+  const span = TEMPLATE_SPAN;
   let pending: { ts: number; line: string }[] = [];
   for (let r = 0; r < rounds && written < envelopes; r++) {
     const base = tStart + r * (span + 10_000);

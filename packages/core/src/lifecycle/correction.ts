@@ -23,7 +23,9 @@ import type { CapabilitySnapshot } from "../events/network-capabilities.js";
 import { deleteOwn, escapeKey, getOwn, setOwn, unescapeKey } from "../internal/own.js";
 import { deriveLatencyRows } from "../latency/derive.js";
 import { defineOperator, type Operator } from "../operator/operator.js";
-import { base64Url128, sha256, sha256Utf8 } from "../primitives/sha256.js";
+import { isJsonObject, type JsonNode } from "../primitives/json.js";
+import { base64Url128, sha256 } from "../primitives/sha256.js";
+import { encodeUtf8 } from "../primitives/utf8.js";
 import { compareStrings } from "../primitives/strings.js";
 import { alignSample, coveringSegment } from "./alignment.js";
 import type { LifecycleConfig } from "./config.js";
@@ -53,6 +55,9 @@ import {
 import type { LifecycleSignal, SampleInput, SignalType } from "./signal.js";
 import {
   compactTimerQueue,
+  expireTombstones,
+  lowerCandidatesFrom,
+  needsCompaction,
   popDueTimers,
   pruneCapabilitiesWhenDue,
   pushTimer,
@@ -343,9 +348,7 @@ export function initCorrectionState(): CorrectionState {
 
 /** `value` when it is a plain record, else `null`. */
 function recordOf(value: unknown): Record<string, unknown> | null {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : null;
+  return isJsonObject(value as JsonNode) ? (value as Record<string, unknown>) : null;
 }
 
 /** A version-1 retained row in the version-2 shape (see {@link upgradeCorrectionState}). */
@@ -491,6 +494,18 @@ function roomFor(p: number, need: number): Uint8Array {
   return textBytes;
 }
 
+/** Writes the byte `c` at `p`; returns the new position. */
+function putByte(c: number, p: number): number {
+  roomFor(p, 1)[p] = c;
+  return p + 1;
+}
+
+/** Writes `bytes` at `p`; returns the new position. */
+function putBytes(bytes: Uint8Array, p: number): number {
+  roomFor(p, bytes.length).set(bytes, p);
+  return p + bytes.length;
+}
+
 /** Writes the ASCII string `s` at `p`; returns the new position, or −1 when `s` is not ASCII. */
 function putAscii(s: string, p: number): number {
   const n = s.length;
@@ -508,75 +523,56 @@ function putAscii(s: string, p: number): number {
  * text, as 22 base64url characters. The text lists the values in the content's column order, each
  * tagged with its type: a string with its length, a number as `String(n)` (so `-0` is `0`, as for
  * `!==`), booleans, `null`, `undefined` and bigints by tags. Texts are ASCII; a content with a
- * non-ASCII string is written as JSON-quoted values (well-formed, lone surrogates escaped) under
- * another leading tag. Every content of one retained row comes from the same row builder, so it
+ * non-ASCII string is written again (`json`) with its strings JSON-quoted (well-formed, lone
+ * surrogates escaped), in UTF-8, under another leading tag. Every content of one retained row comes from the same row builder, so it
  * has the same columns in the same order (JSON keeps that order across snapshots): two contents
  * of a row have the same digest exactly when {@link sameContent} calls them equal, barring a
  * SHA-256 collision. A content with a value that is not a string, number, boolean, bigint,
  * `undefined` or `null`, or with `NaN`, gives {@link INCOMPARABLE}.
  */
-function contentDigest(content: Record<string, unknown>): string {
+function contentDigest(content: Record<string, unknown>, json = false): string {
   let p = 0;
-  roomFor(0, 1)[p++] = 65; // "A": the ASCII text
+  p = putByte(json ? 74 : 65, p); // "J": JSON-quoted strings (UTF-8); "A": the ASCII text
   for (const k in content) {
     if (k === "version") continue;
     const v = content[k];
     switch (typeof v) {
+      // Written piecewise (the same bytes as `"<length>:<value>` and `#<number>,`): no
+      // concatenated string per column.
       case "string":
-        p = putAscii(`"${v.length}:`, p);
+        if (json) {
+          p = putBytes(encodeUtf8(JSON.stringify(v)), p);
+          break;
+        }
+        p = putByte(34, p);
+        p = putAscii(String(v.length), p);
+        p = putByte(58, p);
         p = putAscii(v, p);
-        if (p < 0) return jsonContentDigest(content);
+        if (p < 0) return contentDigest(content, true);
         break;
       case "number":
         if (v !== v) return INCOMPARABLE;
-        p = putAscii(`#${String(v)},`, p);
+        p = putByte(35, p);
+        p = putAscii(String(v), p);
+        p = putByte(44, p);
         break;
       case "boolean":
-        roomFor(p, 1)[p++] = v ? 116 : 102; // "t" / "f"
+        p = putByte(v ? 116 : 102, p); // "t" / "f"
         break;
       case "undefined":
-        roomFor(p, 1)[p++] = 117; // "u"
+        p = putByte(117, p); // "u"
         break;
       case "bigint":
-        p = putAscii(`b${String(v)},`, p);
+        p = putByte(98, p);
+        p = putAscii(String(v), p);
+        p = putByte(44, p);
         break;
       default:
         if (v !== null) return INCOMPARABLE;
-        roomFor(p, 1)[p++] = 110; // "n"
+        p = putByte(110, p); // "n"
     }
   }
   return base64Url128(sha256(textBytes.subarray(0, p)));
-}
-
-/** {@link contentDigest} of a content with a non-ASCII string: JSON-quoted values. */
-function jsonContentDigest(content: Record<string, unknown>): string {
-  let text = "J";
-  for (const k in content) {
-    if (k === "version") continue;
-    const v = content[k];
-    switch (typeof v) {
-      case "string":
-        text += JSON.stringify(v);
-        break;
-      case "number":
-        if (v !== v) return INCOMPARABLE;
-        text += `#${String(v)},`;
-        break;
-      case "boolean":
-        text += v ? "t" : "f";
-        break;
-      case "undefined":
-        text += "u";
-        break;
-      case "bigint":
-        text += `b${String(v)},`;
-        break;
-      default:
-        if (v !== null) return INCOMPARABLE;
-        text += "n";
-    }
-  }
-  return base64Url128(sha256Utf8(text));
 }
 
 /** `true` when the content of digest `digest` differs from the one of digest `last`. */
@@ -775,9 +771,29 @@ function touchTimers(ctx: Ctx, row: RetainedRow | null): void {
   setTimer(t, "evict", stored, due, idleEnd(cs));
 }
 
-/** Drops dead entries once a queue outgrows the sessions held (amortized O(1)). */
+/**
+ * The `take` of {@link popDueTimers} for the sessions' queue `kind`: an entry is live while its
+ * session records the same time; taking it consumes that time (so a repeat of the entry is dead).
+ */
+function takeTimer(
+  state: CorrectionState,
+  kind: TimerKind,
+): (time: number, stored: string) => boolean {
+  return (time, stored) => {
+    const due = sessionAt(state, stored)?.due;
+    if (due === undefined || due[kind] !== time) return false;
+    due[kind] = null;
+    return true;
+  };
+}
+
+/**
+ * Drops dead entries once a queue outgrows the sessions held (amortized O(1)). Runs after every
+ * step: allocates nothing unless a queue is due for compaction.
+ */
 function compactTimers(state: CorrectionState, t: CorrectionTimers): void {
   for (const kind of TIMER_KINDS) {
+    if (!needsCompaction(t[kind], t.held)) continue;
     compactTimerQueue(
       t[kind],
       t.held,
@@ -897,12 +913,18 @@ function emitRetainedChanges(ctx: Ctx, rows: readonly RetainedRow[] = ctx.cs.ret
     if (r.last === null) {
       const waited = w !== null && w >= r.enqueuedAt + ctx.config.initialEmitDelayMs;
       if (isAttributedContent(r) || waited) emitRetained(ctx, r);
-    } else {
-      const digest = contentDigest(r.current);
-      if (differs(digest, r.last)) emitRetained(ctx, r, digest);
-      else r.current = null;
-    }
+    } else emitIfChanged(ctx, r, r.last);
   }
+}
+
+/**
+ * Emits an emitted row's re-evaluated content (`r.current`, not `null`) when its digest differs
+ * from `last`, the digest last emitted; otherwise drops the content (the digest stays).
+ */
+function emitIfChanged(ctx: Ctx, r: RetainedRow, last: string): void {
+  const digest = contentDigest(r.current!);
+  if (differs(digest, last)) emitRetained(ctx, r, digest);
+  else r.current = null;
 }
 
 function retainedFor(
@@ -1071,9 +1093,7 @@ function stepCapabilities(
   const t = timersOf(state);
   const touched = new Map<string, number[]>();
   for (const snap of snapshots) {
-    const ts = snap.snapshotTs;
-    if (Number.isFinite(ts) && (t.candidatesFrom === null || ts < t.candidatesFrom))
-      t.candidatesFrom = ts;
+    lowerCandidatesFrom(t, snap.snapshotTs);
     if (state.watermark !== null && snap.snapshotTs < state.watermark)
       emit({ kind: "counter", name: "late_capabilities", delta: 1 });
     const evicted = ingestSnapshotInPlace(state.index, snap, state.watermark, config.attribution);
@@ -1132,10 +1152,7 @@ function seal(ctx: Ctx, isDue: (pos: FoldPosition) => boolean, forced: boolean):
       if (!isDue(r.position)) return;
       cs.retained.shift();
       if (r.last === null) emitRetained(ctx, r);
-      else if (r.current !== null) {
-        const digest = contentDigest(r.current);
-        if (differs(digest, r.last)) emitRetained(ctx, r, digest);
-      }
+      else if (r.current !== null) emitIfChanged(ctx, r, r.last);
       if (forced) ctx.emit({ kind: "counter", name: "forced_seals", delta: 1 });
       continue;
     }
@@ -1209,17 +1226,13 @@ function advanceCorrection(
   if (scan) {
     for (const stored in state.sessions) visit(stored);
   } else {
-    const take =
-      (kind: TimerKind) =>
-      (time: number, stored: string): boolean => {
-        const due = sessionAt(state, stored)?.due;
-        if (due === undefined || due[kind] !== time) return false;
-        due[kind] = null;
-        return true;
-      };
     const delay = config.initialEmitDelayMs;
-    const ids = popDueTimers(t.seal, (ts) => ts + reach < watermark, take("seal"));
-    const pending = popDueTimers(t.pending, (at) => watermark >= at + delay, take("pending"));
+    const ids = popDueTimers(t.seal, (ts) => ts + reach < watermark, takeTimer(state, "seal"));
+    const pending = popDueTimers(
+      t.pending,
+      (at) => watermark >= at + delay,
+      takeTimer(state, "pending"),
+    );
     if (pending.length > 0) {
       const seen = new Set(ids);
       for (const stored of pending) if (!seen.has(stored)) ids.push(stored);
@@ -1248,32 +1261,14 @@ function sweep(
   state.lastSweepWatermark = watermark;
   const ttl = config.sessionStateTtlMs;
   const evict: { stored: string; id: string; end: number }[] = [];
-  const idle = (cs: CorrectionSession): number | null => {
-    const end = cs.current.session.sessionEndTs;
-    return end !== null &&
-      watermark - end > ttl &&
-      cs.unsealed.length === 0 &&
-      cs.retained.length === 0
-      ? end
-      : null;
-  };
   const candidates = scan
     ? Object.keys(state.sessions)
-    : popDueTimers(
-        t.evict,
-        (end) => watermark - end > ttl,
-        (time, stored) => {
-          const due = sessionAt(state, stored)?.due;
-          if (due === undefined || due.evict !== time) return false;
-          due.evict = null;
-          return true;
-        },
-      );
+    : popDueTimers(t.evict, (end) => watermark - end > ttl, takeTimer(state, "evict"));
   for (const stored of candidates) {
     const cs = state.sessions[stored]!;
-    const end = idle(cs);
-    if (end !== null) evict.push({ stored, id: unescapeKey(stored), end });
-    else if (!scan) setTimer(t, "evict", stored, dueOf(t, cs), idleEnd(cs));
+    const end = idleEnd(cs);
+    if (end !== null && watermark - end > ttl) evict.push({ stored, id: unescapeKey(stored), end });
+    else if (!scan) setTimer(t, "evict", stored, dueOf(t, cs), end);
   }
   evict.sort((a, b) => a.end - b.end || compareStrings(a.id, b.id));
   for (const { stored, id } of evict) {
@@ -1283,21 +1278,7 @@ function sweep(
     t.held -= 1;
     pushTimer(t.tombstones, watermark, stored);
   }
-  const tombstoneTtl = config.tombstoneTtlMs;
-  if (scan) {
-    for (const stored of Object.keys(state.tombstones)) {
-      if (watermark - state.tombstones[stored]!.evictedAt > tombstoneTtl)
-        delete state.tombstones[stored];
-    }
-    return;
-  }
-  for (const stored of popDueTimers(
-    t.tombstones,
-    (at) => watermark - at > tombstoneTtl,
-    (at, stored) =>
-      Object.hasOwn(state.tombstones, stored) && state.tombstones[stored]!.evictedAt === at,
-  ))
-    delete state.tombstones[stored];
+  expireTombstones(state.tombstones, t.tombstones, watermark, config.tombstoneTtlMs, scan);
 }
 
 /**

@@ -37,6 +37,8 @@ import {
 import { toServingRow } from "./serving.js";
 import type { LifecycleSignal, SampleInput } from "./signal.js";
 import {
+  expireTombstones,
+  lowerCandidatesFrom,
   popDueTimers,
   pruneCapabilitiesWhenDue,
   pushTimer,
@@ -180,11 +182,6 @@ function timersOf(st: LifecycleState): LifecycleTimers {
     pushTimer(t.tombstones, st.tombstones[stored]!.evictedAt, stored);
   t.candidatesFrom = smallestSnapshotTs(st.index);
   return t;
-}
-
-function lowerCandidatesFrom(t: LifecycleTimers, ts: number): void {
-  if (Number.isFinite(ts) && (t.candidatesFrom === null || ts < t.candidatesFrom))
-    t.candidatesFrom = ts;
 }
 
 /**
@@ -347,18 +344,7 @@ function lifecycleAdvance(
     deleteOwn(st.sessions, id);
     pushTimer(t.tombstones, watermark, stored);
   }
-  const tombstoneTtl = config.tombstoneTtlMs;
-  const expired = scan
-    ? Object.keys(st.tombstones).filter(
-        (stored) => watermark - st.tombstones[stored]!.evictedAt > tombstoneTtl,
-      )
-    : popDueTimers(
-        t.tombstones,
-        (at) => watermark - at > tombstoneTtl,
-        (at, stored) =>
-          Object.hasOwn(st.tombstones, stored) && st.tombstones[stored]!.evictedAt === at,
-      );
-  for (const stored of expired) delete st.tombstones[stored];
+  expireTombstones(st.tombstones, t.tombstones, watermark, config.tombstoneTtlMs, scan);
 }
 
 /**

@@ -32,6 +32,7 @@ import {
   type LifecycleOutput,
   type LifecycleState,
 } from "./operator.js";
+import type { Operator } from "../operator/operator.js";
 
 const HOTS = [
   "0x52cf2968b3dc6016778742d3539449a6597d5954",
@@ -229,6 +230,18 @@ function stripTimers<S extends CorrectionState | LifecycleState>(state: S): S {
 
 const jsonCopy = <S>(s: S): S => JSON.parse(JSON.stringify(s)) as S;
 
+type LifecycleOp<S, C> = Operator<S, LifecycleInput, LifecycleOutput, C>;
+
+/** `op.step` (`pure`: immer, a new state) or `op.stepInPlace` (the same state). */
+function stepWith<S, C>(op: LifecycleOp<S, C>, s: S, input: LifecycleInput, c: C, pure: boolean) {
+  return pure ? op.step(s, input, c) : { state: s, outputs: op.stepInPlace(s, input, c) };
+}
+
+/** `op.advance` (`pure`: immer, a new state) or `op.advanceInPlace` (the same state). */
+function advanceWith<S, C>(op: LifecycleOp<S, C>, s: S, w: number, c: C, pure: boolean) {
+  return pure ? op.advance(s, w, c) : { state: s, outputs: op.advanceInPlace(s, w, c) };
+}
+
 /**
  * Statistics over the runs of the first property, to check its scenarios reach every timer:
  * evictions, signals refused for tombstoned sessions, first emissions of unattributed rows at a
@@ -265,12 +278,9 @@ describe("correction operator: indexed advance ≡ full scan", () => {
           if (action === 1) a = jsonCopy(a);
           if (action === 2) a = stripTimers(a);
           const pure = action === 3;
-          let outA: readonly LifecycleOutput[];
-          if (pure) {
-            const r = correctionOperator.step(a, input, config);
-            a = r.state;
-            outA = r.outputs;
-          } else outA = correctionOperator.stepInPlace(a, input, config);
+          let r = stepWith(correctionOperator, a, input, config, pure);
+          a = r.state;
+          let outA = r.outputs;
           expect(outA).toEqual(correctionOperator.stepInPlace(b, input, config));
           if (outA.some((o) => o.kind === "evicted_signal")) reached.refused += 1;
           maxSeen = Math.max(maxSeen, inputTime(input));
@@ -278,11 +288,9 @@ describe("correction operator: indexed advance ≡ full scan", () => {
           if (lead === null) return;
           const w = maxSeen - 60_000 + lead;
           const tombstones = Object.keys(b.tombstones).length;
-          if (pure) {
-            const r = correctionOperator.advance(a, w, config);
-            a = r.state;
-            outA = r.outputs;
-          } else outA = correctionOperator.advanceInPlace(a, w, config);
+          r = advanceWith(correctionOperator, a, w, config, pure);
+          a = r.state;
+          outA = r.outputs;
           const outB = advanceCorrectionByScan(b, w, config);
           expect(outA).toEqual(outB);
           expect(held(a)).toEqual(held(b));
@@ -372,22 +380,17 @@ describe("lifecycle operator (arrival order): indexed eviction sweep ≡ full sc
             if (action === 1) a = jsonCopy(a);
             if (action === 2) a = stripTimers(a);
             const pure = action === 3;
-            let outA: readonly LifecycleOutput[];
-            if (pure) {
-              const r = lifecycleOperator.step(a, input, config);
-              a = r.state;
-              outA = r.outputs;
-            } else outA = lifecycleOperator.stepInPlace(a, input, config);
+            let r = stepWith(lifecycleOperator, a, input, config, pure);
+            a = r.state;
+            let outA = r.outputs;
             expect(outA).toEqual(lifecycleOperator.stepInPlace(b, input, config));
             maxSeen = Math.max(maxSeen, inputTime(input));
             const lead = leads[i]!;
             if (lead === null) return;
             const w = maxSeen - 60_000 + lead;
-            if (pure) {
-              const r = lifecycleOperator.advance(a, w, config);
-              a = r.state;
-              outA = r.outputs;
-            } else outA = lifecycleOperator.advanceInPlace(a, w, config);
+            r = advanceWith(lifecycleOperator, a, w, config, pure);
+            a = r.state;
+            outA = r.outputs;
             expect(outA).toEqual(lifecycleAdvanceByScan(b, w, config));
           });
           for (const w of [maxSeen + 8 * 24 * HOUR, maxSeen + 16 * 24 * HOUR])

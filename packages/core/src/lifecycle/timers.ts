@@ -73,15 +73,6 @@ export function pushTimer(q: TimerQueue, time: number, key: string): void {
 }
 
 /**
- * The earliest timer, or `undefined` when `q` is empty.
- *
- * @category Lifecycle
- */
-export function peekTimer(q: TimerQueue): TimerEntry | undefined {
-  return q[0];
-}
-
-/**
  * Removes and returns the earliest timer, **mutating** `q`; `undefined` when empty.
  *
  * @category Lifecycle
@@ -119,8 +110,19 @@ export function popDueTimers(
 }
 
 /**
- * Drops dead timers and duplicates once the queue holds more than twice `liveBound` (plus slack),
- * **mutating** `q`; amortized O(1) per push. `isLive` decides which entries stay.
+ * `true` once `q` holds more than twice `liveBound` entries (plus slack): the point at which
+ * {@link compactTimerQueue} compacts it. Lets a caller skip building its liveness test otherwise.
+ *
+ * @category Lifecycle
+ */
+export function needsCompaction(q: TimerQueue, liveBound: number): boolean {
+  return q.length > 2 * liveBound + 64;
+}
+
+/**
+ * Drops dead timers and duplicates once the queue holds more than twice `liveBound` (plus slack;
+ * see {@link needsCompaction}), **mutating** `q`; amortized O(1) per push. `isLive` decides which
+ * entries stay.
  *
  * @category Lifecycle
  */
@@ -129,7 +131,7 @@ export function compactTimerQueue(
   liveBound: number,
   isLive: (time: number, key: string) => boolean,
 ): void {
-  if (q.length <= 2 * liveBound + 64) return;
+  if (!needsCompaction(q, liveBound)) return;
   const kept: TimerQueue = [];
   const seen = new Set<string>();
   for (const [time, key] of q) {
@@ -197,6 +199,44 @@ export function smallestSnapshotTs(index: CapabilityIndex): number | null {
     }
   }
   return min;
+}
+
+/**
+ * Deletes the tombstones whose expiry is due at a sweep at `watermark` (`watermark − evictedAt >
+ * ttlMs`), **mutating** `tombstones` and `q` (their expiry timers). Visits only the due timers (an
+ * entry is live while its tombstone records the same `evictedAt`), or every tombstone on a full
+ * `scan`.
+ *
+ * @category Lifecycle
+ * @internal
+ */
+export function expireTombstones(
+  tombstones: Record<string, { readonly evictedAt: number }>,
+  q: TimerQueue,
+  watermark: number,
+  ttlMs: number,
+  scan: boolean,
+): void {
+  const expired = scan
+    ? Object.keys(tombstones).filter((stored) => watermark - tombstones[stored]!.evictedAt > ttlMs)
+    : popDueTimers(
+        q,
+        (at) => watermark - at > ttlMs,
+        (at, stored) => Object.hasOwn(tombstones, stored) && tombstones[stored]!.evictedAt === at,
+      );
+  for (const stored of expired) delete tombstones[stored];
+}
+
+/**
+ * Lowers `timers.candidatesFrom` (the lower bound of the index's snapshot times) to `ts` when a
+ * snapshot at `ts` enters the index; times that are not finite are ignored.
+ *
+ * @category Lifecycle
+ * @internal
+ */
+export function lowerCandidatesFrom(timers: { candidatesFrom: number | null }, ts: number): void {
+  if (Number.isFinite(ts) && (timers.candidatesFrom === null || ts < timers.candidatesFrom))
+    timers.candidatesFrom = ts;
 }
 
 /**
