@@ -32,8 +32,12 @@ function feed(engine: Engine, state: EngineState, records: readonly string[]): u
 }
 
 describe("version-1 correction state", () => {
+  // The fixture's operator emitted at every signal (its versions count every change), as the
+  // operator does with `emission: "every-change"`.
+  const config = { preset: "correction", emission: "every-change" } as const;
+
   it("restores (upgraded) and continues with the outputs of an uninterrupted run", () => {
-    const engine = createEngine({ preset: "correction" });
+    const engine = createEngine(config);
     const restored = engine.restore(v1);
     if (!restored.ok) throw new Error(restored.error.message);
     const lc = restored.state.lifecycle as CorrectionState;
@@ -47,7 +51,7 @@ describe("version-1 correction state", () => {
     const continued = [...feed(engine, restored.state, lines.slice(CUT))];
     continued.push(...engine.flushInPlace(restored.state));
 
-    const reference = createEngine({ preset: "correction" });
+    const reference = createEngine(config);
     const state = reference.init();
     feed(reference, state, lines.slice(0, CUT));
     const expected = [...feed(reference, state, lines.slice(CUT))];

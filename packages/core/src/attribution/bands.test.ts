@@ -2,6 +2,7 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import {
   NONE_BAND,
+  PROXY_ADDRESS_JOIN_BAND,
   SEGMENT_WINDOW_JOIN_BAND,
   attributionBand,
   attributionSourceOf,
@@ -49,6 +50,15 @@ describe("bands (attribution.md §5.5)", () => {
     expect(attributionBand(TTL + 6, 5, TTL).confidence).toBe(0.4000000059604645);
     expect(NONE_BAND).toEqual({ method: "none", confidence: 0 });
     expect(SEGMENT_WINDOW_JOIN_BAND).toEqual({ method: "segment_window_join", confidence: 1 });
+  });
+
+  it("the stale band is the shared proxy_address_join band (identity-only uses it too)", () => {
+    expect(PROXY_ADDRESS_JOIN_BAND).toEqual({
+      method: "proxy_address_join",
+      confidence: Math.fround(0.4),
+    });
+    expect(attributionBand(TTL + 6, 5, TTL)).toBe(PROXY_ADDRESS_JOIN_BAND);
+    expect(attributionBand(5, TTL + 6, TTL)).toBe(PROXY_ADDRESS_JOIN_BAND);
   });
 
   it("the TTL boundary is inclusive on both sides", () => {

@@ -24,7 +24,15 @@ const band = (method: AttributionMethod, confidence: number): AttributionBand =>
 const EXACT_BAND = band("exact_orchestrator_time_match", 1);
 const PRIOR_BAND = band("nearest_prior_snapshot", 0.9);
 const FUTURE_BAND = band("nearest_snapshot_within_ttl", 0.7);
-const STALE_BAND = band("proxy_address_join", 0.4);
+
+/**
+ * The `proxy_address_join` band, confidence `fround(0.4)` (`attribution.md` §5.5, §7.4): the band
+ * of a stale selected snapshot (`|Δ| > ttlMs`, either side) and of an identity-only attribution
+ * (`identityOnlyFallback`, §7.4 rule 2). Source `mapped_window`.
+ *
+ * @category Attribution
+ */
+export const PROXY_ADDRESS_JOIN_BAND: AttributionBand = band("proxy_address_join", 0.4);
 
 /**
  * Band of an accumulator that was never attributed: `none`, confidence `0`.
@@ -69,7 +77,7 @@ export function attributionBand(
   const abs = Math.abs(delta);
   if (delta > 0 && abs <= ttlMs) return PRIOR_BAND;
   if (abs <= ttlMs) return FUTURE_BAND;
-  return STALE_BAND;
+  return PROXY_ADDRESS_JOIN_BAND;
 }
 
 /**

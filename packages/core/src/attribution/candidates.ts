@@ -11,6 +11,7 @@
 import { deleteOwn, getOwn, setOwn, unescapeKey } from "../internal/own.js";
 import { compareKey, compareStrings, normAddr } from "../primitives/strings.js";
 import type { CapabilitySnapshot } from "../events/network-capabilities.js";
+import { futureReachOf, priorReachOf } from "./select.js";
 import type { AttributionConfig, Bucket, Candidate, CapabilityIndex } from "./types.js";
 
 /**
@@ -46,18 +47,14 @@ export const REFERENCE_COMPAT_ATTRIBUTION_CONFIG: AttributionConfig = Object.fre
 
 /**
  * Candidate prune horizon behind the watermark (`attribution.md` §4.3, §7.2):
- * `ttlMs + staleWindowMs + futureReachMs + allowedLatenessMs`, with a `null` (unbounded) window
- * counting as `Infinity`. 173 460 000 ms with the defaults.
+ * `ttlMs + staleWindowMs + futureReachMs + allowedLatenessMs` (the §5.6 reaches of
+ * {@link priorReachOf} and {@link futureReachOf} plus the lateness), with a `null` (unbounded)
+ * window counting as `Infinity`. 173 460 000 ms with the defaults.
  *
  * @category Attribution
  */
 export function retentionMs(config: AttributionConfig): number {
-  return (
-    config.ttlMs +
-    (config.staleWindowMs ?? Infinity) +
-    (config.futureReachMs ?? Infinity) +
-    config.allowedLatenessMs
-  );
+  return priorReachOf(config) + futureReachOf(config) + config.allowedLatenessMs;
 }
 
 /**

@@ -20,6 +20,7 @@ export type {
   SelectionOutcomeCode,
 } from "./types.js";
 export {
+  DEFAULT_RESOLVER_MODE,
   canonicalPipeline,
   compatibilityHintOf,
   resolvePipelineModel,
@@ -30,6 +31,7 @@ export {
 export type { Resolution, ResolverSignal } from "./resolver.js";
 export {
   NONE_BAND,
+  PROXY_ADDRESS_JOIN_BAND,
   SEGMENT_WINDOW_JOIN_BAND,
   attributionBand,
   attributionSourceOf,
@@ -51,4 +53,14 @@ export {
   upsertCandidateInPlace,
 } from "./candidates.js";
 export type { EvictedCandidate } from "./candidates.js";
-export { identityFallbackAddress, isCompatible, select, selectCandidate } from "./select.js";
+export {
+  eligibleSnapshotRange,
+  futureReachOf,
+  identityFallbackAddress,
+  isCompatible,
+  isEligibleDelta,
+  isEligibleSnapshot,
+  priorReachOf,
+  select,
+  selectCandidate,
+} from "./select.js";

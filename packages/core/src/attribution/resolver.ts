@@ -9,6 +9,13 @@ import { eqIgnoreCase, firstNonBlank, isBlank, jtrim } from "../primitives/strin
 import type { Candidate, ResolverMode } from "./types.js";
 
 /**
+ * The default resolver mode (`attribution.md` §3.3): `legacy_misnamed`, the reference deployment.
+ *
+ * @category Attribution
+ */
+export const DEFAULT_RESOLVER_MODE: ResolverMode = "legacy_misnamed";
+
+/**
  * Parses the resolver mode setting (`attribution.md` §3.3): `lower(jtrim(v))` equal to
  * `"native_correct"` or `"native"` → `"native_correct"`; anything else — absent, `""`,
  * `"legacy_misnamed"` or a typo — → `"legacy_misnamed"` (the default). Never fails.
@@ -21,7 +28,7 @@ import type { Candidate, ResolverMode } from "./types.js";
  */
 export function resolveResolverMode(value: string | null | undefined): ResolverMode {
   const v = jtrim(value ?? "").toLowerCase();
-  return v === "native_correct" || v === "native" ? "native_correct" : "legacy_misnamed";
+  return v === "native_correct" || v === "native" ? "native_correct" : DEFAULT_RESOLVER_MODE;
 }
 
 /**

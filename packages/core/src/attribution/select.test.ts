@@ -18,7 +18,17 @@ import {
   upsertCandidateInPlace,
 } from "./candidates.js";
 import { resolvePipelineModel } from "./resolver.js";
-import { isCompatible, select, selectCandidate } from "./select.js";
+import {
+  eligibleSnapshotRange,
+  futureReachOf,
+  identityFallbackAddress,
+  isCompatible,
+  isEligibleDelta,
+  isEligibleSnapshot,
+  priorReachOf,
+  select,
+  selectCandidate,
+} from "./select.js";
 import type {
   AttributionConfig,
   Bucket,
@@ -1003,6 +1013,61 @@ describe("selection properties (attribution.md §8)", () => {
                 : "nearest_snapshot_within_ttl";
         expect(o.method).toBe(expected);
         expect(o.freshnessClass).toBe(freshnessClass(T, o.candidate.snapshotTs, P_TTL));
+      }),
+    );
+  });
+});
+
+describe("eligibility window (attribution.md §5.6)", () => {
+  const bounded = { ttlMs: 1000, staleWindowMs: 500, futureReachMs: 100 };
+  const unbounded = { ttlMs: 1000, staleWindowMs: null, futureReachMs: null };
+
+  it("reaches: ttlMs + staleWindowMs prior, futureReachMs future, null = unbounded", () => {
+    expect(priorReachOf(bounded)).toBe(1500);
+    expect(priorReachOf(bounded, 10)).toBe(510);
+    expect(futureReachOf(bounded)).toBe(100);
+    expect(priorReachOf(unbounded)).toBe(Infinity);
+    expect(futureReachOf(unbounded)).toBe(Infinity);
+  });
+
+  it("bounds are inclusive on both sides; Δ = 0 is always eligible", () => {
+    expect(isEligibleSnapshot(11_500, 10_000, bounded)).toBe(true);
+    expect(isEligibleSnapshot(11_501, 10_000, bounded)).toBe(false);
+    expect(isEligibleSnapshot(9_900, 10_000, bounded)).toBe(true);
+    expect(isEligibleSnapshot(9_899, 10_000, bounded)).toBe(false);
+    expect(isEligibleDelta(0, 0, 0)).toBe(true);
+    expect(isEligibleSnapshot(1e15, 0, unbounded)).toBe(true);
+    expect(isEligibleSnapshot(0, 1e15, unbounded)).toBe(true);
+  });
+
+  it("the snapshot range covers exactly the snapshots eligible for some signal in the range", () => {
+    expect(eligibleSnapshotRange(10_000, 20_000, bounded)).toEqual({ from: 8500, to: 20_100 });
+    expect(eligibleSnapshotRange(10_000, 20_000, unbounded)).toEqual({
+      from: -Infinity,
+      to: Infinity,
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 5000 }),
+        fc.integer({ min: -3000, max: 8000 }),
+        (t, snap) => {
+          const r = eligibleSnapshotRange(t, t, bounded);
+          expect(isEligibleSnapshot(t, snap, bounded)).toBe(snap >= r.from && snap <= r.to);
+        },
+      ),
+    );
+  });
+
+  it("identityFallbackAddress and selectCandidate use the same window", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -3000, max: 3000 }), (d) => {
+        const c = cand({ snapshotTs: 10_000 - d });
+        const bucket = bucketOfAll([c]);
+        const config = { ...DEFAULT_ATTRIBUTION_CONFIG, ...bounded };
+        const ctx = { modelHint: SD, urlHint: null, gpuHint: null, signalTs: 10_000, ttlMs: 1000 };
+        const eligible = isEligibleSnapshot(10_000, c.snapshotTs, config);
+        expect(selectCandidate(bucket, ctx, config).code === "selected").toBe(eligible);
+        expect(identityFallbackAddress(bucket, 10_000, config) === D003).toBe(eligible);
       }),
     );
   });

@@ -59,6 +59,84 @@ export function isCompatible(
 }
 
 /**
+ * Widest prior distance of an eligible candidate (`attribution.md` §5.6): a prior candidate
+ * (`Δ = signalTs − snapshotTs > 0`) is eligible iff `Δ ≤ ttlMs + staleWindowMs`; `Infinity` when
+ * `staleWindowMs` is `null` (unbounded, reference). `ttlMs` defaults to the config's; selection
+ * passes the TTL of its context.
+ *
+ * @category Attribution
+ * @example
+ * priorReachOf({ ttlMs: 1000, staleWindowMs: 500 }) // 1500
+ * priorReachOf({ ttlMs: 1000, staleWindowMs: null }) // Infinity
+ */
+export function priorReachOf(
+  config: Pick<AttributionConfig, "ttlMs" | "staleWindowMs">,
+  ttlMs: number = config.ttlMs,
+): number {
+  return config.staleWindowMs === null ? Infinity : ttlMs + config.staleWindowMs;
+}
+
+/**
+ * Widest future distance of an eligible candidate (`attribution.md` §5.6): a future candidate
+ * (`Δ < 0`) is eligible iff `−Δ ≤ futureReachMs`; `Infinity` when `futureReachMs` is `null`
+ * (unbounded, reference).
+ *
+ * @category Attribution
+ * @example
+ * futureReachOf({ futureReachMs: 600_000 }) // 600000
+ * futureReachOf({ futureReachMs: null }) // Infinity
+ */
+export function futureReachOf(config: Pick<AttributionConfig, "futureReachMs">): number {
+  return config.futureReachMs ?? Infinity;
+}
+
+/**
+ * The §5.6 eligibility test of `Δ = signalTs − snapshotTs` against the reaches of
+ * {@link priorReachOf} and {@link futureReachOf}: `Δ = 0`, or `0 < Δ ≤ priorReach`, or
+ * `0 < −Δ ≤ futureReach`. Split from the reaches so that a loop computes them once.
+ *
+ * @category Attribution
+ * @example
+ * isEligibleDelta(-700, 1500, 600) // false
+ */
+export function isEligibleDelta(delta: number, priorReach: number, futureReach: number): boolean {
+  return delta === 0 || (delta > 0 ? delta <= priorReach : -delta <= futureReach);
+}
+
+/**
+ * `true` when a candidate with snapshot time `snapshotTs` lies inside the §5.6 eligibility window
+ * of a signal at `signalTs` (with the config's `ttlMs`).
+ *
+ * @category Attribution
+ * @example
+ * isEligibleSnapshot(10_000, 9_000, { ttlMs: 500, staleWindowMs: 500, futureReachMs: 0 }) // true
+ */
+export function isEligibleSnapshot(
+  signalTs: number,
+  snapshotTs: number,
+  config: Pick<AttributionConfig, "ttlMs" | "staleWindowMs" | "futureReachMs">,
+): boolean {
+  return isEligibleDelta(signalTs - snapshotTs, priorReachOf(config), futureReachOf(config));
+}
+
+/**
+ * The snapshot times that can be eligible (§5.6) for some signal time in `[fromTs, toTs]`:
+ * `[fromTs − (ttlMs + staleWindowMs), toTs + futureReachMs]`, an unbounded side being infinite.
+ *
+ * @category Attribution
+ * @example
+ * eligibleSnapshotRange(10_000, 20_000, { ttlMs: 1000, staleWindowMs: 500, futureReachMs: 100 })
+ * // { from: 8500, to: 20100 }
+ */
+export function eligibleSnapshotRange(
+  fromTs: number,
+  toTs: number,
+  config: Pick<AttributionConfig, "ttlMs" | "staleWindowMs" | "futureReachMs">,
+): { readonly from: number; readonly to: number } {
+  return { from: fromTs - priorReachOf(config), to: toTs + futureReachOf(config) };
+}
+
+/**
  * Selects one candidate of a bucket for a signal (`attribution.md` §5), returning a
  * discriminated outcome. Precedence (§5.7):
  *
@@ -98,8 +176,8 @@ export function selectCandidate(
   const hintKey = hintBlank ? "" : jtrim(hint).toLowerCase();
   const urlKey = isBlank(ctx.urlHint) ? null : compareKey(ctx.urlHint);
   const gpuKey = isBlank(ctx.gpuHint) ? null : compareKey(ctx.gpuHint);
-  const maxPrior = config.staleWindowMs === null ? Infinity : ttl + config.staleWindowMs;
-  const maxFuture = config.futureReachMs ?? Infinity;
+  const maxPrior = priorReachOf(config, ttl);
+  const maxFuture = futureReachOf(config);
   const narrow = config.ambiguityScope === "url_narrowed" && urlKey !== null;
 
   let total = 0;
@@ -130,8 +208,7 @@ export function selectCandidate(
     compatible++;
 
     const delta = t - c.snapshotTs;
-    const eligible = delta === 0 || (delta > 0 ? delta <= maxPrior : -delta <= maxFuture);
-    if (!eligible) continue;
+    if (!isEligibleDelta(delta, maxPrior, maxFuture)) continue;
     const abs = Math.abs(delta);
     const urlRank =
       urlKey !== null &&
@@ -239,14 +316,13 @@ export function identityFallbackAddress(
   config: AttributionConfig,
 ): string | null {
   if (bucket === undefined) return null;
-  const maxPrior = config.staleWindowMs === null ? Infinity : config.ttlMs + config.staleWindowMs;
-  const maxFuture = config.futureReachMs ?? Infinity;
+  const maxPrior = priorReachOf(config);
+  const maxFuture = futureReachOf(config);
   let found: string | null = null;
   for (const stored in bucket.candidates) {
     if (!hasOwn.call(bucket.candidates, stored)) continue;
     const c = bucket.candidates[stored]!;
-    const delta = signalTs - c.snapshotTs;
-    if (!(delta === 0 || (delta > 0 ? delta <= maxPrior : -delta <= maxFuture))) continue;
+    if (!isEligibleDelta(signalTs - c.snapshotTs, maxPrior, maxFuture)) continue;
     const canon = normAddr(c.canonicalOrchestratorAddress);
     if (canon === "") continue;
     if (found === null) found = canon;

@@ -6,10 +6,17 @@
  * @module
  */
 import { z } from "zod";
-import { resolveResolverMode } from "../attribution/resolver.js";
+import {
+  DEFAULT_ATTRIBUTION_CONFIG,
+  REFERENCE_COMPAT_ATTRIBUTION_CONFIG,
+} from "../attribution/candidates.js";
+import { DEFAULT_RESOLVER_MODE, resolveResolverMode } from "../attribution/resolver.js";
 import type { AttributionConfig } from "../attribution/types.js";
-import type { CorrectionOperatorConfig } from "../lifecycle/correction.js";
-import type { LifecycleConfig } from "../lifecycle/config.js";
+import {
+  DEFAULT_CORRECTION_CONFIG,
+  type CorrectionOperatorConfig,
+} from "../lifecycle/correction.js";
+import { DEFAULT_LIFECYCLE_CONFIG, type LifecycleConfig } from "../lifecycle/config.js";
 import { configIssues, DEFAULT_GATE_CONFIG, type GateConfig } from "../quality/config.js";
 
 /**
@@ -239,14 +246,14 @@ export type EngineConfigResult =
       readonly error: { readonly code: "invalid_config"; readonly issues: readonly string[] };
     };
 
-const PRESET_ATTRIBUTION: {
-  readonly [P in EnginePreset]: Pick<
-    AttributionConfig,
-    "pruning" | "staleWindowMs" | "futureReachMs"
-  >;
-} = {
-  correction: { pruning: "watermark", staleWindowMs: 86_400_000, futureReachMs: 600_000 },
-  "reference-compat": { pruning: "reference", staleWindowMs: null, futureReachMs: null },
+/**
+ * The attribution defaults of each preset (`attribution.md` §7.2): the preset-owned fields
+ * (`pruning`, `staleWindowMs`, `futureReachMs`) and every other attribution default, all taken from
+ * {@link DEFAULT_ATTRIBUTION_CONFIG} / {@link REFERENCE_COMPAT_ATTRIBUTION_CONFIG}.
+ */
+const PRESET_ATTRIBUTION: { readonly [P in EnginePreset]: AttributionConfig } = {
+  correction: DEFAULT_ATTRIBUTION_CONFIG,
+  "reference-compat": REFERENCE_COMPAT_ATTRIBUTION_CONFIG,
 };
 
 /**
@@ -293,10 +300,10 @@ export function resolveEngineConfig(
     notices.push({
       code: "ignored_value",
       key: "resolverMode",
-      message: `unknown resolver mode "${c.resolverMode}"; using legacy_misnamed`,
+      message: `unknown resolver mode "${c.resolverMode}"; using ${DEFAULT_RESOLVER_MODE}`,
     });
   }
-  let k = c.maxCandidatesPerKey ?? 32;
+  let k = c.maxCandidatesPerKey ?? p.maxCandidatesPerKey;
   if (k < 1) {
     notices.push({
       code: "ignored_value",
@@ -305,8 +312,9 @@ export function resolveEngineConfig(
     });
     k = 1;
   }
-  const versions = c.edgeSemanticsVersions ?? ["v1"];
-  let serving = c.servingEdgeSemanticsVersion ?? "v1";
+  const versions = c.edgeSemanticsVersions ?? [...DEFAULT_LIFECYCLE_CONFIG.edgeSemanticsVersions];
+  let serving =
+    c.servingEdgeSemanticsVersion ?? DEFAULT_LIFECYCLE_CONFIG.servingEdgeSemanticsVersion;
   if (!versions.includes(serving)) {
     notices.push({
       code: "ignored_value",
@@ -316,25 +324,26 @@ export function resolveEngineConfig(
     serving = versions[0]!;
   }
   const attribution: AttributionConfig = {
-    ttlMs: c.ttlMs ?? 86_400_000,
+    ttlMs: c.ttlMs ?? p.ttlMs,
     staleWindowMs: c.staleWindowMs === undefined ? p.staleWindowMs : c.staleWindowMs,
     futureReachMs: c.futureReachMs === undefined ? p.futureReachMs : c.futureReachMs,
-    allowedLatenessMs: c.allowedLatenessMs ?? 60_000,
+    allowedLatenessMs: c.allowedLatenessMs ?? p.allowedLatenessMs,
     maxCandidatesPerKey: k,
     pruning: c.pruning ?? p.pruning,
-    ambiguityScope: c.ambiguityScope ?? "reference",
+    ambiguityScope: c.ambiguityScope ?? p.ambiguityScope,
   };
+  const d = DEFAULT_LIFECYCLE_CONFIG;
   const lifecycle: LifecycleConfig = {
     resolverMode,
     attribution,
-    overwriteModelGpuOnStale: c.overwriteModelGpuOnStale ?? true,
-    identityOnlyFallback: c.identityOnlyFallback ?? false,
+    overwriteModelGpuOnStale: c.overwriteModelGpuOnStale ?? d.overwriteModelGpuOnStale,
+    identityOnlyFallback: c.identityOnlyFallback ?? d.identityOnlyFallback,
     edgeSemanticsVersions: versions,
     servingEdgeSemanticsVersion: serving,
-    emitServingFact: c.emitServingFact ?? false,
-    initialEmitDelayMs: c.initialEmitDelayMs ?? 15_000,
-    sessionStateTtlMs: c.sessionStateTtlMs ?? 604_800_000,
-    tombstoneTtlMs: c.tombstoneTtlMs ?? 604_800_000,
+    emitServingFact: c.emitServingFact ?? d.emitServingFact,
+    initialEmitDelayMs: c.initialEmitDelayMs ?? d.initialEmitDelayMs,
+    sessionStateTtlMs: c.sessionStateTtlMs ?? d.sessionStateTtlMs,
+    tombstoneTtlMs: c.tombstoneTtlMs ?? d.tombstoneTtlMs,
   };
   return {
     ok: true,
@@ -350,8 +359,10 @@ export function resolveEngineConfig(
       },
       lifecycle: {
         ...lifecycle,
-        maxUnsealedSignalsPerSession: c.maxUnsealedSignalsPerSession ?? 2048,
-        maxRetainedRowsPerSession: c.maxRetainedRowsPerSession ?? 4096,
+        maxUnsealedSignalsPerSession:
+          c.maxUnsealedSignalsPerSession ?? DEFAULT_CORRECTION_CONFIG.maxUnsealedSignalsPerSession,
+        maxRetainedRowsPerSession:
+          c.maxRetainedRowsPerSession ?? DEFAULT_CORRECTION_CONFIG.maxRetainedRowsPerSession,
       },
       servingIncludesMappedWindow: c.servingIncludesMappedWindow ?? true,
       emitRawRows: c.emitRawRows ?? true,

@@ -330,6 +330,9 @@ export function createEngine(
     config = r.config;
   }
   const mode = config.correction ? "correction" : "reference-compat";
+  // Coalesced emission: the correction operator emits a changed session's fold rows once per
+  // advance (the engine's hold still merges what one advance produces for the same identity).
+  const correctionConfig = { ...config.lifecycle, deferFoldRows: config.emission === "coalesced" };
   const dedupConfig = { ttlMs: config.gate.dedupTtlMs, maxEntries: config.gate.dedupMaxEntries };
   // The store keeps digests of the dedup keys (the host's SHA-256, when given, for long keys).
   const dedupOperator = createDedupOperator(
@@ -349,7 +352,7 @@ export function createEngine(
 
   const lifecycleStep = (state: EngineState, input: LifecycleInput): LifecycleOutput[] =>
     mode === "correction"
-      ? correctionOperator.stepInPlace(state.lifecycle as CorrectionState, input, config.lifecycle)
+      ? correctionOperator.stepInPlace(state.lifecycle as CorrectionState, input, correctionConfig)
       : lifecycleOperator.stepInPlace(state.lifecycle as LifecycleState, input, config.lifecycle);
 
   const coalesce = config.emission === "coalesced";
@@ -417,7 +420,11 @@ export function createEngine(
           continue;
         }
       }
-      if (coalesce && isVersionedTable(o.table)) hold(state, o);
+      // In correction mode the operator itself emits a changed identity at most once per advance
+      // (deferFoldRows), so only rows produced by steps (coverage rows, a late signal's own row,
+      // force-sealed rows) need holding; reference-compat emits at every signal.
+      if (coalesce && isVersionedTable(o.table) && (event !== null || mode !== "correction"))
+        hold(state, o);
       else emit(o);
     }
   };
@@ -551,7 +558,7 @@ export function createEngine(
         ? correctionOperator.advanceInPlace(
             state.lifecycle as CorrectionState,
             watermark,
-            config.lifecycle,
+            correctionConfig,
           )
         : lifecycleOperator.advanceInPlace(
             state.lifecycle as LifecycleState,
@@ -572,7 +579,7 @@ export function createEngine(
     if (mode === "correction")
       routeLifecycle(
         state,
-        flushCorrection(state.lifecycle as CorrectionState, config.lifecycle),
+        flushCorrection(state.lifecycle as CorrectionState, correctionConfig),
         null,
         0,
         emit,

@@ -446,6 +446,7 @@ const correctionSessionSchema = tied<CorrectionSession>()(
     lastSegments: z.array(jsonRecord.nullable()),
     coverage: sessionStateSchema,
     due: sessionTimersSchema.exactOptional(),
+    dirty: z.literal(true).exactOptional(),
   }),
 );
 
@@ -459,6 +460,7 @@ const correctionStateSchema = tied<CorrectionState>()(
     tombstones: z.record(z.string(), tombstoneSchema),
     lastSweepWatermark: nullableTime,
     timers: correctionTimersSchema.exactOptional(),
+    dirty: z.array(z.string()).exactOptional(),
   }),
 );
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { eligibleSnapshotRange } from "../attribution/select.js";
 import type { LifecycleConfig } from "./config.js";
 import {
   compareFoldPositions,
@@ -75,11 +76,7 @@ export function backfillCapabilityRange(
     if (t < s0) s0 = t;
     if (t > s1) s1 = t;
   }
-  const a = config.attribution;
-  return {
-    from: s0 - (a.ttlMs + (a.staleWindowMs ?? Number.POSITIVE_INFINITY)),
-    to: s1 + (a.futureReachMs ?? Number.POSITIVE_INFINITY),
-  };
+  return eligibleSnapshotRange(s0, s1, config.attribution);
 }
 
 function inputTs(input: LifecycleInput): number {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DEFAULT_RESOLVER_MODE } from "../attribution/resolver.js";
 import type { AttributionConfig, ResolverMode } from "../attribution/types.js";
 import {
   DEFAULT_ATTRIBUTION_CONFIG,
@@ -48,6 +49,16 @@ export interface LifecycleConfig {
   readonly tombstoneTtlMs: number;
 }
 
+/**
+ * Minimum watermark progress between two eviction sweeps, ms (one minute): `advance(W)` evicts
+ * idle sessions and expired tombstones (`lifecycle.md` §8.7) only when `W` has moved at least this
+ * far past the watermark of the previous sweep. An SDK throttle, not a spec value; the eviction
+ * rule itself (`W − sessionEndTs > sessionStateTtlMs`) does not depend on it.
+ *
+ * @category Lifecycle
+ */
+export const EVICTION_SWEEP_INTERVAL_MS = 60_000;
+
 /** Seven days in milliseconds. */
 const SEVEN_DAYS_MS = 604_800_000;
 
@@ -57,7 +68,7 @@ const SEVEN_DAYS_MS = 604_800_000;
  * @category Lifecycle
  */
 export const DEFAULT_LIFECYCLE_CONFIG: LifecycleConfig = {
-  resolverMode: "legacy_misnamed",
+  resolverMode: DEFAULT_RESOLVER_MODE,
   attribution: DEFAULT_ATTRIBUTION_CONFIG,
   overwriteModelGpuOnStale: true,
   identityOnlyFallback: false,

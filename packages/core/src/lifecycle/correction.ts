@@ -18,6 +18,7 @@ import {
   ingestSnapshotInPlace,
   snapshotLookupKeys,
 } from "../attribution/candidates.js";
+import { futureReachOf, isEligibleSnapshot } from "../attribution/select.js";
 import type { Candidate, CapabilityIndex } from "../attribution/types.js";
 import type { CapabilitySnapshot } from "../events/network-capabilities.js";
 import { deleteOwn, escapeKey, getOwn, setOwn, unescapeKey } from "../internal/own.js";
@@ -28,7 +29,7 @@ import { base64Url128, sha256 } from "../primitives/sha256.js";
 import { encodeUtf8 } from "../primitives/utf8.js";
 import { compareStrings } from "../primitives/strings.js";
 import { alignSample, coveringSegment } from "./alignment.js";
-import type { LifecycleConfig } from "./config.js";
+import { EVICTION_SWEEP_INTERVAL_MS, type LifecycleConfig } from "./config.js";
 import { coverageApply, initCoverageState } from "./coverage.js";
 import type { LifecycleEmit, LifecycleOutput, LifecycleInput, Tombstone } from "./operator.js";
 import { SUSPICIOUS_TIMESTAMP_BEFORE } from "./operator.js";
@@ -84,6 +85,14 @@ export interface CorrectionConfig {
   readonly maxUnsealedSignalsPerSession: number;
   /** Overflow of retained rows force-finalizes the oldest (counted `forced_seals`). Default 4 096. */
   readonly maxRetainedRowsPerSession: number;
+  /**
+   * `true`: a signal only marks its session as changed, and the session's fold rows (session,
+   * latency, serving, segment and retained rows whose content changed) are emitted once at the
+   * next `advance` / `flush`: one row per changed identity per advance instead of one per signal,
+   * with the same final content and fewer `version`s. `false` or absent: emitted at every signal.
+   * The engine sets it with `emission: "coalesced"`.
+   */
+  readonly deferFoldRows?: boolean;
 }
 
 /**
@@ -258,6 +267,11 @@ export interface CorrectionSession {
    * queues existed, rebuilt on first use.
    */
   due?: SessionTimers;
+  /**
+   * `true` while the session is listed in {@link CorrectionState.dirty} (its fold rows wait for
+   * the next `advance`); absent otherwise.
+   */
+  dirty?: true;
 }
 
 /**
@@ -326,6 +340,12 @@ export interface CorrectionState {
   lastSweepWatermark: number | null;
   /** Due-time indexes; absent in states saved before they existed, rebuilt on first use. */
   timers?: CorrectionTimers;
+  /**
+   * With {@link CorrectionConfig.deferFoldRows}: ids of the sessions changed since the last
+   * `advance` / `flush`, in the order they first changed; their fold rows are emitted (in that
+   * order) at the start of the next one. Absent when empty.
+   */
+  dirty?: string[];
 }
 
 /**
@@ -648,10 +668,6 @@ interface Ctx {
   readonly emit: LifecycleEmit;
 }
 
-function futureReach(config: LifecycleConfig): number {
-  return config.attribution.futureReachMs ?? Number.POSITIVE_INFINITY;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Timers: every session with something that can become due has a live entry, at or before the
 // time it becomes due, in the queue of that timer (`CorrectionTimers`). `advance` pops what is
@@ -802,12 +818,20 @@ function compactTimers(state: CorrectionState, t: CorrectionTimers): void {
   }
 }
 
-/** Re-folds every unsealed signal from the checkpoint and re-evaluates every retained row. */
-function refold(ctx: Ctx): void {
+/**
+ * Re-folds every unsealed signal from the checkpoint and re-evaluates the retained rows: all of
+ * them, or with `from` (the position of a signal just inserted, nothing else having changed) only
+ * those at or after it. A row before `from` sees the same fold state as when it was last
+ * evaluated (the same signals in the same order, and capability changes re-fold everything), so
+ * its content cannot have changed.
+ */
+function refold(ctx: Ctx, from: FoldPosition | null = null): void {
   const { cs, state, config } = ctx;
   const f = cloneJson(cs.checkpoint);
   const keys: string[] = [];
   let r = 0;
+  if (from !== null)
+    while (r < cs.retained.length && compareFoldPositions(cs.retained[r]!.position, from) < 0) r++;
   for (const u of cs.unsealed) {
     const pos = foldPosition(u.signal);
     while (r < cs.retained.length && compareFoldPositions(cs.retained[r]!.position, pos) < 0)
@@ -927,6 +951,41 @@ function emitIfChanged(ctx: Ctx, r: RetainedRow, last: string): void {
   else r.current = null;
 }
 
+/**
+ * After a step changed a session's fold: emits its changed rows now (`rows`: the retained rows
+ * the step re-evaluated), or with {@link CorrectionConfig.deferFoldRows} marks the session for
+ * the next `advance` / `flush` ({@link emitDeferred}).
+ */
+function foldChanged(ctx: Ctx, rows?: readonly RetainedRow[]): void {
+  if (ctx.config.deferFoldRows !== true) {
+    emitFoldChanges(ctx);
+    emitRetainedChanges(ctx, rows);
+    return;
+  }
+  if (ctx.cs.dirty === true) return;
+  ctx.cs.dirty = true;
+  (ctx.state.dirty ??= []).push(ctx.id);
+}
+
+/** Emits the changed rows of every session marked by {@link foldChanged}, in marking order. */
+function emitDeferred(
+  state: CorrectionState,
+  config: CorrectionOperatorConfig,
+  emit: LifecycleEmit,
+): void {
+  const ids = state.dirty;
+  if (ids === undefined) return;
+  delete state.dirty;
+  for (const id of ids) {
+    const cs = getOwn(state.sessions, id);
+    if (cs === undefined || cs.dirty !== true) continue;
+    delete cs.dirty;
+    const ctx: Ctx = { state, id, cs, config, emit };
+    emitFoldChanges(ctx);
+    emitRetainedChanges(ctx);
+  }
+}
+
 function retainedFor(
   signal: LifecycleSignal,
   sample: SampleInput | null,
@@ -1026,8 +1085,7 @@ function stepSignal(
       emitRetained(ctx, once);
     }
     refold(ctx);
-    emitFoldChanges(ctx);
-    emitRetainedChanges(ctx);
+    foldChanged(ctx);
     touchTimers(ctx, null);
     return;
   }
@@ -1050,13 +1108,12 @@ function stepSignal(
     const keys = [...cs.lookupKeys];
     foldStep(cs.current, s, state.index, config, keys);
     if (keys.length !== cs.lookupKeys.length) updateLookupKeys(ctx, keys);
-    emitFoldChanges(ctx);
     if (retained !== null) {
       cs.retained.push(retained);
       cs.pendingRows += 1;
       evaluateRetained(retained, cs.current);
-      emitRetainedChanges(ctx, [retained]);
     }
+    foldChanged(ctx, retained === null ? [] : [retained]);
     enforceCaps(ctx);
     touchTimers(ctx, retained);
     compactTimers(state, t);
@@ -1067,23 +1124,14 @@ function stepSignal(
     insertSorted(cs.retained, retained, (r) => r.position);
     cs.pendingRows += 1;
   }
-  refold(ctx);
-  emitFoldChanges(ctx);
-  emitRetainedChanges(ctx);
+  refold(ctx, pos);
+  foldChanged(ctx);
   enforceCaps(ctx);
   touchTimers(ctx, retained);
   compactTimers(state, t);
 }
 
 /** `true` when the candidate is within the eligibility window of a signal at `signalTs`. */
-function eligibleFor(snapshotTs: number, signalTs: number, config: LifecycleConfig): boolean {
-  const delta = signalTs - snapshotTs;
-  if (delta === 0) return true;
-  const a = config.attribution;
-  if (delta > 0) return a.staleWindowMs === null || delta <= a.ttlMs + a.staleWindowMs;
-  return a.futureReachMs === null || -delta <= a.futureReachMs;
-}
-
 function stepCapabilities(
   state: CorrectionState,
   snapshots: readonly CapabilitySnapshot[],
@@ -1115,13 +1163,14 @@ function stepCapabilities(
     if (cs === undefined) continue;
     const times = touched.get(id)!;
     if (
-      !cs.unsealed.some((u) => times.some((t) => eligibleFor(t, u.signal.signalTimestamp, config)))
+      !cs.unsealed.some((u) =>
+        times.some((t) => isEligibleSnapshot(u.signal.signalTimestamp, t, config.attribution)),
+      )
     )
       continue;
     const ctx: Ctx = { state, id, cs, config, emit };
     refold(ctx);
-    emitFoldChanges(ctx);
-    emitRetainedChanges(ctx);
+    foldChanged(ctx);
     touchTimers(ctx, null);
   }
 }
@@ -1134,7 +1183,11 @@ function isRelevant(
 ): boolean {
   for (const id of getOwn(state.keyIndex, key) ?? []) {
     const cs = getOwn(state.sessions, id);
-    if (cs?.unsealed.some((u) => eligibleFor(c.snapshotTs, u.signal.signalTimestamp, config)))
+    if (
+      cs?.unsealed.some((u) =>
+        isEligibleSnapshot(u.signal.signalTimestamp, c.snapshotTs, config.attribution),
+      )
+    )
       return true;
   }
   return false;
@@ -1214,10 +1267,11 @@ function advanceCorrection(
   emit: LifecycleEmit,
   scan = false,
 ): void {
+  emitDeferred(state, config, emit);
   if (state.watermark !== null && watermark <= state.watermark) return;
   state.watermark = watermark;
   const t = timersOf(state);
-  const reach = futureReach(config);
+  const reach = futureReachOf(config.attribution);
   const visit = (stored: string): void => {
     const cs = state.sessions[stored]!;
     const ctx: Ctx = { state, id: unescapeKey(stored), cs, config, emit };
@@ -1254,7 +1308,7 @@ function sweep(
 ): void {
   if (
     state.lastSweepWatermark !== null &&
-    watermark - state.lastSweepWatermark < 60_000 &&
+    watermark - state.lastSweepWatermark < EVICTION_SWEEP_INTERVAL_MS &&
     watermark !== Number.POSITIVE_INFINITY
   )
     return;
@@ -1311,6 +1365,7 @@ export function flushCorrection(
 ): LifecycleOutput[] {
   const out: LifecycleOutput[] = [];
   const emit: LifecycleEmit = (o) => out.push(o);
+  emitDeferred(state, config, emit);
   const t = timersOf(state);
   for (const stored of Object.keys(state.sessions).sort(compareStrings)) {
     const cs = state.sessions[stored]!;

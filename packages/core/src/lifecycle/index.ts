@@ -17,6 +17,12 @@ export type {
   ToLifecycleInputsOptions,
 } from "./signal.js";
 export { DEFAULT_LIFECYCLE_CONFIG, REFERENCE_COMPAT_LIFECYCLE_CONFIG } from "./config.js";
+export {
+  OPERATOR_URL_PRECEDENCE,
+  applyCandidate,
+  applyIdentityAttribution,
+} from "./attribution-apply.js";
+export type { AttributionTarget, UrlPrecedence } from "./attribution-apply.js";
 export type { LifecycleConfig, EdgeSemanticsVersion } from "./config.js";
 export {
   SESSION_STATE_VERSION,

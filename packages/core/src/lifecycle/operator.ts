@@ -22,7 +22,11 @@ import {
   type AlignedRow,
   type AlignmentState,
 } from "./alignment.js";
-import { DEFAULT_LIFECYCLE_CONFIG, type LifecycleConfig } from "./config.js";
+import {
+  DEFAULT_LIFECYCLE_CONFIG,
+  EVICTION_SWEEP_INTERVAL_MS,
+  type LifecycleConfig,
+} from "./config.js";
 import { coverageApply, initCoverageState } from "./coverage.js";
 import { initParamState, paramApply, type ParamState } from "./params.js";
 import type { FactRow } from "./rows.js";
@@ -313,9 +317,13 @@ function lifecycleAdvance(
   }
   const t = timersOf(st);
   pruneCapabilitiesWhenDue(st.index, t, watermark, config.attribution, scan);
-  // Eviction sweeps run at most once per minute of watermark progress and visit only the sessions
-  // whose eviction timer is due.
-  if (st.lastSweepWatermark !== null && watermark - st.lastSweepWatermark < 60_000) return;
+  // Eviction sweeps run at most once per EVICTION_SWEEP_INTERVAL_MS of watermark progress and
+  // visit only the sessions whose eviction timer is due.
+  if (
+    st.lastSweepWatermark !== null &&
+    watermark - st.lastSweepWatermark < EVICTION_SWEEP_INTERVAL_MS
+  )
+    return;
   st.lastSweepWatermark = watermark;
   const ttl = config.sessionStateTtlMs;
   const evict: { stored: string; id: string; end: number }[] = [];

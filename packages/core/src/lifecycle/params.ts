@@ -4,10 +4,16 @@
  *
  * @module
  */
-import { attributionBand, attributionSourceOf } from "../attribution/bands.js";
+import { attributionSourceOf } from "../attribution/bands.js";
 import { resolvedModelOf, resolvedPipelineOf } from "../attribution/resolver.js";
 import type { AttributionMethod, CapabilityIndex } from "../attribution/types.js";
-import { blankToNull, eqIgnoreCase, firstNonBlank, isBlank } from "../primitives/strings.js";
+import { blankToNull, eqIgnoreCase, firstNonBlank } from "../primitives/strings.js";
+import {
+  applyCandidate,
+  applyIdentityAttribution,
+  type AttributionTarget,
+  OPERATOR_URL_PRECEDENCE,
+} from "./attribution-apply.js";
 import type { LifecycleConfig } from "./config.js";
 import {
   identityFallbackFor,
@@ -25,7 +31,7 @@ export const PARAM_STATE_VERSION = 1;
  *
  * @category Lifecycle
  */
-export interface ParamState {
+export interface ParamState extends AttributionTarget {
   /** State schema version. */
   readonly v: typeof PARAM_STATE_VERSION;
   workflowSessionId: string;
@@ -33,13 +39,6 @@ export interface ParamState {
   requestId: string;
   pipeline: string;
   gateway: string;
-  orchestratorAddress: string;
-  orchestratorUrl: string;
-  modelId: string | null;
-  gpuId: string | null;
-  attributionMethod: AttributionMethod;
-  /** float32. */
-  attributionConfidence: number;
   /** Signals applied (every type). */
   version: number;
 }
@@ -181,23 +180,9 @@ export function paramApply(
   const snap = sel.candidate;
   const identity =
     snap === null ? identityFallbackFor(index, key, sel.code, s.signalTimestamp, config) : null;
-  if (identity !== null) {
-    st.orchestratorAddress = identity;
-    st.attributionMethod = "proxy_address_join";
-    st.attributionConfidence = Math.fround(0.4);
-  }
-  if (snap !== null) {
-    if (!isBlank(snap.canonicalOrchestratorAddress))
-      st.orchestratorAddress = snap.canonicalOrchestratorAddress;
-    st.orchestratorUrl = firstNonBlank(st.orchestratorUrl, snap.orchestratorUrl);
-    const band = attributionBand(s.signalTimestamp, snap.snapshotTs, config.attribution.ttlMs);
-    st.attributionMethod = band.method;
-    st.attributionConfidence = band.confidence;
-    if (config.overwriteModelGpuOnStale || band.method !== "proxy_address_join") {
-      st.modelId = blankToNull(snap.modelId);
-      st.gpuId = blankToNull(snap.gpuId);
-    }
-  }
+  if (snap !== null)
+    applyCandidate(st, snap, s.signalTimestamp, config, OPERATOR_URL_PRECEDENCE.paramUpdate);
+  else if (identity !== null) applyIdentityAttribution(st, identity);
   st.version += 1;
   return isParamsUpdate(s) ? toParamUpdateRow(st, s) : null;
 }

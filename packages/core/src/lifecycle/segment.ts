@@ -4,10 +4,16 @@
  *
  * @module
  */
-import { attributionBand, attributionSourceOf } from "../attribution/bands.js";
+import { attributionSourceOf } from "../attribution/bands.js";
 import { resolvedModelOf, resolvedPipelineOf } from "../attribution/resolver.js";
 import type { AttributionMethod, Candidate, CapabilityIndex } from "../attribution/types.js";
-import { blankToNull, firstNonBlank, isBlank, normAddr } from "../primitives/strings.js";
+import { firstNonBlank, isBlank, normAddr } from "../primitives/strings.js";
+import {
+  applyCandidate,
+  applyIdentityAttribution,
+  type AttributionTarget,
+  OPERATOR_URL_PRECEDENCE,
+} from "./attribution-apply.js";
 import type { LifecycleConfig } from "./config.js";
 import {
   identityFallbackFor,
@@ -33,7 +39,7 @@ export type SegmentReason = "initial" | "orchestrator_change" | "stream_closed";
  *
  * @category Lifecycle
  */
-export interface SegmentState {
+export interface SegmentState extends AttributionTarget {
   /** State schema version. */
   readonly v: typeof SEGMENT_STATE_VERSION;
   workflowSessionId: string;
@@ -43,13 +49,6 @@ export interface SegmentState {
   segmentEndTs: number | null;
   gateway: string;
   pipeline: string;
-  orchestratorAddress: string;
-  orchestratorUrl: string;
-  gpuId: string | null;
-  modelId: string | null;
-  attributionMethod: AttributionMethod;
-  /** float32. */
-  attributionConfidence: number;
   reason: SegmentReason;
   sourceTraceType: string;
   sourceEventUid: string;
@@ -186,6 +185,10 @@ function open(
   seg.version += 1;
 }
 
+/**
+ * `applySnap` (`lifecycle.md` §5.3): the selected candidate with the segment's URL precedence (the
+ * snapshot's URL wins), else the identity-only attribution when there is one, else nothing.
+ */
 function applySnap(
   seg: SegmentState,
   snap: Candidate | null,
@@ -193,24 +196,8 @@ function applySnap(
   config: Pick<LifecycleConfig, "attribution" | "overwriteModelGpuOnStale">,
   identity: string | null,
 ): void {
-  if (snap === null) {
-    if (identity !== null) {
-      seg.attributionMethod = "proxy_address_join";
-      seg.attributionConfidence = Math.fround(0.4);
-      seg.orchestratorAddress = identity;
-    }
-    return;
-  }
-  const band = attributionBand(ts, snap.snapshotTs, config.attribution.ttlMs);
-  seg.attributionMethod = band.method;
-  seg.attributionConfidence = band.confidence;
-  if (!isBlank(snap.canonicalOrchestratorAddress))
-    seg.orchestratorAddress = snap.canonicalOrchestratorAddress;
-  seg.orchestratorUrl = firstNonBlank(snap.orchestratorUrl, seg.orchestratorUrl);
-  if (config.overwriteModelGpuOnStale || band.method !== "proxy_address_join") {
-    seg.modelId = blankToNull(snap.modelId);
-    seg.gpuId = blankToNull(snap.gpuId);
-  }
+  if (snap !== null) applyCandidate(seg, snap, ts, config, OPERATOR_URL_PRECEDENCE.segment);
+  else if (identity !== null) applyIdentityAttribution(seg, identity);
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { attributionBand, attributionSourceOf } from "../attribution/bands.js";
+import { attributionSourceOf } from "../attribution/bands.js";
 import { bucketOf } from "../attribution/candidates.js";
 import {
   compatibilityHintOf,
@@ -25,6 +25,12 @@ import {
   isBlank,
   normAddr,
 } from "../primitives/strings.js";
+import {
+  applyCandidate,
+  applyIdentityAttribution,
+  type AttributionTarget,
+  OPERATOR_URL_PRECEDENCE,
+} from "./attribution-apply.js";
 import type { LifecycleConfig } from "./config.js";
 import { traceCategory, type LifecycleSignal } from "./signal.js";
 
@@ -67,7 +73,7 @@ export interface CapacityAnchor {
  *
  * @category Lifecycle
  */
-export interface SessionState {
+export interface SessionState extends AttributionTarget {
   /** State schema version. */
   readonly v: typeof SESSION_STATE_VERSION;
   workflowSessionId: string;
@@ -76,14 +82,6 @@ export interface SessionState {
   pipeline: string;
   workflowId: string;
   gateway: string;
-  /** Canonical address of the last applied candidate with one; never a hot wallet. */
-  orchestratorAddress: string;
-  orchestratorUrl: string;
-  modelId: string | null;
-  gpuId: string | null;
-  attributionMethod: AttributionMethod;
-  /** float32. */
-  attributionConfidence: number;
   sessionStartTs: number | null;
   sessionEndTs: number | null;
   firstStreamRequestTs: number | null;
@@ -301,8 +299,9 @@ export function applySignal(st: SessionState, s: LifecycleSignal, pipeline: stri
 }
 
 /**
- * Applies a selected candidate (`lifecycle.md` §4.6, §8.4; `attribution.md` §6.1 step 7).
- * Mutates `st`.
+ * Applies a selected candidate (`lifecycle.md` §4.6, §8.4; `attribution.md` §6.1 step 7):
+ * {@link applyCandidate} with the session's URL precedence (the accumulator's URL wins), then the
+ * canonical set, the change-flag sets and the capacity anchor. Mutates `st`.
  *
  * @category Lifecycle
  */
@@ -312,18 +311,9 @@ export function applyAttribution(
   signalTs: number,
   config: Pick<LifecycleConfig, "attribution" | "overwriteModelGpuOnStale">,
 ): void {
-  if (!isBlank(snap.canonicalOrchestratorAddress)) {
-    st.orchestratorAddress = snap.canonicalOrchestratorAddress;
+  applyCandidate(st, snap, signalTs, config, OPERATOR_URL_PRECEDENCE.session);
+  if (!isBlank(snap.canonicalOrchestratorAddress))
     addToSet(st.canonicalOrchestratorsSeen, normAddr(snap.canonicalOrchestratorAddress));
-  }
-  st.orchestratorUrl = firstNonBlank(st.orchestratorUrl, snap.orchestratorUrl);
-  const band = attributionBand(signalTs, snap.snapshotTs, config.attribution.ttlMs);
-  st.attributionMethod = band.method;
-  st.attributionConfidence = band.confidence;
-  if (config.overwriteModelGpuOnStale || band.method !== "proxy_address_join") {
-    st.modelId = blankToNull(snap.modelId);
-    st.gpuId = blankToNull(snap.gpuId);
-  }
   if (!isBlank(st.modelId)) addToPairSet(st.modelIdsSeen, st.modelId);
   if (!isBlank(st.pipeline)) addToPairSet(st.pipelinesSeen, st.pipeline);
   if (
@@ -359,9 +349,6 @@ export function createSelectionMemo(): SelectionMemo {
   return { key: null, hint: null, url: null, gpu: null, ts: 0, result: null };
 }
 
-/** Band of an identity-only attribution (`attribution.md` §7.4 rule 2). */
-const IDENTITY_ONLY_CONFIDENCE = Math.fround(0.4);
-
 /**
  * The identity-only fallback for a failed selection, when `identityOnlyFallback` is on: the single
  * canonical address of the eligible candidates, else `null`.
@@ -384,16 +371,15 @@ export function identityFallbackFor(
 }
 
 /**
- * Applies an identity-only attribution to a session: the canonical address (and the canonical
- * set) with method `proxy_address_join` / 0.4; model, GPU, pipeline and URL are untouched.
+ * Applies an identity-only attribution to a session ({@link applyIdentityAttribution}): the
+ * canonical address (and the canonical set) with method `proxy_address_join` / 0.4; model, GPU,
+ * pipeline and URL are untouched.
  *
  * @category Lifecycle
  */
 export function applyIdentityOnly(st: SessionState, canonical: string): void {
-  st.orchestratorAddress = canonical;
+  applyIdentityAttribution(st, canonical);
   addToSet(st.canonicalOrchestratorsSeen, canonical);
-  st.attributionMethod = "proxy_address_join";
-  st.attributionConfidence = IDENTITY_ONLY_CONFIDENCE;
 }
 
 /**
