@@ -16,7 +16,6 @@ import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   closeSync,
-  createReadStream,
   fsyncSync,
   linkSync,
   lstatSync,
@@ -30,11 +29,9 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import type { EngineOutput } from "@livepeer-analytics/core/engine";
-import { isVersionedTable, rowIdentity } from "@livepeer-analytics/core/lifecycle";
 import { toRejectionRow } from "@livepeer-analytics/core/quality";
 
 /** Table names of the rejection routes. */
@@ -412,24 +409,25 @@ export function readRunManifest(dir: string): RunManifest | null {
 export interface TableStats {
   /** Rows written to the table's file. */
   readonly rows: number;
-  /** Rows emitted by the engine for the table (all versions). */
+  /**
+   * Rows the engine emitted for the table: the same number, since every emitted row is written
+   * (kept for readers of the `--json` summary).
+   */
   readonly emitted: number;
 }
 
-/** Receives every row the writer passes on (final rows, or every version with `allVersions`). */
+/** Receives every row the writer passes on (each row the engine emits). */
 export interface RowConsumer {
-  /** One row of `table`; a returned promise is awaited before the next row while reducing. */
+  /** One row of `table`; returned promises are awaited by {@link OutputWriter.drain}. */
   row(table: string, row: object): void | Promise<void>;
 }
 
 /** Options of {@link OutputWriter}. */
 export interface OutputWriterOptions {
-  /** Pass on every emitted version instead of the final rows. */
-  readonly allVersions: boolean;
-  /** Also hand every passed-on row to this consumer. */
+  /** Also hand every row to this consumer. */
   readonly consumer?: RowConsumer;
   /**
-   * Rewrites every row (rejection rows included) before it is written, reduced or passed on: the
+   * Rewrites every row (rejection rows included) before it is written or passed on: the
    * storage policy for values that do not fit their column (`storableRow`), so that the files and
    * the consumer hold the same values. Default: rows unchanged.
    */
@@ -456,21 +454,18 @@ class TableOut {
 export type CommitInfo = Pick<RunManifest, "resumedFrom" | "state" | "flushed">;
 
 /**
- * Streams engine outputs into `<dir>/<table>.jsonl` (when `dir` is given) and the consumer.
+ * Streams engine outputs into `<dir>/<table>.jsonl` (when `dir` is given) and the consumer, each
+ * row as it is emitted: the engine runs with `emission: "final"` (each identity once, when it can
+ * no longer change) or `every-change` (`--all-versions`), so nothing is held or re-read.
  *
  * With a directory the writer holds the directory's lock from construction to
  * {@link OutputWriter.dispose}, writes into a private work directory inside it, and replaces the
- * previous run's files only in {@link OutputWriter.commit}. Without one, the spool of versioned
- * rows lives in a temporary directory. {@link OutputWriter.dispose} (also run on interruption)
- * removes whatever was not committed.
+ * previous run's files only in {@link OutputWriter.commit}. {@link OutputWriter.dispose} (also
+ * run on interruption) removes whatever was not committed.
  */
 export class OutputWriter {
   private readonly files = new Map<string, TableOut>();
-  private readonly spools = new Map<string, BufferedFile>();
-  private readonly maxVersion = new Map<string, Map<string, number>>();
-  private readonly emitted = new Map<string, number>();
-  private readonly work: string;
-  private readonly spoolDir: string;
+  private readonly work: string | null;
   private readonly dir: string | null;
   private readonly lock: DirLock | null;
   private readonly options: OutputWriterOptions;
@@ -499,9 +494,8 @@ export class OutputWriter {
       }
     } else {
       this.lock = null;
-      this.work = mkdtempSync(join(tmpdir(), "lpa-spool-"));
+      this.work = null;
     }
-    this.spoolDir = join(this.work, "spool");
     this.unregister = onInterrupt(() => this.dispose());
   }
 
@@ -509,7 +503,7 @@ export class OutputWriter {
     let f = this.files.get(table);
     if (f === undefined) {
       f = new TableOut(
-        this.dir === null ? null : new BufferedFile(join(this.work, `${table}.jsonl`)),
+        this.work === null ? null : new BufferedFile(join(this.work, `${table}.jsonl`)),
       );
       this.files.set(table, f);
     }
@@ -546,76 +540,27 @@ export class OutputWriter {
     return storable === undefined ? row : (storable(table, row) as R);
   }
 
-  /** Records one output. Counters are ignored here. */
+  /** Records one output: a row or rejection is written and passed on. Counters are ignored. */
   add(o: EngineOutput): void {
     if (o.kind === "counter") return;
-    if (o.kind === "dlq" || o.kind === "quarantine") {
-      const table = o.kind === "dlq" ? DLQ_TABLE : QUARANTINE_TABLE;
-      this.emitted.set(table, (this.emitted.get(table) ?? 0) + 1);
-      const row = this.store(table, toRejectionRow(o.envelope));
-      if (this.dir !== null) this.file(table).write(JSON.stringify(row));
-      else this.file(table).lines += 1;
-      this.pass(table, row);
-      return;
-    }
-    const table = o.table;
-    this.emitted.set(table, (this.emitted.get(table) ?? 0) + 1);
-    const row = this.store(table, o.row);
-    if (this.options.allVersions || !isVersionedTable(table)) {
-      if (this.dir !== null) this.file(table).write(JSON.stringify(row));
-      else this.file(table).lines += 1;
-      this.pass(table, row);
-      return;
-    }
-    const line = JSON.stringify(row);
-    const id = rowIdentity(table, row)!;
-    let versions = this.maxVersion.get(table);
-    if (versions === undefined) {
-      versions = new Map();
-      this.maxVersion.set(table, versions);
-    }
-    const v = (row as unknown as { version: number }).version;
-    const prev = versions.get(id);
-    if (prev === undefined || v > prev) versions.set(id, v);
-    let spool = this.spools.get(table);
-    if (spool === undefined) {
-      mkdirSync(this.spoolDir, { recursive: true });
-      spool = new BufferedFile(join(this.spoolDir, `${table}.jsonl`));
-      this.spools.set(table, spool);
-    }
-    spool.write(line);
+    const table = o.kind === "row" ? o.table : o.kind === "dlq" ? DLQ_TABLE : QUARANTINE_TABLE;
+    const row = this.store(table, o.kind === "row" ? o.row : toRejectionRow(o.envelope));
+    const out = this.file(table);
+    if (this.work !== null) out.write(JSON.stringify(row));
+    else out.lines += 1;
+    this.pass(table, row);
   }
 
   /**
-   * Reduces the spooled tables to their final rows, awaits the consumer, and closes every file
-   * durably (fsynced, still in the work directory until {@link OutputWriter.commit}).
+   * Awaits the consumer and closes every file durably (fsynced, still in the work directory until
+   * {@link OutputWriter.commit}).
    */
   async finish(): Promise<Record<string, TableStats>> {
     await this.drain();
-    for (const [table, spool] of this.spools) {
-      spool.close();
-      const versions = this.maxVersion.get(table)!;
-      const out = this.file(table);
-      const rl = createInterface({
-        input: createReadStream(join(this.spoolDir, `${table}.jsonl`), "utf8"),
-        crlfDelay: Infinity,
-      });
-      for await (const line of rl) {
-        const row = JSON.parse(line) as Record<string, unknown> & { version: number };
-        const id = rowIdentity(table, row)!;
-        if (versions.get(id) !== row.version) continue;
-        versions.delete(id); // exactly one row per identity
-        out.write(line);
-        this.pass(table, row);
-        if (this.pending.length >= 4096) await this.drain();
-      }
-    }
-    await this.drain();
-    rmSync(this.spoolDir, { recursive: true, force: true });
     const stats: Record<string, TableStats> = {};
     for (const [table, f] of [...this.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       f.close(true);
-      stats[table] = { rows: f.lines, emitted: this.emitted.get(table) ?? f.lines };
+      stats[table] = { rows: f.lines, emitted: f.lines };
     }
     this.stats = stats;
     return stats;
@@ -632,7 +577,8 @@ export class OutputWriter {
    */
   commit(info: CommitInfo): void {
     const dir = this.dir;
-    if (dir === null) return;
+    const work = this.work;
+    if (dir === null || work === null) return;
     if (this.stats === null) throw new Error("OutputWriter.commit before finish");
     if (this.disposed || this.lock === null || !this.lock.held())
       throw new OutputError(`--out ${dir}: lost the lock of the directory; no output was replaced`);
@@ -651,7 +597,7 @@ export class OutputWriter {
     rmSync(join(dir, MANIFEST_FILE), { force: true });
     fsyncDir(dir);
     names.forEach((name, i) => {
-      renameSync(join(this.work, name), join(dir, name));
+      renameSync(join(work, name), join(dir, name));
       if (i === 0) crashPoint("mid-commit");
     });
     for (const table of Object.keys(previous?.tables ?? {})) {
@@ -666,18 +612,18 @@ export class OutputWriter {
       tables: Object.fromEntries(Object.entries(this.stats).map(([t, s]) => [t, s.rows])),
     };
     AtomicFile.write(join(dir, MANIFEST_FILE), "--out", JSON.stringify(manifest, null, 2) + "\n");
-    rmSync(this.work, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
 
   /**
-   * Closes open files, removes the work (or spool) directory and releases the lock; idempotent.
+   * Closes open files, removes the work directory and releases the lock; idempotent.
    * Call it in a `finally`: after {@link OutputWriter.commit} it only cleans up.
    */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.unregister();
-    for (const f of [...this.files.values(), ...this.spools.values()]) {
+    for (const f of this.files.values()) {
       try {
         f.close();
       } catch {
@@ -685,7 +631,7 @@ export class OutputWriter {
       }
     }
     try {
-      rmSync(this.work, { recursive: true, force: true });
+      if (this.work !== null) rmSync(this.work, { recursive: true, force: true });
     } finally {
       this.lock?.release();
     }

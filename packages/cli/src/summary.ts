@@ -95,8 +95,11 @@ export interface ReplaySummary {
   };
   /** Latency percentiles per edge-semantics version and KPI. */
   readonly latency: Readonly<Record<string, Readonly<Record<string, Percentiles>>>>;
-  /** Versioned rows emitted beyond the first version of their identity. */
-  readonly corrections: number;
+  /**
+   * Versioned rows emitted beyond the first version of their identity: counted with
+   * `--all-versions` only (a default replay emits each identity once, when final), else `null`.
+   */
+  readonly corrections: number | null;
   /** Rows per JSONL table file (final rows) and rows emitted (all versions). */
   readonly tables: Readonly<Record<string, { readonly rows: number; readonly emitted: number }>>;
   /** Every counter reported during the run (see `COUNTER_NAMES`), by name. */
@@ -165,8 +168,19 @@ const bump = (r: Record<string, number>, k: string, d = 1): void => {
 const sortedRecord = (r: Record<string, number>): Record<string, number> =>
   Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-/** Accumulates what the summary needs while outputs stream by. */
+/**
+ * Accumulates what the summary needs while outputs stream by: per-session and per-latency-row
+ * values (bounded by sessions), counters, and with `countRevisions` the identities seen (bounded
+ * by output rows, so only for `--all-versions`).
+ */
 export class SummaryCollector {
+  private readonly countRevisions: boolean;
+
+  /** `countRevisions`: track identities to report {@link ReplaySummary.corrections}. */
+  constructor(countRevisions = false) {
+    this.countRevisions = countRevisions;
+  }
+
   private readonly sessions = new Map<string, Record<string, unknown>>();
   private readonly latency = new Map<string, Record<string, unknown>>();
   private readonly dlq: Record<string, number> = {};
@@ -189,12 +203,17 @@ export class SummaryCollector {
         return;
       default: {
         const row = o.row as unknown as Record<string, unknown>;
+        if (o.table !== "fact_workflow_sessions" && o.table !== "fact_workflow_latency_samples") {
+          if (!this.countRevisions) return;
+        }
         const id = rowIdentity(o.table, row);
         if (id === null) return;
-        this.versionedRows += 1;
-        let ids = this.seen.get(o.table);
-        if (ids === undefined) this.seen.set(o.table, (ids = new Set()));
-        ids.add(id);
+        if (this.countRevisions) {
+          this.versionedRows += 1;
+          let ids = this.seen.get(o.table);
+          if (ids === undefined) this.seen.set(o.table, (ids = new Set()));
+          ids.add(id);
+        }
         const keep = (m: Map<string, Record<string, unknown>>): void => {
           const prev = m.get(id);
           if (prev === undefined || (row["version"] as number) >= (prev["version"] as number))
@@ -275,7 +294,7 @@ export class SummaryCollector {
       },
       attribution: { byMethod: sortedRecord(byMethod), bySource: sortedRecord(bySource) },
       latency,
-      corrections: this.versionedRows - identities,
+      corrections: this.countRevisions ? this.versionedRows - identities : null,
       tables: extra.tables,
       counters: sortedRecord(this.counters),
       notices: extra.notices,
@@ -406,7 +425,7 @@ export function renderReplaySummary(s: ReplaySummary): string {
   ].join(" and ");
   out.push(
     "",
-    `corrections emitted ${n(s.corrections)}; output ${outputs}${s.flushed ? "" : " (state saved, not flushed)"}`,
+    `${s.corrections === null ? "" : `corrections emitted ${n(s.corrections)}; `}output ${outputs}${s.flushed ? "" : " (state saved, not flushed)"}`,
     `wall time ${(s.wallTimeMs / 1000).toFixed(3)} s, ${n(s.eventsPerSecond)} events/s`,
     "",
   );

@@ -168,21 +168,23 @@ describe("--out", () => {
   });
 });
 
-describe("spool of a ClickHouse-only run", () => {
-  it("is removed from the temp directory when the run fails", () => {
+describe("a ClickHouse-only run", () => {
+  it("writes nothing to disk: rows go straight to the consumer, even when it fails", () => {
     const dir = fresh("tmpdir");
     mkdirSync(dir);
     vi.stubEnv("TMPDIR", dir);
+    const seen: string[] = [];
     const writer = new OutputWriter(null, {
-      allVersions: false,
       consumer: {
-        row: () => {
-          throw new Error("insert failed");
+        row: (table) => {
+          seen.push(table);
+          if (seen.length > 1) throw new Error("insert failed");
         },
       },
     });
-    expect(readdirSync(dir)).toHaveLength(1);
     try {
+      writer.add({ kind: "row", table: "fact_workflow_sessions", row: { version: 1 } } as never);
+      expect(seen).toEqual(["fact_workflow_sessions"]);
       expect(() =>
         writer.add({ kind: "row", table: "raw_stream_trace_events", row: {} } as never),
       ).toThrow("insert failed");

@@ -53,7 +53,10 @@ except with --state, which saves the open state for a later --resume run.
 
 Writes one JSONL file per output table under --out: raw typed rows (raw_*), facts (fact_*) and the
 rejection rows (raw_streaming_events_dlq, raw_streaming_events_quarantine). Versioned facts hold
-their final rows (latest version per identity) unless --all-versions. The files replace those of
+their final rows unless --all-versions: the engine emits each row once, when it can no longer
+change (a sample when sealed, a session's rows when it is evicted or flushed), and rows are written
+as they come, so memory follows open sessions, not the input. With --state, rows of sessions still
+open at the end come out in the --resume part that closes them. The files replace those of
 the previous run into --out, all at the end of the run (one run per directory at a time), then
 --state is written atomically: an interrupted run leaves the previous outputs and state. Give each
 --state/--resume part its own --out.
@@ -170,6 +173,10 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   if (values["supported-versions"] !== undefined)
     input["supportedVersions"] = [...parseSupportedVersions(values["supported-versions"])];
   if (values["serving-fact"]) input["emitServingFact"] = true;
+  // The writer writes what the engine emits: each identity once, when final (or every version).
+  const emission = values["all-versions"] ? "every-change" : "final";
+  const configured = input["emission"];
+  input["emission"] = emission;
   const resolved = resolveEngineConfig(input as EngineConfigInput);
   if (!resolved.ok)
     throw new UsageError(`invalid configuration: ${resolved.error.issues.join("; ")}`);
@@ -178,6 +185,10 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     sha256Hex: (text) => createHash("sha256").update(text, "utf8").digest("hex"),
   });
   const notices = resolved.notices.map((n) => n.message);
+  if (configured !== undefined && configured !== emission)
+    notices.push(
+      `emission ${JSON.stringify(configured)} from --config ignored: lpa replay writes ${values["all-versions"] ? "every version (--all-versions)" : "each row once, when final"}`,
+    );
 
   const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
   let state: EngineState;
@@ -218,7 +229,6 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   // The output directory is locked (and checked) before ClickHouse is touched.
   const forward: RowConsumer = { row: (table, row) => chOutput!.row(table, row) };
   const writer = new OutputWriter(outDir, {
-    allVersions: values["all-versions"],
     ...(target === null ? {} : { consumer: forward }),
     // One storage rule for JSONL and ClickHouse: values that do not fit their column.
     storable: (table, row) =>
@@ -230,7 +240,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   let tables: Record<string, TableStats> = {};
   const started = io.clock();
   const inputs: ReplaySummary["inputs"][number][] = [];
-  const summary = new SummaryCollector();
+  const summary = new SummaryCollector(values["all-versions"]);
   summary.add({ kind: "counter", name: "out_of_range_values", delta: 0 }); // always reported
   try {
     if (outDir !== null && resumedFrom !== null && readRunManifest(outDir)?.state === resumedFrom)

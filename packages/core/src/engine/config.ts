@@ -43,15 +43,21 @@ export const DEFAULT_FRONTIER_QUORUM = 2;
 /**
  * How the engine emits rows of versioned tables (see `docs/engine.md`, "Emission"):
  *
- * - `coalesced` (default): a versioned row is held in the state until the next `advance` or
- *   `flush`, which emits each identity at most once, with its latest version;
- * - `every-change`: every new version is emitted by the transition that made it.
+ * - `coalesced` (default): each changed identity is emitted at most once between two
+ *   `advance` / `flush` calls, with its latest content (for live sinks that show progress);
+ * - `every-change`: every new version is emitted by the transition that made it;
+ * - `final`: each identity is emitted once, when it can no longer change — a sample, edge or
+ *   parameter row when it is sealed, a session's session / latency / serving / segment rows when
+ *   the session is evicted or at `flush` (for batch jobs: no reader-side reduction needed). In
+ *   `reference-compat` rows are held in the state until `flush`. Rows of sessions still open when
+ *   a run stops without `flush` come out in the run that continues from its snapshot.
  *
- * Versions and final tables (max `version` per identity) are the same in both modes.
+ * Final tables (max `version` per identity) have the same content in every mode; `version`
+ * numbers count emissions, so they are smaller with `coalesced` and `final` in correction mode.
  *
  * @category Engine
  */
-export type EmissionMode = "coalesced" | "every-change";
+export type EmissionMode = "coalesced" | "every-change" | "final";
 
 const versionList = z.array(z.enum(["v1", "v2"])).min(1);
 const nullableWindow = z.number().int().nonnegative().nullable();
@@ -87,7 +93,7 @@ const engineConfigShape = {
   advanceGranularityMs: z.number().int().nonnegative().optional(),
   maxFutureSkewMs: z.number().int().nonnegative().optional(),
   frontierQuorum: z.number().int().min(1).max(16).optional(),
-  emission: z.enum(["coalesced", "every-change"]).optional(),
+  emission: z.enum(["coalesced", "every-change", "final"]).optional(),
 };
 
 /**
@@ -164,9 +170,9 @@ export interface EngineConfigInput {
    */
   readonly frontierQuorum?: number;
   /**
-   * `coalesced` (default): versioned rows are held until the next `advance` / `flush` and each
-   * identity is emitted at most once per interval; `every-change`: every version is emitted at
-   * once. Final tables are identical.
+   * `coalesced` (default): each changed identity at most once per `advance` / `flush`;
+   * `every-change`: every version at once; `final`: each identity once, when it can no longer
+   * change. See {@link EmissionMode}.
    */
   readonly emission?: EmissionMode;
 }

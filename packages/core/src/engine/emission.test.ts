@@ -197,6 +197,17 @@ function checkCoalesced(run: Run): void {
   }
 }
 
+/** Final-emission invariant of a run: every versioned identity is emitted exactly once. */
+function checkFinal(run: Run): void {
+  const seen = new Set<string>();
+  for (const o of all(run)) {
+    const key = keyOf(o);
+    if (key === null) continue;
+    expect(seen.has(key), key).toBe(false);
+    seen.add(key);
+  }
+}
+
 /** Every run of `ops` in both modes (in place), and the pure coalesced run. */
 function bothModes(config: EngineConfigInput, ops: readonly Op[]) {
   const every = runInPlace(createEngine({ ...config, emission: "every-change" }), ops);
@@ -317,6 +328,53 @@ describe("coalesced emission over the real 2026-01-08 event log", () => {
   });
 });
 
+describe("final emission over the real 2026-01-08 event log", () => {
+  const ops: Op[] = lines.flatMap((value): Op[] => [{ kind: "record", value }, { kind: "next" }]);
+
+  for (const preset of ["correction", "reference-compat"] as const) {
+    it(`${preset}: each identity once, the final tables of every-change`, () => {
+      const config: EngineConfigInput = { preset, edgeSemanticsVersions: ["v1", "v2"] };
+      const every = runInPlace(createEngine({ ...config, emission: "every-change" }), ops);
+      const final = runInPlace(createEngine({ ...config, emission: "final" }), ops);
+      checkFinal(final);
+      expectSameFinals(all(final), all(every));
+      if (preset === "reference-compat") {
+        // Held until flush: same versions as every-change.
+        expect(finalBytes(all(final))).toEqual(finalBytes(all(every)));
+        for (const b of final.batches)
+          if (b.op !== "flush") expect(b.out.filter((o) => keyOf(o) !== null)).toEqual([]);
+      }
+      // Non-versioned outputs are the same, in the same order.
+      const plain = (r: Run) => all(r).filter((o) => keyOf(o) === null);
+      expect(plain(final)).toEqual(plain(every));
+    });
+  }
+
+  it("correction: samples come out when sealed, a session's rows when it is evicted", () => {
+    const last = Math.max(...lines.map((l) => tsOf(l)));
+    const config: EngineConfigInput = { sessionStateTtlMs: 1_800_000, tombstoneTtlMs: 60_000 };
+    // Past the 10-minute future reach (everything seals), then past the state TTL (eviction).
+    const evicting: Op[] = [
+      ...ops,
+      { kind: "advance", to: last + 660_000 },
+      { kind: "advance", to: last + 3_600_000 },
+    ];
+    const final = runInPlace(createEngine({ ...config, emission: "final" }), evicting);
+    const every = runInPlace(createEngine({ ...config, emission: "every-change" }), evicting);
+    checkFinal(final);
+    expectSameFinals(all(final), all(every));
+    const [sealing, evicted, flush] = final.batches.slice(-3);
+    const rows = (b: Run["batches"][number], table: string) =>
+      b.out.filter((o) => o.kind === "row" && o.table === table).length;
+    expect(rows(sealing!, "fact_stream_status_samples")).toBeGreaterThan(0);
+    expect(rows(sealing!, "fact_workflow_sessions")).toBe(0);
+    expect(rows(evicted!, "fact_workflow_sessions")).toBe(1);
+    expect(rows(evicted!, "fact_workflow_latency_samples")).toBe(1);
+    expect(flush!.op).toBe("flush");
+    expect(flush!.out.filter((o) => keyOf(o) !== null)).toEqual([]);
+  });
+});
+
 describe("property: coalesced and every-change emission", () => {
   // Streams built from the real session: 1–3 copies shifted by up to 5 minutes, some switching to
   // a second hot wallet part-way; extra capability snapshots mapping either wallet to either
@@ -421,6 +479,25 @@ describe("property: coalesced and every-change emission", () => {
           );
         }),
         { numRuns: 80 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    "final emission: each identity exactly once, the final tables of every-change",
+    () => {
+      fc.assert(
+        fc.property(stream, config, (ops, cfg) => {
+          const every = runInPlace(createEngine({ ...cfg, emission: "every-change" }), ops);
+          const final = runInPlace(createEngine({ ...cfg, emission: "final" }), ops);
+          checkFinal(final);
+          expectSameFinals(all(final), all(every));
+          expect(all(final).filter((o) => keyOf(o) === null)).toEqual(
+            all(every).filter((o) => keyOf(o) === null),
+          );
+        }),
+        { numRuns: 60 },
       );
     },
     PROPERTY_TIMEOUT_MS,

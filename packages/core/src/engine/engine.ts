@@ -15,6 +15,8 @@ import type { TransportRecord } from "../events/transport.js";
 import {
   correctionOperator,
   flushCorrection,
+  type CorrectionOperatorConfig,
+  type FoldRowEmission,
   initCorrectionState,
   upgradeCorrectionState,
   type CorrectionState,
@@ -48,6 +50,13 @@ import {
 import { guardRow, rowSizeUpperBound } from "../quality/row-guard.js";
 import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from "./config.js";
 import { validateEngineStateShape } from "./snapshot-schema.js";
+
+/** The correction operator's fold-row emission for each engine emission mode. */
+const FOLD_ROWS: Readonly<Record<EngineConfig["emission"], FoldRowEmission>> = {
+  coalesced: "advance",
+  "every-change": "every-change",
+  final: "final",
+};
 
 /** Current version of {@link EngineState} (2: the event-time frontier replaced `maxEventTs`). */
 export const ENGINE_STATE_VERSION = 2;
@@ -330,9 +339,12 @@ export function createEngine(
     config = r.config;
   }
   const mode = config.correction ? "correction" : "reference-compat";
-  // Coalesced emission: the correction operator emits a changed session's fold rows once per
-  // advance (the engine's hold still merges what one advance produces for the same identity).
-  const correctionConfig = { ...config.lifecycle, deferFoldRows: config.emission === "coalesced" };
+  // The correction operator emits fold rows per signal, once per advance (coalesced) or once
+  // when final; the engine holds what is left (see `hold`).
+  const correctionConfig: CorrectionOperatorConfig = {
+    ...config.lifecycle,
+    foldRows: FOLD_ROWS[config.emission],
+  };
   const dedupConfig = { ttlMs: config.gate.dedupTtlMs, maxEntries: config.gate.dedupMaxEntries };
   // The store keeps digests of the dedup keys (the host's SHA-256, when given, for long keys).
   const dedupOperator = createDedupOperator(
@@ -355,7 +367,13 @@ export function createEngine(
       ? correctionOperator.stepInPlace(state.lifecycle as CorrectionState, input, correctionConfig)
       : lifecycleOperator.stepInPlace(state.lifecycle as LifecycleState, input, config.lifecycle);
 
-  const coalesce = config.emission === "coalesced";
+  // Rows held in the state until the next advance (coalesced) or flush (final): reference-compat
+  // emits at every signal; in correction mode only rows produced by steps of a coalesced run
+  // (coverage rows, a late signal's own row, force-sealed rows) — the operator emits everything
+  // else at most once per advance, and in final mode once.
+  const coalesce =
+    config.emission === "coalesced" || (config.emission === "final" && mode !== "correction");
+  const holdUntilFlush = config.emission === "final";
 
   /**
    * Holds a row of a versioned table until the next `advance` / `flush`: one row per identity,
@@ -548,7 +566,7 @@ export function createEngine(
       out.push(o);
     };
     if (state.watermark !== null && watermark <= state.watermark) {
-      release(state, emit);
+      if (!holdUntilFlush) release(state, emit);
       return out;
     }
     state.watermark = watermark;
@@ -566,7 +584,7 @@ export function createEngine(
             config.lifecycle,
           );
     routeLifecycle(state, outs, null, 0, emit);
-    release(state, emit);
+    if (!holdUntilFlush) release(state, emit);
     return out;
   };
 

@@ -86,14 +86,25 @@ export interface CorrectionConfig {
   /** Overflow of retained rows force-finalizes the oldest (counted `forced_seals`). Default 4 096. */
   readonly maxRetainedRowsPerSession: number;
   /**
-   * `true`: a signal only marks its session as changed, and the session's fold rows (session,
-   * latency, serving, segment and retained rows whose content changed) are emitted once at the
-   * next `advance` / `flush`: one row per changed identity per advance instead of one per signal,
-   * with the same final content and fewer `version`s. `false` or absent: emitted at every signal.
-   * The engine sets it with `emission: "coalesced"`.
+   * When the fold rows of a session (session, latency, serving and segment rows, and the retained
+   * sample, edge and parameter rows) are emitted:
+   * - `every-change` (default): at the signal that changed them;
+   * - `advance`: a signal only marks its session as changed, and its changed rows are emitted once
+   *   at the next `advance` / `flush` (the engine's `emission: "coalesced"`);
+   * - `final`: once each, when it can no longer change: a retained row when it is sealed, the
+   *   session's other rows when it is evicted or at `flush` (the engine's `emission: "final"`).
+   *
+   * Final content is the same in every mode; `version`s count emissions.
    */
-  readonly deferFoldRows?: boolean;
+  readonly foldRows?: FoldRowEmission;
 }
+
+/**
+ * Values of {@link CorrectionConfig.foldRows}.
+ *
+ * @category Correction
+ */
+export type FoldRowEmission = "every-change" | "advance" | "final";
 
 /**
  * Defaults of {@link CorrectionConfig}.
@@ -341,7 +352,7 @@ export interface CorrectionState {
   /** Due-time indexes; absent in states saved before they existed, rebuilt on first use. */
   timers?: CorrectionTimers;
   /**
-   * With {@link CorrectionConfig.deferFoldRows}: ids of the sessions changed since the last
+   * With {@link CorrectionConfig.foldRows} `advance`: ids of the sessions changed since the last
    * `advance` / `flush`, in the order they first changed; their fold rows are emitted (in that
    * order) at the start of the next one. Absent when empty.
    */
@@ -915,9 +926,11 @@ function emitRetained(ctx: Ctx, r: RetainedRow, digest?: string): void {
       : r.table === "fact_stream_status_samples"
         ? ++c.status
         : ++c.trace;
-  if (r.last === null) ctx.cs.pendingRows -= 1;
+  const final = ctx.config.foldRows === "final";
+  if (r.last === null && !final) ctx.cs.pendingRows -= 1;
   const content = r.current ?? {};
-  r.last = digest ?? contentDigest(content);
+  // A row emitted in `final` mode is leaving the state: no digest to keep.
+  r.last = final ? INCOMPARABLE : (digest ?? contentDigest(content));
   r.current = null;
   ctx.emit({
     kind: "row",
@@ -953,18 +966,28 @@ function emitIfChanged(ctx: Ctx, r: RetainedRow, last: string): void {
 
 /**
  * After a step changed a session's fold: emits its changed rows now (`rows`: the retained rows
- * the step re-evaluated), or with {@link CorrectionConfig.deferFoldRows} marks the session for
- * the next `advance` / `flush` ({@link emitDeferred}).
+ * the step re-evaluated); with {@link CorrectionConfig.foldRows} `advance` marks the session for
+ * the next `advance` / `flush` ({@link emitDeferred}); with `final` does nothing (the rows come
+ * out when sealed, evicted or flushed).
  */
 function foldChanged(ctx: Ctx, rows?: readonly RetainedRow[]): void {
-  if (ctx.config.deferFoldRows !== true) {
+  const mode = ctx.config.foldRows ?? "every-change";
+  if (mode === "every-change") {
     emitFoldChanges(ctx);
     emitRetainedChanges(ctx, rows);
     return;
   }
-  if (ctx.cs.dirty === true) return;
+  if (mode === "final" || ctx.cs.dirty === true) return;
   ctx.cs.dirty = true;
   (ctx.state.dirty ??= []).push(ctx.id);
+}
+
+/**
+ * Counts a new retained row as waiting for its first emission (`pendingRows`, which drives the
+ * `pending` timer). In `final` mode rows wait for sealing instead, so nothing is counted.
+ */
+function countPending(ctx: Ctx): void {
+  if (ctx.config.foldRows !== "final") ctx.cs.pendingRows += 1;
 }
 
 /** Emits the changed rows of every session marked by {@link foldChanged}, in marking order. */
@@ -1080,7 +1103,7 @@ function stepSignal(
     foldStep(cs.checkpoint, s, state.index, config, null);
     const once = retainedFor(s, sample, w ?? s.signalTimestamp);
     if (once !== null) {
-      cs.pendingRows += 1;
+      countPending(ctx);
       evaluateRetained(once, cs.checkpoint);
       emitRetained(ctx, once);
     }
@@ -1110,7 +1133,7 @@ function stepSignal(
     if (keys.length !== cs.lookupKeys.length) updateLookupKeys(ctx, keys);
     if (retained !== null) {
       cs.retained.push(retained);
-      cs.pendingRows += 1;
+      countPending(ctx);
       evaluateRetained(retained, cs.current);
     }
     foldChanged(ctx, retained === null ? [] : [retained]);
@@ -1122,7 +1145,7 @@ function stepSignal(
   insertSorted(cs.unsealed, { signal: s }, (u) => foldPosition(u.signal));
   if (retained !== null) {
     insertSorted(cs.retained, retained, (r) => r.position);
-    cs.pendingRows += 1;
+    countPending(ctx);
   }
   refold(ctx, pos);
   foldChanged(ctx);
@@ -1295,7 +1318,7 @@ function advanceCorrection(
     for (const stored of ids) visit(stored);
   }
   pruneCapabilitiesWhenDue(state.index, t, watermark, config.attribution, scan);
-  sweep(state, t, watermark, config, scan);
+  sweep(state, t, watermark, config, scan, emit);
   compactTimers(state, t);
 }
 
@@ -1305,6 +1328,7 @@ function sweep(
   watermark: number,
   config: CorrectionOperatorConfig,
   scan: boolean,
+  emit: LifecycleEmit,
 ): void {
   if (
     state.lastSweepWatermark !== null &&
@@ -1327,6 +1351,8 @@ function sweep(
   evict.sort((a, b) => a.end - b.end || compareStrings(a.id, b.id));
   for (const { stored, id } of evict) {
     const cs = getOwn(state.sessions, id)!;
+    // `final` mode: the session's rows can no longer change (nothing is unsealed or retained).
+    if (config.foldRows === "final") emitFoldChanges({ state, id, cs, config, emit });
     setOwn(state.tombstones, id, { lastVersion: cs.counters.sessions, evictedAt: watermark });
     deleteOwn(state.sessions, id);
     t.held -= 1;
@@ -1372,6 +1398,7 @@ export function flushCorrection(
     const ctx: Ctx = { state, id: unescapeKey(stored), cs, config, emit };
     seal(ctx, () => true, false);
     emitRetainedChanges(ctx);
+    if (config.foldRows === "final") emitFoldChanges(ctx);
     updateLookupKeys(ctx, []);
     settleTimers(t, stored, cs);
   }
