@@ -175,7 +175,9 @@ describe("every state the engine produces validates", () => {
       ];
       for (const x of Object.values(sessionsOf(s))) {
         const session = (
-          mode === "correction" ? (x["current"] as Json)["session"] : x["session"]
+          mode === "correction"
+            ? ((x["current"] ?? x["checkpoint"]) as Json)["session"]
+            : x["session"]
         ) as Json;
         if (session["orchestratorAddress"] !== "") features.push(`${mode} attributed session`);
         if ((session["eventCount"] as number) > 1) features.push(`${mode} multi-event session`);

@@ -436,7 +436,7 @@ const correctionSessionSchema = tied<CorrectionSession>()(
   z.object({
     checkpoint: foldStateSchema,
     checkpointPosition: foldPositionSchema.nullable(),
-    current: foldStateSchema,
+    current: foldStateSchema.nullable(),
     unsealed: z.array(unsealedSignalSchema),
     retained: z.array(retainedRowSchema),
     pendingRows: count,

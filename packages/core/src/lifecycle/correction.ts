@@ -255,8 +255,11 @@ export interface CorrectionSession {
   checkpoint: FoldState;
   /** Position of the last sealed signal, or `null`. */
   checkpointPosition: FoldPosition | null;
-  /** Accumulators after every signal (the latest fold); the same object as `checkpoint` when nothing is unsealed. */
-  current: FoldState;
+  /**
+   * Accumulators after every signal (the latest fold), or `null` when nothing is unsealed (the
+   * latest fold is then `checkpoint`; the state is a tree, no object is shared).
+   */
+  current: FoldState | null;
   /** Unsealed signals in fold order. */
   readonly unsealed: UnsealedSignal[];
   /** Rows not final yet, in fold order. */
@@ -477,6 +480,11 @@ function initFold(id: string): FoldState {
   };
 }
 
+/** The latest fold of a session: `current`, or `checkpoint` when nothing is unsealed. */
+function latestFold(cs: CorrectionSession): FoldState {
+  return cs.current ?? cs.checkpoint;
+}
+
 /** Deep copy of plain JSON data. */
 function cloneJson<T>(value: T): T {
   if (value === null || typeof value !== "object") return value;
@@ -490,7 +498,7 @@ function initCorrectionSession(id: string, order: number): CorrectionSession {
   return {
     checkpoint: initFold(id),
     checkpointPosition: null,
-    current: initFold(id),
+    current: null,
     unsealed: [],
     retained: [],
     pendingRows: 0,
@@ -760,7 +768,7 @@ function headTime(cs: CorrectionSession): number | null {
 /** `sessionEndTs` while nothing is unsealed or retained (the session can be evicted), else `null`. */
 function idleEnd(cs: CorrectionSession): number | null {
   return cs.unsealed.length === 0 && cs.retained.length === 0
-    ? cs.current.session.sessionEndTs
+    ? latestFold(cs).session.sessionEndTs
     : null;
 }
 
@@ -850,7 +858,7 @@ function refold(ctx: Ctx, from: FoldPosition | null = null): void {
     foldStep(f, u.signal, state.index, config, keys);
   }
   while (r < cs.retained.length) evaluateRetained(cs.retained[r++]!, f);
-  cs.current = f;
+  cs.current = cs.unsealed.length === 0 ? null : f;
   updateLookupKeys(ctx, keys);
 }
 
@@ -875,7 +883,7 @@ function updateLookupKeys(ctx: Ctx, keys: string[]): void {
 /** Emits the session (with latency and serving rows) and segment rows whose content changed. */
 function emitFoldChanges(ctx: Ctx): void {
   const { cs, config, emit } = ctx;
-  const f = cs.current;
+  const f = latestFold(cs);
   if (f.session.eventCount > 0) {
     const fresh = toSessionRow(f.session, 0);
     if (!sameContent(asRecord(fresh), cs.lastSession)) {
@@ -1126,15 +1134,15 @@ function stepSignal(
   const retained = retainedFor(s, sample, w ?? s.signalTimestamp);
   if (inOrder) {
     // One incremental fold step; only the new signal's own row can change among retained rows.
-    if (cs.current === cs.checkpoint) cs.current = cloneJson(cs.checkpoint);
+    const current = (cs.current ??= cloneJson(cs.checkpoint));
     cs.unsealed.push({ signal: s });
     const keys = [...cs.lookupKeys];
-    foldStep(cs.current, s, state.index, config, keys);
+    foldStep(current, s, state.index, config, keys);
     if (keys.length !== cs.lookupKeys.length) updateLookupKeys(ctx, keys);
     if (retained !== null) {
       cs.retained.push(retained);
       countPending(ctx);
-      evaluateRetained(retained, cs.current);
+      evaluateRetained(retained, current);
     }
     foldChanged(ctx, retained === null ? [] : [retained]);
     enforceCaps(ctx);
@@ -1237,8 +1245,8 @@ function seal(ctx: Ctx, isDue: (pos: FoldPosition) => boolean, forced: boolean):
     foldStep(cs.checkpoint, u!.signal, state.index, config, null);
     cs.checkpointPosition = uPos;
     if (forced) ctx.emit({ kind: "counter", name: "forced_seals", delta: 1 });
-    // Everything sealed: the latest fold is the checkpoint; share it instead of keeping a copy.
-    if (cs.unsealed.length === 0) cs.current = cs.checkpoint;
+    // Everything sealed: the latest fold is the checkpoint; drop the copy.
+    if (cs.unsealed.length === 0) cs.current = null;
   }
 }
 
