@@ -4,7 +4,7 @@
  * rest wires the free names (`lines`, `sink`, `rejects`) so the snippet compiles and runs.
  */
 // #region docs
-import { createEngine, type EngineOutput } from "@livepeer-analytics/core/engine";
+import { createEngine, createRunner, type EngineOutput } from "@livepeer-analytics/core/engine";
 
 // #endregion docs
 import type { RejectedEventEnvelope } from "@livepeer-analytics/core/quality";
@@ -21,7 +21,7 @@ export interface EngineLoopSinks {
 export function engineLoop(lines: Iterable<string>, { sink, rejects }: EngineLoopSinks): void {
   // #region docs
   const engine = createEngine({ preset: "correction", edgeSemanticsVersions: ["v1", "v2"] });
-  const state = engine.init(); // plain JSON: engine.snapshot(state) / engine.restore(json)
+  const runner = createRunner(engine); // owns the state; runner.snapshot() → createRunner(engine, json)
   const write = (outputs: readonly EngineOutput[]): void => {
     for (const o of outputs) {
       if (o.kind === "row") sink.write(o.table, o.row); // fact_workflow_sessions, raw_*, …
@@ -29,11 +29,8 @@ export function engineLoop(lines: Iterable<string>, { sink, rejects }: EngineLoo
     }
   };
 
-  for (const value of lines) {
-    write(engine.stepInPlace(state, { record: { value }, now: Date.now() }));
-    const w = engine.nextWatermark(state); // newest event time − allowed lateness
-    if (w !== null) write(engine.advanceInPlace(state, w));
-  }
-  write(engine.flushInPlace(state)); // end of input: the last sealed and corrected rows
+  // push = step, then advance the watermark (newest event time − allowed lateness) when due
+  for (const value of lines) write(runner.push({ record: { value }, now: Date.now() }));
+  write(runner.flush()); // end of input: the last sealed and corrected rows
   // #endregion docs
 }

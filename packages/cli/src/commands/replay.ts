@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   createEngine,
+  createRunner,
   resolveEngineConfig,
   type EngineConfigInput,
   type EngineOutput,
@@ -204,6 +205,8 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
         `--resume ${values.resume}: that run was already flushed; nothing can follow it`,
       );
   } else state = engine.init();
+  // The runner owns the state from here on (in-place steps, the hot path).
+  const runner = createRunner(engine, state);
   if (values.state !== undefined && existsSync(values.state) && values.state === values.resume) {
     notices.push(`${values.state} will be overwritten with the new state`);
   }
@@ -266,7 +269,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     };
     // Ingestion time defaults to the replay's event-time clock, so outputs are reproducible;
     // the wall clock only bounds plausible event times (maxFutureSkewMs).
-    const ingestNow = (): number => fixedNow ?? state.frontier ?? 0;
+    const ingestNow = (): number => fixedNow ?? runner.state.frontier ?? 0;
 
     const reports = await forEachInputRecord(
       sources,
@@ -278,9 +281,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
         onOversize: (o) => sink(oversizeRecordOutputs(o, ingestNow())),
       },
       (record) => {
-        sink(engine.stepInPlace(state, { record, now: ingestNow(), receivedAt: io.clock() }));
-        const w = engine.nextWatermark(state);
-        if (w !== null) sink(engine.advanceInPlace(state, w));
+        sink(runner.push({ record, now: ingestNow(), receivedAt: io.clock() }));
         return writer.pendingCount >= 4096 ? writer.drain() : undefined;
       },
     );
@@ -295,9 +296,9 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     // in place, then the state, atomically. A kill before the state is replaced leaves the old
     // state, and running this part again from it rewrites the same outputs.
     let snapshot: string | null = null;
-    if (values.state !== undefined) snapshot = engine.snapshot(state);
+    if (values.state !== undefined) snapshot = runner.snapshot();
     else {
-      sink(engine.flushInPlace(state));
+      sink(runner.flush());
       flushed = true;
     }
     const finals = await writer.finish();

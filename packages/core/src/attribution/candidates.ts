@@ -315,9 +315,11 @@ export function ingestSnapshotInPlace(
   const cand = snapshotToCandidate(snapshot);
   const ref = config.pruning === "reference" ? cand.snapshotTs : watermark;
   const evicted: EvictedCandidate[] = [];
-  for (const key of keys) {
-    for (const e of upsertCandidateInPlace(index, key, cand, ref, config)) evicted.push(e);
-  }
+  keys.forEach((key, i) => {
+    // One copy per bucket (a flat record): the state stays a tree, no object held twice.
+    const c = i === 0 ? cand : { ...cand };
+    for (const e of upsertCandidateInPlace(index, key, c, ref, config)) evicted.push(e);
+  });
   return evicted;
 }
 

@@ -282,6 +282,13 @@ export interface EngineOptions {
    * implementation's result; hosts may pass a native one for speed (the CLI uses `node:crypto`).
    */
   readonly sha256Hex?: (s: string) => string;
+  /**
+   * Deep-freeze the states returned by the pure `step` / `advance` / `flush` (immer's
+   * `autoFreeze`), so that any later mutation of a returned state throws. Costs time; meant for
+   * tests and debugging. Default `false`. A frozen state cannot be passed to the `*InPlace`
+   * functions or to a runner.
+   */
+  readonly freeze?: boolean;
 }
 
 /**
@@ -301,6 +308,7 @@ export class EngineConfigError extends Error {
 }
 
 const immer = new Immer({ autoFreeze: false });
+const freezingImmer = new Immer({ autoFreeze: true });
 const SNAPSHOT_FORMAT = "livepeer-analytics/engine-state";
 const LIFECYCLE_FAMILIES: ReadonlySet<string> = new Set([
   "stream_trace",
@@ -387,7 +395,9 @@ export function createEngine(
     const held = (state.coalesced ??= {});
     const prev = getOwn(held, key);
     if (prev === undefined || (row["version"] as number) >= (prev.row["version"] as number))
-      setOwn(held, key, { table: o.table, row });
+      // A copy (rows are flat records): the operator may keep the emitted row in its own state,
+      // and the engine state must stay a tree.
+      setOwn(held, key, { table: o.table, row: { ...row } });
   };
 
   /** Emits the held rows (in the order their identities were first held) and clears them. */
@@ -630,11 +640,12 @@ export function createEngine(
     return out;
   };
 
+  const producer = options.freeze === true ? freezingImmer : immer;
   const pure =
     <A extends unknown[]>(f: (s: EngineState, ...args: A) => EngineOutput[]) =>
     (state: EngineState, ...args: A): EngineStep => {
       let outputs: EngineOutput[] = [];
-      const next = immer.produce(state, (draft) => {
+      const next = producer.produce(state, (draft) => {
         outputs = f(draft as EngineState, ...args);
       }) as EngineState;
       return { state: next, outputs };

@@ -37,6 +37,8 @@ export type {
   OutputTable,
   RestoreResult,
 } from "./engine.js";
+export { createRunner } from "./runner.js";
+export type { EngineRunner } from "./runner.js";
 export { collectFinalTables } from "./results.js";
 export { validateEngineStateShape } from "./snapshot-schema.js";
 export type { EngineStateShapeResult } from "./snapshot-schema.js";
