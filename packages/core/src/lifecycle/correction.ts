@@ -848,7 +848,8 @@ function refold(ctx: Ctx, from: FoldPosition | null = null): void {
   const { cs, state, config } = ctx;
   const f = cloneJson(cs.checkpoint);
   const keys: string[] = [];
-  let r = 0;
+  // In `final` mode retained rows are evaluated once, when sealed (against the checkpoint).
+  let r = config.foldRows === "final" ? cs.retained.length : 0;
   if (from !== null)
     while (r < cs.retained.length && compareFoldPositions(cs.retained[r]!.position, from) < 0) r++;
   for (const u of cs.unsealed) {
@@ -1142,7 +1143,7 @@ function stepSignal(
     if (retained !== null) {
       cs.retained.push(retained);
       countPending(ctx);
-      evaluateRetained(retained, current);
+      if (config.foldRows !== "final") evaluateRetained(retained, current);
     }
     foldChanged(ctx, retained === null ? [] : [retained]);
     enforceCaps(ctx);
@@ -1235,6 +1236,8 @@ function seal(ctx: Ctx, isDue: (pos: FoldPosition) => boolean, forced: boolean):
     if (r !== undefined && (uPos === null || compareFoldPositions(r.position, uPos) < 0)) {
       if (!isDue(r.position)) return;
       cs.retained.shift();
+      // `final` mode: the checkpoint now holds exactly the signals before the row.
+      if (config.foldRows === "final") evaluateRetained(r, cs.checkpoint);
       if (r.last === null) emitRetained(ctx, r);
       else if (r.current !== null) emitIfChanged(ctx, r, r.last);
       if (forced) ctx.emit({ kind: "counter", name: "forced_seals", delta: 1 });
