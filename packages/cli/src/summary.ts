@@ -11,6 +11,17 @@ import { formatTable } from "./table.js";
 
 /** Latency KPI columns. */
 const KPIS = ["prompt_to_first_frame_ms", "startup_time_ms", "e2e_latency_ms"] as const;
+/** Session columns the summary reads. */
+const SESSION_COLUMNS = [
+  "known_stream",
+  "served_session",
+  "unserved_session",
+  "service_failure_reason",
+  "gpu_attribution_method",
+  "attribution_source",
+] as const;
+/** Latency columns the summary reads. */
+const LATENCY_COLUMNS = ["edge_semantics_version", ...KPIS] as const;
 
 /** Percentiles of one KPI. */
 export interface Percentiles {
@@ -214,13 +225,21 @@ export class SummaryCollector {
           if (ids === undefined) this.seen.set(o.table, (ids = new Set()));
           ids.add(id);
         }
-        const keep = (m: Map<string, Record<string, unknown>>): void => {
+        // Only the columns the summary reads (and `version`), not whole rows: one small record
+        // per session and latency identity.
+        const keep = (
+          m: Map<string, Record<string, unknown>>,
+          columns: readonly string[],
+        ): void => {
           const prev = m.get(id);
-          if (prev === undefined || (row["version"] as number) >= (prev["version"] as number))
-            m.set(id, row);
+          if (prev !== undefined && (row["version"] as number) < (prev["version"] as number))
+            return;
+          const kept: Record<string, unknown> = { version: row["version"] };
+          for (const c of columns) kept[c] = row[c];
+          m.set(id, kept);
         };
-        if (o.table === "fact_workflow_sessions") keep(this.sessions);
-        else if (o.table === "fact_workflow_latency_samples") keep(this.latency);
+        if (o.table === "fact_workflow_sessions") keep(this.sessions, SESSION_COLUMNS);
+        else if (o.table === "fact_workflow_latency_samples") keep(this.latency, LATENCY_COLUMNS);
       }
     }
   }

@@ -8,6 +8,7 @@ import {
   realEventLines,
   realFixturePath,
 } from "@livepeer-analytics/testing/fixtures";
+import { isVersionedTable, rowIdentity } from "@livepeer-analytics/core/lifecycle";
 import { COUNTER_NAMES } from "@livepeer-analytics/core/quality";
 import { run } from "../src/main.js";
 import { renderReplaySummary } from "../src/summary.js";
@@ -172,6 +173,17 @@ describe("lpa replay", () => {
     const singleUnion = latestUnion([single.dir]);
     // Record offsets restart in the second file; everything else must match.
     expect(union).toEqual(singleUnion);
+    // Each versioned row is in exactly one part: the first part wrote what was final by its end.
+    const ids = (dir: string): Set<string> => {
+      const out = new Set<string>();
+      for (const [t, rows] of Object.entries(readTables(dir)))
+        if (isVersionedTable(t)) for (const r of rows) out.add(`${t} ${rowIdentity(t, r)}`);
+      return out;
+    };
+    const [ids1, ids2] = [ids(r1.dir), ids(r2.dir)];
+    expect(ids1.size).toBeGreaterThan(0);
+    expect(ids2.size).toBeGreaterThan(0);
+    for (const id of ids1) expect(ids2.has(id), id).toBe(false);
   });
 
   it("input reordered within the lateness bound gives the same final facts", async () => {
