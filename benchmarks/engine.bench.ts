@@ -1,7 +1,7 @@
 /**
  * End-to-end engine throughput against bare `JSON.parse`, on a generated realistic file.
  *
- *   npm run bench -- engine [envelopes=1000000] [sessions=10000] [emission=coalesced|every-change]
+ *   npm run bench -- engine [envelopes=1000000] [sessions=10000] [emission=coalesced|final|every-change]
  *     [advanceGranularityMs=1000]
  *
  * The file (benchmarks/.cache/engine-<envelopes>-<sessions>.jsonl, generated once, deterministic)
@@ -13,39 +13,20 @@
  * capability index, lifecycle with correction, watermark), (c) b/a, and the peak heap of (b).
  */
 import { createHash } from "node:crypto";
-import { createReadStream, statSync } from "node:fs";
-import { createInterface } from "node:readline";
-import { createEngine, type EngineOutput } from "@livepeer-analytics/core/engine";
+import { statSync } from "node:fs";
+import {
+  createEngine,
+  type EmissionMode,
+  type EngineOutput,
+} from "@livepeer-analytics/core/engine";
+import { bareParse, readLines } from "./bare-parse.js";
 import { ensureEngineFile } from "./engine-file.js";
 
 const envelopes = Number(process.argv[2] ?? 1_000_000);
 const sessions = Number(process.argv[3] ?? 10_000);
-const emission = (process.argv[4] ?? "coalesced") as "coalesced" | "every-change";
+const emission = (process.argv[4] ?? "coalesced") as EmissionMode;
 const advanceGranularityMs = Number(process.argv[5] ?? 1_000);
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
-
-async function* readLines(path: string): AsyncGenerator<string> {
-  const rl = createInterface({
-    input: createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 }),
-    crlfDelay: Infinity,
-  });
-  for await (const line of rl) if (line.length > 0) yield line;
-}
-
-async function bareParse(): Promise<{ ms: number; lines: number }> {
-  const t0 = process.hrtime.bigint();
-  let lines = 0;
-  let sink = 0;
-  for await (const line of readLines(file)) {
-    lines++;
-    try {
-      if (JSON.parse(line) !== null) sink++;
-    } catch {
-      sink--;
-    }
-  }
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, lines: lines + (sink === -1 ? 1 : 0) };
-}
 
 async function engineRun(): Promise<{
   ms: number;
@@ -105,7 +86,7 @@ async function engineRun(): Promise<{
 const file = await ensureEngineFile(envelopes, sessions);
 const size = statSync(file).size;
 (globalThis as { gc?: () => void }).gc?.();
-const a = await bareParse();
+const a = await bareParse(file);
 (globalThis as { gc?: () => void }).gc?.();
 const b = await engineRun();
 const aRate = (a.lines / a.ms) * 1000;
