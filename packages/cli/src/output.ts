@@ -418,7 +418,7 @@ export interface TableStats {
 
 /** Receives every row the writer passes on (each row the engine emits). */
 export interface RowConsumer {
-  /** One row of `table`; returned promises are awaited by {@link OutputWriter.drain}. */
+  /** One row of `table`; a returned promise is awaited before the writer finishes. */
   row(table: string, row: object): void | Promise<void>;
 }
 

@@ -124,6 +124,7 @@ export {
 export type {
   CorrectionConfig,
   CorrectionOperatorConfig,
+  FoldRowEmission,
   CorrectionState,
   CorrectionSession,
   FoldPosition,
