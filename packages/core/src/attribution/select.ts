@@ -12,7 +12,6 @@ import {
   compareStrings,
   eqModel,
   isBlank,
-  jtrim,
   normAddr,
 } from "../primitives/strings.js";
 import { attributionBand, freshnessClass } from "./bands.js";
@@ -28,10 +27,6 @@ import type {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** `lower(jtrim(s))`; `""` when blank. Allocation-free for already-normalized values. */
-function lowerTrim(s: string | null | undefined): string {
-  return isBlank(s) ? "" : jtrim(s).toLowerCase();
-}
 
 const failure = (code: SelectionFailureCode): SelectionOutcome => Object.freeze({ code });
 const NO_LOOKUP_KEY = failure("no_lookup_key");
@@ -173,7 +168,7 @@ export function selectCandidate(
   const ttl = ctx.ttlMs;
   const hint = ctx.modelHint;
   const hintBlank = isBlank(hint);
-  const hintKey = hintBlank ? "" : jtrim(hint).toLowerCase();
+  const hintKey = normAddr(hint);
   const urlKey = isBlank(ctx.urlHint) ? null : compareKey(ctx.urlHint);
   const gpuKey = isBlank(ctx.gpuHint) ? null : compareKey(ctx.gpuHint);
   const maxPrior = priorReachOf(config, ttl);
@@ -202,7 +197,7 @@ export function selectCandidate(
     const c = record[stored];
     if (c === undefined) continue;
     total++;
-    const modelKey = c.modelId === hint ? hintKey : lowerTrim(c.modelId);
+    const modelKey = c.modelId === hint ? hintKey : normAddr(c.modelId);
     const modelBlank = modelKey === "";
     if (!hintBlank && !modelBlank && modelKey !== hintKey) continue;
     compatible++;
