@@ -10,7 +10,7 @@
 import { current, Immer, isDraft } from "immer";
 import type { AcceptedEvent } from "../events/accepted-event.js";
 import { parseCapabilitySnapshots } from "../events/network-capabilities.js";
-import { parseEvent, type RawRow, type RawTable } from "../events/parse-event.js";
+import type { RawRow, RawTable } from "../events/parse-event.js";
 import type { TransportRecord } from "../events/transport.js";
 import {
   correctionOperator,
@@ -41,12 +41,12 @@ import {
   upgradeDedupState,
   type DedupState,
 } from "../quality/dedup.js";
-import { runGate } from "../quality/gate.js";
 import {
-  rejectAcceptedEvent,
-  rejectDuplicateEvent,
-  type RejectedEventEnvelope,
-} from "../quality/reject-envelope.js";
+  qualityStepInPlace,
+  type QualityConfig,
+  type QualityScreening,
+} from "../quality/pipeline.js";
+import { rejectAcceptedEvent, type RejectedEventEnvelope } from "../quality/reject-envelope.js";
 import { guardRow, rowSizeUpperBound } from "../quality/row-guard.js";
 import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from "./config.js";
 import { validateEngineStateShape } from "./snapshot-schema.js";
@@ -315,6 +315,12 @@ const LIFECYCLE_FAMILIES: ReadonlySet<string> = new Set([
   "ai_stream_status",
   "ai_stream_events",
 ]);
+/** The typed-row tables of the lifecycle families (the row their signal is built from). */
+const LIFECYCLE_TABLES: ReadonlySet<string> = new Set([
+  "raw_stream_trace_events",
+  "raw_ai_stream_status",
+  "raw_ai_stream_events",
+]);
 
 /**
  * Creates an engine for a configuration (see {@link resolveEngineConfig}; unknown keys are ignored
@@ -354,6 +360,29 @@ export function createEngine(
     foldRows: FOLD_ROWS[config.emission],
   };
   const dedupConfig = { ttlMs: config.gate.dedupTtlMs, maxEntries: config.gate.dedupMaxEntries };
+  // Raw rows the engine does not emit are not size-guarded either.
+  const qualityConfig: QualityConfig = { ...config.gate, guardRows: config.emitRawRows };
+
+  /**
+   * The event-time screen before dedup: an event stamped more than `maxFutureSkewMs` after its
+   * receive time would poison the frontier and the dedup store, so it is kept aside.
+   */
+  const screenEventTime = (
+    event: AcceptedEvent,
+    receivedAt: number,
+    now: number,
+  ): QualityScreening | null =>
+    event.timestamp - receivedAt > config.maxFutureSkewMs
+      ? {
+          counter: "event_time_outliers",
+          envelope: rejectAcceptedEvent(
+            event,
+            "event_time_in_future",
+            `event time ${event.timestamp} is ${event.timestamp - receivedAt} ms after the receive time ${receivedAt} (limit ${config.maxFutureSkewMs} ms)`,
+            now,
+          ),
+        }
+      : null;
   // The store keeps digests of the dedup keys (the host's SHA-256, when given, for long keys).
   const dedupOperator = createDedupOperator(
     options.sha256Hex ? { sha256Hex: options.sha256Hex } : {},
@@ -467,77 +496,34 @@ export function createEngine(
     const emit = (o: EngineOutput): void => {
       out.push(o);
     };
-    const count = (name: CounterName): void => emit({ kind: "counter", name, delta: 1 });
     const now = input.now;
-    count("quality_gate.input");
-    const gate = runGate(input.record, { now, supportedVersions: config.gate.supportedVersions });
-    if (!gate.ok) {
-      count("quality_gate.dlq");
-      emit({ kind: "dlq", envelope: gate.envelope });
-      return out;
-    }
-    count("quality_gate.accepted");
-    const event = gate.event;
-    if (
-      input.receivedAt !== undefined &&
-      event.timestamp - input.receivedAt > config.maxFutureSkewMs
-    ) {
-      // An implausible event time would poison the frontier and the dedup store: keep it aside.
-      count("event_time_outliers");
-      emit({
-        kind: "quarantine",
-        envelope: rejectAcceptedEvent(
-          event,
-          "event_time_in_future",
-          `event time ${event.timestamp} is ${event.timestamp - input.receivedAt} ms after the receive time ${input.receivedAt} (limit ${config.maxFutureSkewMs} ms)`,
-          now,
-        ),
-      });
-      return out;
-    }
-    let duplicate = false;
-    for (const v of dedupOperator.stepInPlace(
-      state.dedup,
-      { key: event.dedupKey, seenAt: event.timestamp },
-      dedupConfig,
-    )) {
-      if (v.type === "verdict") duplicate = v.duplicate;
-      else if (v.type === "evicted") count("dedup_evictions");
-    }
-    if (duplicate) {
-      count("quality_gate.dedup.duplicates");
-      emit({
-        kind: "quarantine",
-        envelope: rejectDuplicateEvent(event, now),
-      });
-      return out;
-    }
-    count("quality_gate.dedup.accepted");
-    eventTimeFrontier(state, event.timestamp, config.frontierQuorum);
-    const parsed = parseEvent(event);
-    for (const f of parsed.failures)
-      emit({
-        kind: "dlq",
-        envelope: rejectAcceptedEvent(event, "parse_exception", f.details, now),
-      });
+    // Stages 1–5 are the quality pipeline's; the engine adds the event-time screen before dedup,
+    // the frontier, and keeps the lifecycle family's typed row for its signal.
+    const receivedAt = input.receivedAt;
+    let accepted: AcceptedEvent | null = null;
     let lifecycleRow: RawRow["row"] | null = null;
-    for (const r of parsed.rows) {
-      if (
-        r.table === "raw_stream_trace_events" ||
-        r.table === "raw_ai_stream_status" ||
-        r.table === "raw_ai_stream_events"
-      )
-        lifecycleRow = r.row;
-      if (!config.emitRawRows) continue;
-      if (rowSizeUpperBound(r.row) > config.gate.maxRecordBytes) {
-        const g = guardRow(event, JSON.stringify(r.row), config.gate.maxRecordBytes, now);
-        if (!g.ok) {
-          emit({ kind: "dlq", envelope: g.envelope });
-          continue;
-        }
-      }
-      emit({ kind: "row", table: r.table, row: r.row } as EngineOutput);
-    }
+    qualityStepInPlace(
+      state,
+      { record: input.record, now },
+      qualityConfig,
+      (o) => {
+        if (o.kind === "accepted") {
+          accepted = o.event;
+          eventTimeFrontier(state, o.event.timestamp, config.frontierQuorum);
+        } else if (o.kind === "row") {
+          if (config.emitRawRows) emit({ kind: "row", table: o.table, row: o.row } as EngineOutput);
+        } else emit(o);
+      },
+      {
+        dedup: dedupOperator,
+        ...(receivedAt === undefined ? {} : { screen: (e) => screenEventTime(e, receivedAt, now) }),
+        parsed: (rows) => {
+          for (const r of rows) if (LIFECYCLE_TABLES.has(r.table)) lifecycleRow = r.row;
+        },
+      },
+    );
+    const event = accepted as AcceptedEvent | null;
+    if (event === null) return out;
     if (event.eventType === "network_capabilities") {
       const snapshots = parseCapabilitySnapshots(event).rows;
       if (snapshots.length > 0)

@@ -78,6 +78,7 @@ export type { CounterName, CounterTotals, MetricsCallback } from "./counters.js"
 export {
   QUALITY_STATE_VERSION,
   qualityOperator,
+  qualityStepInPlace,
   initQualityState,
   emptyTally,
   tallyOutput,
@@ -86,6 +87,8 @@ export type {
   QualityConfig,
   QualityInput,
   QualityOutput,
+  QualityScreening,
   QualityState,
+  QualityStepHooks,
   ValidationTally,
 } from "./pipeline.js";

@@ -10,9 +10,12 @@ import {
   emptyTally,
   initQualityState,
   qualityOperator,
+  qualityStepInPlace,
   tallyOutput,
+  type QualityOutput,
   type QualityState,
 } from "./pipeline.js";
+import { rejectAcceptedEvent } from "./reject-envelope.js";
 import type { TransportRecord } from "../events/transport.js";
 
 function run(
@@ -85,5 +88,69 @@ describe("the real 2026-01-08 event log through the gate (ingest-and-storage.md 
     qualityOperator.advanceInPlace(state, 1767909115610 + 86_400_000, config);
     const again = run(state, jsonl.records, config);
     expect(again.acceptedByType).toEqual(expectedTypes);
+  });
+});
+
+describe("qualityStepInPlace hooks (how the engine composes the pipeline)", () => {
+  const NOW = 1_800_000_000_000;
+  const line = realEventLines()[0]!;
+  const step = (
+    state: QualityState,
+    hooks: Parameters<typeof qualityStepInPlace>[4],
+    config = DEFAULT_GATE_CONFIG,
+  ): QualityOutput[] => {
+    const out: QualityOutput[] = [];
+    qualityStepInPlace(
+      state,
+      { record: { value: line }, now: NOW },
+      config,
+      (o) => out.push(o),
+      hooks,
+    );
+    return out;
+  };
+
+  it("without hooks: exactly the operator's step", () => {
+    const a = initQualityState();
+    const b = initQualityState();
+    expect(step(a, {})).toEqual(
+      qualityOperator.stepInPlace(b, { record: { value: line }, now: NOW }, DEFAULT_GATE_CONFIG),
+    );
+    expect(a).toEqual(b);
+  });
+
+  it("screen: quarantines before dedup, with its counter; the event leaves no dedup entry", () => {
+    const state = initQualityState();
+    const out = step(state, {
+      screen: (e) => ({
+        counter: "event_time_outliers",
+        envelope: rejectAcceptedEvent(e, "event_time_in_future", "test", NOW),
+      }),
+    });
+    expect(out.map((o) => (o.kind === "counter" ? o.name : o.kind))).toEqual([
+      "quality_gate.input",
+      "quality_gate.accepted",
+      "event_time_outliers",
+      "quarantine",
+    ]);
+    expect(state).toEqual(initQualityState());
+    // The same record afterwards is new, not a duplicate.
+    expect(step(state, {}).some((o) => o.kind === "accepted")).toBe(true);
+  });
+
+  it("parsed: sees the typed rows before the guard; guardRows false emits oversize rows", () => {
+    const seen: string[] = [];
+    const tiny = { ...DEFAULT_GATE_CONFIG, maxRecordBytes: 64 };
+    const guarded = step(
+      initQualityState(),
+      { parsed: (rows) => seen.push(...rows.map((r) => r.table)) },
+      tiny,
+    );
+    expect(seen).toEqual(["raw_stream_trace_events"]);
+    expect(guarded.filter((o) => o.kind === "row")).toEqual([]);
+    expect(guarded.filter((o) => o.kind === "dlq")).toHaveLength(1);
+    const unguarded = step(initQualityState(), {}, { ...tiny, guardRows: false });
+    expect(unguarded.filter((o) => o.kind === "row")).toHaveLength(1);
+    expect(unguarded.filter((o) => o.kind === "dlq")).toEqual([]);
   });
 });

@@ -14,7 +14,14 @@ import type { DedupStrategy } from "../events/accepted-event.js";
 import { DEFAULT_GATE_CONFIG, type GateConfig } from "./config.js";
 import type { CounterName } from "./counters.js";
 import type { PayloadCanonicalizer } from "./dedup-key.js";
-import { dedupOperator, initDedupState, type DedupState } from "./dedup.js";
+import {
+  dedupOperator,
+  initDedupState,
+  type DedupConfig,
+  type DedupInput,
+  type DedupOutput,
+  type DedupState,
+} from "./dedup.js";
 import { runGate } from "./gate.js";
 import {
   rejectAcceptedEvent,
@@ -50,6 +57,11 @@ export interface QualityConfig extends GateConfig {
   readonly canonicalize?: PayloadCanonicalizer;
   /** Serializes a typed row for the size check. Default `JSON.stringify` of the row. */
   readonly serializeRow?: (row: RawRow) => string;
+  /**
+   * `false`: typed rows are emitted without the row-size guard (stage 5), for a host that does
+   * not store them (the engine with `emitRawRows: false`). Default `true`.
+   */
+  readonly guardRows?: boolean;
 }
 
 /**
@@ -97,8 +109,118 @@ function dedupConfigOf(config: QualityConfig): { ttlMs: number; maxEntries: numb
 }
 
 /**
- * The quality-pipeline operator. `step` processes one record; `advance(W)` moves the dedup
- * watermark (TTL expiry is measured against it; before the first watermark nothing expires).
+ * A host's decision to quarantine an accepted event before dedup (see
+ * {@link QualityStepHooks.screen}): the counter to increment and the envelope.
+ *
+ * @category Quality gate
+ */
+export interface QualityScreening {
+  /** Counter incremented by one for the decision. */
+  readonly counter: CounterName;
+  /** The quarantine envelope. */
+  readonly envelope: RejectedEventEnvelope;
+}
+
+/**
+ * What a host composing the pipeline adds between its stages (the engine uses both).
+ *
+ * @category Quality gate
+ */
+export interface QualityStepHooks {
+  /**
+   * Called for an event the gate accepted, before dedup: a {@link QualityScreening} quarantines
+   * it (no dedup entry, no rows), `null` lets it through.
+   */
+  readonly screen?: (event: AcceptedEvent) => QualityScreening | null;
+  /** Receives the typed rows of an accepted, deduplicated event before the row guard. */
+  readonly parsed?: (rows: readonly RawRow[], event: AcceptedEvent) => void;
+  /**
+   * The dedup operator to use: one from `createDedupOperator({ sha256Hex })` with a native
+   * SHA-256 (same digests, faster for long keys). Default {@link dedupOperator}.
+   */
+  readonly dedup?: Operator<DedupState, DedupInput, DedupOutput, DedupConfig>;
+}
+
+/**
+ * One record through stages 1–5 (decode → validate → dedup → parse → row guard), **mutating**
+ * `state.dedup`; outputs go to `emit` in order. The step of {@link qualityOperator}, exported so
+ * that a host can compose the pipeline with its own stages ({@link QualityStepHooks}) instead of
+ * re-implementing it.
+ *
+ * @category Quality gate
+ */
+export function qualityStepInPlace(
+  state: { readonly dedup: DedupState },
+  input: QualityInput,
+  config: QualityConfig,
+  emit: (o: QualityOutput) => void,
+  hooks: QualityStepHooks = {},
+): void {
+  const count = (name: CounterName): void => emit({ kind: "counter", name, delta: 1 });
+  count("quality_gate.input");
+  const gate = runGate(input.record, {
+    now: input.now,
+    supportedVersions: config.supportedVersions,
+    ...(config.canonicalize ? { canonicalize: config.canonicalize } : {}),
+  });
+  if (!gate.ok) {
+    count("quality_gate.dlq");
+    emit({ kind: "dlq", envelope: gate.envelope });
+    return;
+  }
+  count("quality_gate.accepted");
+  const event = gate.event;
+  const screened = hooks.screen?.(event) ?? null;
+  if (screened !== null) {
+    count(screened.counter);
+    emit({ kind: "quarantine", envelope: screened.envelope });
+    return;
+  }
+  const verdicts = (hooks.dedup ?? dedupOperator).stepInPlace(
+    state.dedup,
+    { key: event.dedupKey, seenAt: event.timestamp },
+    dedupConfigOf(config),
+  );
+  let duplicate = false;
+  for (const v of verdicts) {
+    if (v.type === "verdict") duplicate = v.duplicate;
+    else if (v.type === "evicted") count("dedup_evictions");
+  }
+  if (duplicate) {
+    count("quality_gate.dedup.duplicates");
+    emit({ kind: "quarantine", envelope: rejectDuplicateEvent(event, input.now) });
+    return;
+  }
+  count("quality_gate.dedup.accepted");
+  emit({ kind: "accepted", event });
+  const parsed = parseEvent(event);
+  for (const f of parsed.failures) {
+    emit({
+      kind: "dlq",
+      envelope: rejectAcceptedEvent(event, "parse_exception", f.details, input.now),
+    });
+  }
+  hooks.parsed?.(parsed.rows, event);
+  for (const r of parsed.rows) {
+    // Flat rows far below the limit (the norm) are not serialized just to be measured.
+    if (
+      config.guardRows === false ||
+      (config.serializeRow === undefined && rowSizeUpperBound(r.row) <= config.maxRecordBytes)
+    ) {
+      emit({ kind: "row", table: r.table, row: r.row, event });
+      continue;
+    }
+    const serialized = (config.serializeRow ?? defaultSerializeRow)(r);
+    const guard = guardRow(event, serialized, config.maxRecordBytes, input.now);
+    if (guard.ok) emit({ kind: "row", table: r.table, row: r.row, event });
+    else emit({ kind: "dlq", envelope: guard.envelope });
+  }
+}
+
+/**
+ * The quality-pipeline operator. `step` processes one record ({@link qualityStepInPlace});
+ * `advance(W)` moves the dedup watermark (TTL expiry is measured against it; before the first
+ * watermark nothing expires).
  *
  * @category Quality gate
  */
@@ -106,64 +228,8 @@ export const qualityOperator: Operator<QualityState, QualityInput, QualityOutput
   defineOperator<QualityState, QualityInput, QualityOutput, QualityConfig>({
     name: "quality",
     init: (config) => initQualityState(config),
-    step: (draft, input, config, emit) => {
-      const state = draft as QualityState;
-      const count = (name: CounterName): void => emit({ kind: "counter", name, delta: 1 });
-      count("quality_gate.input");
-      const gate = runGate(input.record, {
-        now: input.now,
-        supportedVersions: config.supportedVersions,
-        ...(config.canonicalize ? { canonicalize: config.canonicalize } : {}),
-      });
-      if (!gate.ok) {
-        count("quality_gate.dlq");
-        emit({ kind: "dlq", envelope: gate.envelope });
-        return;
-      }
-      count("quality_gate.accepted");
-      const event = gate.event;
-      const verdicts = dedupOperator.stepInPlace(
-        state.dedup,
-        { key: event.dedupKey, seenAt: event.timestamp },
-        dedupConfigOf(config),
-      );
-      let duplicate = false;
-      for (const v of verdicts) {
-        if (v.type === "verdict") duplicate = v.duplicate;
-        else if (v.type === "evicted") emit({ kind: "counter", name: "dedup_evictions", delta: 1 });
-      }
-      if (duplicate) {
-        count("quality_gate.dedup.duplicates");
-        emit({
-          kind: "quarantine",
-          envelope: rejectDuplicateEvent(event, input.now),
-        });
-        return;
-      }
-      count("quality_gate.dedup.accepted");
-      emit({ kind: "accepted", event });
-      const parsed = parseEvent(event);
-      for (const f of parsed.failures) {
-        emit({
-          kind: "dlq",
-          envelope: rejectAcceptedEvent(event, "parse_exception", f.details, input.now),
-        });
-      }
-      for (const r of parsed.rows) {
-        // Flat rows far below the limit (the norm) are not serialized just to be measured.
-        if (
-          config.serializeRow === undefined &&
-          rowSizeUpperBound(r.row) <= config.maxRecordBytes
-        ) {
-          emit({ kind: "row", table: r.table, row: r.row, event });
-          continue;
-        }
-        const serialized = (config.serializeRow ?? defaultSerializeRow)(r);
-        const guard = guardRow(event, serialized, config.maxRecordBytes, input.now);
-        if (guard.ok) emit({ kind: "row", table: r.table, row: r.row, event });
-        else emit({ kind: "dlq", envelope: guard.envelope });
-      }
-    },
+    step: (draft, input, config, emit) =>
+      qualityStepInPlace(draft as QualityState, input, config, emit),
     advance: (draft, watermark, config) => {
       const state = draft as QualityState;
       dedupOperator.advanceInPlace(state.dedup, watermark, dedupConfigOf(config));
