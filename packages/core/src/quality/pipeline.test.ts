@@ -12,6 +12,7 @@ import {
   qualityOperator,
   qualityStepInPlace,
   tallyOutput,
+  type QualityConfig,
   type QualityOutput,
   type QualityState,
 } from "./pipeline.js";
@@ -97,7 +98,7 @@ describe("qualityStepInPlace hooks (how the engine composes the pipeline)", () =
   const step = (
     state: QualityState,
     hooks: Parameters<typeof qualityStepInPlace>[4],
-    config = DEFAULT_GATE_CONFIG,
+    config: QualityConfig = DEFAULT_GATE_CONFIG,
   ): QualityOutput[] => {
     const out: QualityOutput[] = [];
     qualityStepInPlace(
