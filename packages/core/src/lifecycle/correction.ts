@@ -22,7 +22,6 @@ import { futureReachOf, isEligibleSnapshot } from "../attribution/select.js";
 import type { Candidate, CapabilityIndex } from "../attribution/types.js";
 import type { CapabilitySnapshot } from "../events/network-capabilities.js";
 import { deleteOwn, escapeKey, getOwn, setOwn, unescapeKey } from "../internal/own.js";
-import { deriveLatencyRows } from "../latency/derive.js";
 import { defineOperator, type Operator } from "../operator/operator.js";
 import { isJsonObject, type JsonNode } from "../primitives/json.js";
 import { base64Url128, sha256 } from "../primitives/sha256.js";
@@ -32,7 +31,7 @@ import { alignSample, coveringSegment } from "./alignment.js";
 import { EVICTION_SWEEP_INTERVAL_MS, type LifecycleConfig } from "./config.js";
 import { coverageApply, initCoverageState } from "./coverage.js";
 import type { LifecycleEmit, LifecycleOutput, LifecycleInput, Tombstone } from "./operator.js";
-import { SUSPICIOUS_TIMESTAMP_BEFORE } from "./operator.js";
+import { admitSignal, emitSessionRows } from "./operator.js";
 import {
   initParamState,
   isParamsUpdate,
@@ -41,7 +40,6 @@ import {
   type ParamState,
 } from "./params.js";
 import { initSegmentState, segmentApply, type SegmentRow, type SegmentState } from "./segment.js";
-import { toServingRow } from "./serving.js";
 import {
   addToSet,
   createSelectionMemo,
@@ -891,17 +889,7 @@ function emitFoldChanges(ctx: Ctx): void {
       // Emitted rows are shared with the state's last-emitted copy: consumers must not mutate them.
       const row = { ...fresh, version: ++cs.counters.sessions } as SessionRow;
       cs.lastSession = asRecord(row);
-      emit({ kind: "row", table: "fact_workflow_sessions", row });
-      const latency = deriveLatencyRows(row, f.session, config.edgeSemanticsVersions);
-      for (const l of latency)
-        emit({ kind: "row", table: "fact_workflow_latency_samples", row: l });
-      if (config.emitServingFact) {
-        const l = latency.find(
-          (x) => x.edge_semantics_version === config.servingEdgeSemanticsVersion,
-        );
-        if (l !== undefined)
-          emit({ kind: "row", table: "fact_workflow_session_serving", row: toServingRow(row, l) });
-      }
+      emitSessionRows(row, f.session, config, emit);
     }
   }
   const n = Math.max(f.segments.length, cs.lastSegments.length);
@@ -1063,15 +1051,6 @@ function insertSorted<T>(list: T[], item: T, pos: (t: T) => FoldPosition): numbe
   return lo;
 }
 
-function countIfSuspicious(s: LifecycleSignal, emit: LifecycleEmit): void {
-  if (
-    s.signalTimestamp < SUSPICIOUS_TIMESTAMP_BEFORE ||
-    (s.startTimeMs !== null && s.startTimeMs < SUSPICIOUS_TIMESTAMP_BEFORE)
-  ) {
-    emit({ kind: "counter", name: "suspicious_timestamp_unit", delta: 1 });
-  }
-}
-
 function stepSignal(
   state: CorrectionState,
   s: LifecycleSignal,
@@ -1079,14 +1058,9 @@ function stepSignal(
   config: CorrectionOperatorConfig,
   emit: LifecycleEmit,
 ): void {
-  countIfSuspicious(s, emit);
+  if (!admitSignal(s, state.tombstones, emit)) return;
   const t = timersOf(state);
   const id = s.workflowSessionId;
-  if (getOwn(state.tombstones, id) !== undefined) {
-    emit({ kind: "counter", name: "session_state_evicted", delta: 1 });
-    emit({ kind: "evicted_signal", signal: s });
-    return;
-  }
   let cs = getOwn(state.sessions, id);
   if (cs === undefined) {
     cs = initCorrectionSession(id, t.nextOrder++);

@@ -35,6 +35,7 @@ import {
   initSessionState,
   sessionApply,
   toSessionRow,
+  type SessionRow,
   type SessionState,
   createSelectionMemo,
 } from "./session.js";
@@ -55,6 +56,52 @@ export const LIFECYCLE_STATE_VERSION = 1;
 
 /** Signal or `start_time` values below this (2000-01-01) are counted `suspicious_timestamp_unit`. */
 export const SUSPICIOUS_TIMESTAMP_BEFORE = 946_684_800_000;
+
+/**
+ * Emits a session row with the rows derived from it, as both lifecycle operators do: the row,
+ * its latency rows (one per edge-semantics version) and, with `emitServingFact`, the serving row
+ * of the serving version.
+ *
+ * @internal
+ */
+export function emitSessionRows(
+  row: SessionRow,
+  session: SessionState,
+  config: LifecycleConfig,
+  emit: (o: LifecycleOutput) => void,
+): void {
+  emit({ kind: "row", table: "fact_workflow_sessions", row });
+  const latency = deriveLatencyRows(row, session, config.edgeSemanticsVersions);
+  for (const l of latency) emit({ kind: "row", table: "fact_workflow_latency_samples", row: l });
+  if (!config.emitServingFact) return;
+  const l = latency.find((x) => x.edge_semantics_version === config.servingEdgeSemanticsVersion);
+  if (l !== undefined)
+    emit({ kind: "row", table: "fact_workflow_session_serving", row: toServingRow(row, l) });
+}
+
+/**
+ * The housekeeping both lifecycle operators do before applying a signal: counts a signal or
+ * `start_time` before 2000-01-01 as `suspicious_timestamp_unit` (likely seconds, not ms), and
+ * refuses a signal of a tombstoned session (`session_state_evicted`, and an `evicted_signal`
+ * output the engine quarantines). Returns `true` when the signal may be applied.
+ *
+ * @internal
+ */
+export function admitSignal(
+  s: LifecycleSignal,
+  tombstones: Readonly<Record<string, Tombstone>>,
+  emit: (o: LifecycleOutput) => void,
+): boolean {
+  if (
+    s.signalTimestamp < SUSPICIOUS_TIMESTAMP_BEFORE ||
+    (s.startTimeMs !== null && s.startTimeMs < SUSPICIOUS_TIMESTAMP_BEFORE)
+  )
+    emit({ kind: "counter", name: "suspicious_timestamp_unit", delta: 1 });
+  if (getOwn(tombstones, s.workflowSessionId) === undefined) return true;
+  emit({ kind: "counter", name: "session_state_evicted", delta: 1 });
+  emit({ kind: "evicted_signal", signal: s });
+  return false;
+}
 
 /**
  * Every accumulator of one session. Plain JSON.
@@ -233,15 +280,7 @@ export function applySignalToBundle(
 ): void {
   const memo = createSelectionMemo();
   sessionApply(b.session, signal, index, config, memo);
-  const row = toSessionRow(b.session);
-  emit({ kind: "row", table: "fact_workflow_sessions", row });
-  const latency = deriveLatencyRows(row, b.session, config.edgeSemanticsVersions);
-  for (const l of latency) emit({ kind: "row", table: "fact_workflow_latency_samples", row: l });
-  if (config.emitServingFact) {
-    const l = latency.find((x) => x.edge_semantics_version === config.servingEdgeSemanticsVersion);
-    if (l !== undefined)
-      emit({ kind: "row", table: "fact_workflow_session_serving", row: toServingRow(row, l) });
-  }
+  emitSessionRows(toSessionRow(b.session), b.session, config, emit);
   const segRows = segmentApply(b.segment, signal, index, config, memo);
   for (const s of segRows) emit({ kind: "row", table: "fact_workflow_session_segments", row: s });
   const param = paramApply(b.params, signal, index, config, memo);
@@ -270,18 +309,8 @@ function lifecycleStep(
     return;
   }
   const s = input.signal;
-  if (
-    s.signalTimestamp < SUSPICIOUS_TIMESTAMP_BEFORE ||
-    (s.startTimeMs !== null && s.startTimeMs < SUSPICIOUS_TIMESTAMP_BEFORE)
-  ) {
-    emit({ kind: "counter", name: "suspicious_timestamp_unit", delta: 1 });
-  }
+  if (!admitSignal(s, st.tombstones, emit)) return;
   const id = s.workflowSessionId;
-  if (getOwn(st.tombstones, id) !== undefined) {
-    emit({ kind: "counter", name: "session_state_evicted", delta: 1 });
-    emit({ kind: "evicted_signal", signal: s });
-    return;
-  }
   let b = getOwn(st.sessions, id);
   const created = b === undefined;
   if (b === undefined) {
