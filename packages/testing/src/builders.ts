@@ -7,10 +7,12 @@
 import type { Candidate } from "@livepeer-analytics/core/attribution";
 import type { CapabilitySnapshot } from "@livepeer-analytics/core/events";
 import type {
+  AiEventSignal,
   LifecycleSignal,
-  SignalType,
   StatusSampleInput,
+  StatusSignal,
   TraceEdgeInput,
+  TraceSignal,
 } from "@livepeer-analytics/core/lifecycle";
 
 /**
@@ -26,12 +28,12 @@ export type SignalOverrides = Partial<Omit<LifecycleSignal, "signalType">>;
  * `sourceEventUid` `e-<signal time>`). Built as one literal, so every signal has the same shape
  * (benchmarks measure over built signals).
  */
-const build = (
-  signalType: SignalType,
+const build = <S extends LifecycleSignal>(
+  signalType: S["signalType"],
   defaults: SignalOverrides,
   overrides: SignalOverrides,
   fixed: SignalOverrides,
-): LifecycleSignal => {
+): S => {
   const f: SignalOverrides = { ...defaults, ...overrides, ...fixed };
   const ts = f.signalTimestamp ?? 0;
   return {
@@ -55,7 +57,9 @@ const build = (
     statusLastError: f.statusLastError ?? null,
     sourceEventUid: f.sourceEventUid ?? `e-${ts}`,
     signalType,
-  };
+    // Overrides may set any field (tests build unusual signals on purpose): the family's shape
+    // is the caller's promise, not checked here.
+  } as S;
 };
 
 /** `pipeline`, `pipelineHint` and `modelHint` all set to `model`, as status and AI events carry them. */
@@ -76,11 +80,16 @@ export function traceSignal(
   traceType: string,
   ts: number,
   overrides: SignalOverrides = {},
-): LifecycleSignal {
-  return build("STREAM_TRACE", { orchestratorAddress: "", orchestratorUrl: "" }, overrides, {
-    signalTimestamp: ts,
-    traceType,
-  });
+): TraceSignal {
+  return build<TraceSignal>(
+    "STREAM_TRACE",
+    { orchestratorAddress: "", orchestratorUrl: "" },
+    overrides,
+    {
+      signalTimestamp: ts,
+      traceType,
+    },
+  );
 }
 
 /**
@@ -92,7 +101,7 @@ export function statusSignal(
   ts: number,
   model: string | null,
   overrides: SignalOverrides = {},
-): LifecycleSignal {
+): StatusSignal {
   const defaults: SignalOverrides = {
     ...modelFields(model),
     orchestratorAddress: "",
@@ -100,7 +109,7 @@ export function statusSignal(
     statusState: "ONLINE",
     statusOutputFps: Math.fround(20),
   };
-  return build("STREAM_STATUS", defaults, overrides, { signalTimestamp: ts });
+  return build<StatusSignal>("STREAM_STATUS", defaults, overrides, { signalTimestamp: ts });
 }
 
 /**
@@ -114,9 +123,12 @@ export function aiEventSignal(
   ts: number,
   model: string | null,
   overrides: SignalOverrides = {},
-): LifecycleSignal {
+): AiEventSignal {
   const defaults: SignalOverrides = { ...modelFields(model), message: "" };
-  return build("AI_STREAM_EVENT", defaults, overrides, { signalTimestamp: ts, aiEventType });
+  return build<AiEventSignal>("AI_STREAM_EVENT", defaults, overrides, {
+    signalTimestamp: ts,
+    aiEventType,
+  });
 }
 
 /**

@@ -7,13 +7,7 @@
  * @module
  */
 import { unescapeKey } from "../internal/own.js";
-import {
-  compareKey,
-  compareStrings,
-  eqModel,
-  isBlank,
-  normAddr,
-} from "../primitives/strings.js";
+import { compareKey, compareStrings, eqModel, isBlank, normAddr } from "../primitives/strings.js";
 import { attributionBand, freshnessClass } from "./bands.js";
 import type {
   AttributionConfig,
@@ -26,7 +20,6 @@ import type {
 } from "./types.js";
 
 const hasOwn = Object.prototype.hasOwnProperty;
-
 
 const failure = (code: SelectionFailureCode): SelectionOutcome => Object.freeze({ code });
 const NO_LOOKUP_KEY = failure("no_lookup_key");

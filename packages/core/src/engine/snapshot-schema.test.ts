@@ -349,6 +349,16 @@ describe("targeted corruptions are rejected with a path naming the broken field"
         `${corrSession}.unsealed[0].signal.signalType: `,
       ],
       [
+        // A signal's fields follow its family (the discriminated LifecycleSignal).
+        (cs) => {
+          const u = (cs["unsealed"] as Json[]).find(
+            (x) => (x["signal"] as Json)["signalType"] === "STREAM_TRACE",
+          )!;
+          (u["signal"] as Json)["statusState"] = "ONLINE";
+        },
+        `${corrSession}.unsealed[`,
+      ],
+      [
         (cs) => {
           const r = (cs["retained"] as Json[]).find((x) => x["sample"] !== null)!;
           (r["sample"] as Json)["kind"] = "bogus";

@@ -128,29 +128,55 @@ const capabilityIndexSchema = tied<CapabilityIndex>()(
 // Signals and samples.
 // ---------------------------------------------------------------------------------------------
 
+const signalFields = {
+  workflowSessionId: z.string(),
+  signalTimestamp: time,
+  ingestTimestamp: time,
+  streamId: z.string(),
+  requestId: z.string(),
+  pipeline: nullableString,
+  pipelineHint: nullableString,
+  modelHint: nullableString,
+  gateway: z.string(),
+  orchestratorAddress: nullableString,
+  orchestratorUrl: nullableString,
+  startTimeMs: nullableTime,
+  sourceEventUid: z.string(),
+};
+
 const signalSchema = tied<LifecycleSignal>()(
-  z.object({
-    signalType: z.enum(["STREAM_STATUS", "STREAM_TRACE", "AI_STREAM_EVENT"]),
-    workflowSessionId: z.string(),
-    signalTimestamp: time,
-    ingestTimestamp: time,
-    streamId: z.string(),
-    requestId: z.string(),
-    pipeline: nullableString,
-    pipelineHint: nullableString,
-    modelHint: nullableString,
-    gateway: z.string(),
-    orchestratorAddress: nullableString,
-    orchestratorUrl: nullableString,
-    traceType: nullableString,
-    aiEventType: nullableString,
-    message: nullableString,
-    startTimeMs: nullableTime,
-    statusState: nullableString,
-    statusOutputFps: z.number().nullable(),
-    statusLastError: nullableString,
-    sourceEventUid: z.string(),
-  }),
+  z.discriminatedUnion("signalType", [
+    z.object({
+      ...signalFields,
+      signalType: z.literal("STREAM_TRACE"),
+      traceType: z.string(),
+      aiEventType: z.null(),
+      message: z.null(),
+      statusState: z.null(),
+      statusOutputFps: z.null(),
+      statusLastError: z.null(),
+    }),
+    z.object({
+      ...signalFields,
+      signalType: z.literal("STREAM_STATUS"),
+      traceType: z.null(),
+      aiEventType: z.null(),
+      message: z.null(),
+      statusState: nullableString,
+      statusOutputFps: z.number().nullable(),
+      statusLastError: nullableString,
+    }),
+    z.object({
+      ...signalFields,
+      signalType: z.literal("AI_STREAM_EVENT"),
+      traceType: z.null(),
+      aiEventType: z.string(),
+      message: nullableString,
+      statusState: z.null(),
+      statusOutputFps: z.null(),
+      statusLastError: z.null(),
+    }),
+  ]),
 );
 
 const statusSampleSchema = tied<StatusSampleInput>()(

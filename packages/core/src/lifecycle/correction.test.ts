@@ -2,6 +2,7 @@
 // default mode (ingest-and-storage.md §10.3, lifecycle.md §4.12).
 import { describe, expect, it } from "vitest";
 import {
+  aiEventSignal,
   capabilitySnapshot,
   statusSample,
   statusSignal,
@@ -301,16 +302,11 @@ describe("§9.12 correction-mode cases", () => {
     d.step(statusInput(CAP_TS + 60_000));
     d.step({
       kind: "signal",
-      signal: {
-        ...statusSignal(CAP_TS + 61_000, "streamdiffusion-sdxl", {
-          workflowSessionId: SESSION,
-          sourceEventUid: "p1",
-        }),
-        signalType: "AI_STREAM_EVENT",
-        aiEventType: "params_update",
-        orchestratorAddress: null,
-        orchestratorUrl: null,
-      },
+      signal: aiEventSignal("params_update", CAP_TS + 61_000, "streamdiffusion-sdxl", {
+        workflowSessionId: SESSION,
+        sourceEventUid: "p1",
+        message: null,
+      }),
     });
     const [param] = rows(d.out, "fact_workflow_param_updates");
     expect(param).toMatchObject({

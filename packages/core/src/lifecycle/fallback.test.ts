@@ -1,6 +1,6 @@
 // attribution.md §7.4: attribution_source labels and the identity-only fallback option.
 import { describe, expect, it } from "vitest";
-import { capabilitySnapshot, statusSignal } from "@livepeer-analytics/testing";
+import { aiEventSignal, capabilitySnapshot, statusSignal } from "@livepeer-analytics/testing";
 import { DEFAULT_LIFECYCLE_CONFIG, type LifecycleConfig } from "./config.js";
 import { initLifecycleState, lifecycleOperator, type LifecycleOutput } from "./operator.js";
 
@@ -36,11 +36,13 @@ function run(config: LifecycleConfig, canonicals: string[], signalTs = 5000): Li
       st,
       {
         kind: "signal",
-        signal: {
-          ...statusSignal(signalTs + 1, null, { sourceEventUid: "p1" }),
-          signalType: "AI_STREAM_EVENT",
-          aiEventType: "params_update",
-        },
+        // As the AI event of a status stream: the status's (blank) orchestrator fields.
+        signal: aiEventSignal("params_update", signalTs + 1, null, {
+          sourceEventUid: "p1",
+          message: null,
+          orchestratorAddress: "",
+          orchestratorUrl: "",
+        }),
       },
       config,
     ),

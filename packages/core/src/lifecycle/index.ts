@@ -10,6 +10,10 @@ export { toLifecycleInputs, traceCategory, signalSourceUid, sampleSourceUid } fr
 export type {
   SignalType,
   LifecycleSignal,
+  SignalBase,
+  TraceSignal,
+  StatusSignal,
+  AiEventSignal,
   StatusSampleInput,
   TraceEdgeInput,
   SampleInput,

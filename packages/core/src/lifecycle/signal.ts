@@ -20,13 +20,13 @@ import { workflowSessionId } from "./session-id.js";
 export type SignalType = "STREAM_STATUS" | "STREAM_TRACE" | "AI_STREAM_EVENT";
 
 /**
- * A normalized lifecycle signal (`lifecycle.md` §2.1). Treat as immutable: operators work on
- * their own copy of `pipeline`.
+ * The fields every lifecycle signal carries (`lifecycle.md` §2.1), `null` where they do not apply
+ * to its family; {@link LifecycleSignal} narrows them per family.
  *
  * @category Lifecycle
  */
-export interface LifecycleSignal {
-  /** Source family. */
+export interface SignalBase {
+  /** Source family: the discriminant of {@link LifecycleSignal}. */
   readonly signalType: SignalType;
   /** `workflow_session_id` (§3); never blank. */
   readonly workflowSessionId: string;
@@ -67,6 +67,75 @@ export interface LifecycleSignal {
   /** Lineage uid: envelope id when non-blank, else SHA-256 of the received text (§2.3). */
   readonly sourceEventUid: string;
 }
+
+/**
+ * A `stream_trace` signal: a trace subtype, an orchestrator, no AI-event or status fields.
+ *
+ * @category Lifecycle
+ */
+export interface TraceSignal extends SignalBase {
+  /** Discriminant. */
+  readonly signalType: "STREAM_TRACE";
+  /** Trace subtype (`data.type`). */
+  readonly traceType: string;
+  /** Not an AI event. */
+  readonly aiEventType: null;
+  /** Not an AI event. */
+  readonly message: null;
+  /** Not a status. */
+  readonly statusState: null;
+  /** Not a status. */
+  readonly statusOutputFps: null;
+  /** Not a status. */
+  readonly statusLastError: null;
+}
+
+/**
+ * An `ai_stream_status` signal: the status fields and an orchestrator, no trace or AI-event
+ * fields.
+ *
+ * @category Lifecycle
+ */
+export interface StatusSignal extends SignalBase {
+  /** Discriminant. */
+  readonly signalType: "STREAM_STATUS";
+  /** Not a trace. */
+  readonly traceType: null;
+  /** Not an AI event. */
+  readonly aiEventType: null;
+  /** Not an AI event. */
+  readonly message: null;
+}
+
+/**
+ * An `ai_stream_events` signal: an event type and message, no trace or status fields.
+ *
+ * @category Lifecycle
+ */
+export interface AiEventSignal extends SignalBase {
+  /** Discriminant. */
+  readonly signalType: "AI_STREAM_EVENT";
+  /** Not a trace. */
+  readonly traceType: null;
+  /** AI event type (`error`, `params_update`, …). */
+  readonly aiEventType: string;
+  /** Not a status. */
+  readonly statusState: null;
+  /** Not a status. */
+  readonly statusOutputFps: null;
+  /** Not a status. */
+  readonly statusLastError: null;
+}
+
+/**
+ * A normalized lifecycle signal (`lifecycle.md` §2.1), discriminated by `signalType`: narrowing
+ * on it gives the fields of that family (a trace's `traceType` is a string, an AI event carries
+ * no status, …). Every variant has every field of {@link SignalBase}, so all share one plain-JSON
+ * shape. Treat as immutable: operators work on their own copy of `pipeline`.
+ *
+ * @category Lifecycle
+ */
+export type LifecycleSignal = TraceSignal | StatusSignal | AiEventSignal;
 
 /**
  * Input of the segment-window join for one `ai_stream_status` event (`lifecycle.md` §5.5).
