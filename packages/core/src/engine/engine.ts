@@ -13,6 +13,7 @@ import { parseCapabilitySnapshots } from "../events/network-capabilities.js";
 import type { RawRow, RawTable } from "../events/parse-event.js";
 import type { TransportRecord } from "../events/transport.js";
 import {
+  adaptCorrectionState,
   correctionOperator,
   flushCorrection,
   type CorrectionOperatorConfig,
@@ -714,7 +715,11 @@ export function createEngine(
           },
         };
       }
-      return { ok: true, state: d.state as EngineState };
+      const state = d.state as EngineState;
+      // The snapshot may come from another emission mode (a `final` batch run resumed live).
+      if (mode === "correction")
+        adaptCorrectionState(state.lifecycle as CorrectionState, correctionConfig);
+      return { ok: true, state };
     },
   };
 }

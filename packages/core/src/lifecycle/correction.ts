@@ -1210,8 +1210,10 @@ function seal(ctx: Ctx, isDue: (pos: FoldPosition) => boolean, forced: boolean):
     if (r !== undefined && (uPos === null || compareFoldPositions(r.position, uPos) < 0)) {
       if (!isDue(r.position)) return;
       cs.retained.shift();
-      // `final` mode: the checkpoint now holds exactly the signals before the row.
-      if (config.foldRows === "final") evaluateRetained(r, cs.checkpoint);
+      // The checkpoint now holds exactly the signals before the row: `final` mode evaluates it
+      // here (and so would any mode for a row never evaluated nor emitted).
+      if (config.foldRows === "final" || (r.current === null && r.last === null))
+        evaluateRetained(r, cs.checkpoint);
       if (r.last === null) emitRetained(ctx, r);
       else if (r.current !== null) emitIfChanged(ctx, r, r.last);
       if (forced) ctx.emit({ kind: "counter", name: "forced_seals", delta: 1 });
@@ -1390,6 +1392,39 @@ export function flushCorrection(
   for (const k of Object.keys(state.index.buckets)) delete state.index.buckets[k];
   t.candidatesFrom = null;
   return out;
+}
+
+/**
+ * Makes a restored correction state consistent with the fold-row emission of the operator that
+ * continues it, whichever mode saved it (a `final` batch run resumed by a `coalesced` runner, or
+ * the reverse): in `final` mode retained rows wait unevaluated and uncounted, and no session
+ * waits in the `advance` list; in the other modes every retained row holds its evaluation and
+ * the never-emitted ones are counted in `pendingRows`; the timers of an adapted session are
+ * re-set. **Mutates** `state`; emits nothing. A no-op on a state saved in the same mode.
+ *
+ * @category Correction
+ * @internal
+ */
+export function adaptCorrectionState(
+  state: CorrectionState,
+  config: CorrectionOperatorConfig,
+): void {
+  const final = config.foldRows === "final";
+  let t: CorrectionTimers | null = null;
+  for (const stored in state.sessions) {
+    const cs = state.sessions[stored]!;
+    const unevaluated = cs.retained.some((r) => r.current === null && r.last === null);
+    const pending = final ? 0 : cs.retained.filter((r) => r.last === null).length;
+    if (cs.pendingRows === pending && !(final && cs.dirty === true) && (final || !unevaluated))
+      continue;
+    const ctx: Ctx = { state, id: unescapeKey(stored), cs, config, emit: () => undefined };
+    // Rows a `final` run left unevaluated (never emitted) get their evaluation now.
+    if (!final && unevaluated) refold(ctx);
+    if (final) delete cs.dirty;
+    cs.pendingRows = pending;
+    settleTimers((t ??= timersOf(state)), stored, cs);
+  }
+  if (final) delete state.dirty;
 }
 
 /**
