@@ -6,8 +6,11 @@
  *   npm run bench -- lifecycle [signals=1000000] [sessions=10000]
  *
  * Reports, measured in the same run: (a) a minimal keyed fold over the same signals (session
- * lookup + counter), (b) session + segment + latency operators, (c) b/a, and heap bytes per open
- * session (session + segment accumulators).
+ * lookup + counter), (b) session + segment + latency operators deriving the session and latency
+ * rows at every signal (emit-on-every-change), (c) b/a, (d) the same folds with the session and
+ * latency rows derived once per session at the end (what coalesced and final emission do: rows
+ * per changed session per advance, not per signal), (e) d/a, and heap bytes per open session
+ * (session + segment accumulators).
  */
 import {
   DEFAULT_LIFECYCLE_CONFIG,
@@ -180,6 +183,30 @@ function operators(): number {
   return rows;
 }
 
+/** The folds of (b) with the session and latency rows derived once per session, at the end. */
+function foldsThenRows(): number {
+  states = {};
+  let rows = 0;
+  for (const s of signals) {
+    let b = states[s.workflowSessionId];
+    if (b === undefined) {
+      states[s.workflowSessionId] = b = {
+        session: initSessionState(s.workflowSessionId),
+        segment: initSegmentState(),
+      };
+    }
+    const memo = createSelectionMemo();
+    sessionApply(b.session, s, index, config, memo);
+    rows += segmentApply(b.segment, s, index, config, memo).length;
+  }
+  for (const id in states) {
+    const b = states[id]!;
+    const row = toSessionRow(b.session);
+    rows += 1 + deriveLatencyRows(row, b.session, config.edgeSemanticsVersions).length;
+  }
+  return rows;
+}
+
 function time(fn: () => number): { ms: number; perSec: number; sink: number } {
   gc?.();
   const start = process.hrtime.bigint();
@@ -192,6 +219,10 @@ baseline();
 operators();
 const a = [time(baseline), time(baseline), time(baseline)].sort((x, y) => x.ms - y.ms)[0]!;
 const b = [time(operators), time(operators), time(operators)].sort((x, y) => x.ms - y.ms)[0]!;
+foldsThenRows();
+const d = [time(foldsThenRows), time(foldsThenRows), time(foldsThenRows)].sort(
+  (x, y) => x.ms - y.ms,
+)[0]!;
 
 // Heap per open session: build the states once more (rows are dropped as they are made), then
 // compare the retained heap with and without them.
@@ -213,6 +244,10 @@ console.log(
   `(b) session+segment+latency     ${fmt(b.perSec)} signals/s (${b.ms.toFixed(0)} ms), ${fmt(b.sink)} rows`,
 );
 console.log(`(c) ratio b/a                   ${(b.perSec / a.perSec).toFixed(3)}`);
+console.log(
+  `(d) folds, rows once per session ${fmt(d.perSec)} signals/s (${d.ms.toFixed(0)} ms), ${fmt(d.sink)} rows (target ≥ 2,000,000: ${d.perSec >= 2e6 ? "met" : "NOT met"})`,
+);
+console.log(`(e) ratio d/a                   ${(d.perSec / a.perSec).toFixed(3)}`);
 console.log(
   `heap per open session           ${fmt(perSession)} bytes (session + segment accumulators, JSON size ${fmt(JSON.stringify(Object.values(states)[0]).length)} bytes)`,
 );
