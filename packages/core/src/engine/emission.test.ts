@@ -463,6 +463,10 @@ describe("property: coalesced and every-change emission", () => {
     advanceGranularityMs: fc.constantFrom(0, 1_000, 60_000),
     edgeSemanticsVersions: fc.constantFrom<("v1" | "v2")[]>(["v1"], ["v1", "v2"]),
     emitServingFact: fc.boolean(),
+    // Tight caps force seals in the middle of a session (and tight TTLs evict) in some runs.
+    maxUnsealedSignalsPerSession: fc.constantFrom(2048, 3),
+    maxRetainedRowsPerSession: fc.constantFrom(4096, 2),
+    sessionStateTtlMs: fc.constantFrom(604_800_000, 1_000),
   });
 
   it(
