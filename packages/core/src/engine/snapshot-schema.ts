@@ -38,7 +38,7 @@ import type {
   StatusSampleInput,
   TraceEdgeInput,
 } from "../lifecycle/signal.js";
-import type { TimerQueue } from "../lifecycle/timers.js";
+import type { TimerQueue, TombstoneQueue } from "../lifecycle/timers.js";
 import { DEDUP_STATE_VERSION, type DedupState } from "../quality/dedup.js";
 import { VERSIONED_TABLES } from "../lifecycle/identity.js";
 import type { CoalescedRow, EngineState } from "./engine.js";
@@ -363,6 +363,8 @@ const tombstoneSchema = tied<Tombstone>()(z.object({ lastVersion: count, evicted
 /** A timer heap: `[time, stored key]` pairs (the heap order itself is not checked). */
 const timerQueueSchema = tied<TimerQueue>()(z.array(z.tuple([time, z.string()])));
 
+const tombstoneQueueSchema = tied<TombstoneQueue>()(z.array(z.tuple([time], z.string())));
+
 // ---------------------------------------------------------------------------------------------
 // Reference-compat lifecycle state.
 // ---------------------------------------------------------------------------------------------
@@ -380,7 +382,7 @@ const sessionBundleSchema = tied<SessionBundle>()(
 const lifecycleTimersSchema = tied<LifecycleTimers>()(
   z.object({
     evict: timerQueueSchema,
-    tombstones: timerQueueSchema,
+    tombstones: tombstoneQueueSchema,
     candidatesFrom: nullableTime,
   }),
 );
@@ -451,7 +453,7 @@ const correctionTimersSchema = tied<CorrectionTimers>()(
     seal: timerQueueSchema,
     pending: timerQueueSchema,
     evict: timerQueueSchema,
-    tombstones: timerQueueSchema,
+    tombstones: tombstoneQueueSchema,
     nextOrder: count,
     held: count,
     candidatesFrom: nullableTime,

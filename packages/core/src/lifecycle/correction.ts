@@ -60,9 +60,11 @@ import {
   popDueTimers,
   pruneCapabilitiesWhenDue,
   pushTimer,
+  pushTombstone,
   smallestSnapshotTs,
   sortInRecordOrder,
   type TimerQueue,
+  type TombstoneQueue,
 } from "./timers.js";
 
 /**
@@ -321,7 +323,7 @@ export interface CorrectionTimers {
   /** Idle eviction at a sweep: due once `W − time > sessionStateTtlMs`. */
   readonly evict: TimerQueue;
   /** Tombstone expiry at a sweep: `[evictedAt, key]`, due once `W − time > tombstoneTtlMs`. */
-  readonly tombstones: TimerQueue;
+  readonly tombstones: TombstoneQueue;
   /** Insertion rank of the next new session. */
   nextOrder: number;
   /** Number of sessions held (bounds the live entries of each queue). */
@@ -713,7 +715,7 @@ function timersOf(state: CorrectionState): CorrectionTimers {
     settleTimers(t, stored, cs);
   }
   for (const stored in state.tombstones)
-    pushTimer(t.tombstones, state.tombstones[stored]!.evictedAt, stored);
+    pushTombstone(t.tombstones, state.tombstones[stored]!.evictedAt, stored);
   t.candidatesFrom = smallestSnapshotTs(state.index);
   return t;
 }
@@ -1343,7 +1345,7 @@ function sweep(
     setOwn(state.tombstones, id, { lastVersion: cs.counters.sessions, evictedAt: watermark });
     deleteOwn(state.sessions, id);
     t.held -= 1;
-    pushTimer(t.tombstones, watermark, stored);
+    pushTombstone(t.tombstones, watermark, stored);
   }
   expireTombstones(state.tombstones, t.tombstones, watermark, config.tombstoneTtlMs, scan);
 }

@@ -113,7 +113,7 @@ export type {
   LifecycleEmit,
   LifecycleTimers,
 } from "./operator.js";
-export type { TimerEntry, TimerQueue } from "./timers.js";
+export type { TimerEntry, TimerQueue, TombstoneQueue } from "./timers.js";
 export {
   CORRECTION_STATE_VERSION,
   DEFAULT_CORRECTION_CONFIG,

@@ -47,8 +47,10 @@ import {
   popDueTimers,
   pruneCapabilitiesWhenDue,
   pushTimer,
+  pushTombstone,
   smallestSnapshotTs,
   type TimerQueue,
+  type TombstoneQueue,
 } from "./timers.js";
 
 /** Current version of {@link LifecycleState}. */
@@ -173,7 +175,7 @@ export interface LifecycleTimers {
    */
   readonly evict: TimerQueue;
   /** Tombstone expiry: `[evictedAt, key]`, due at a sweep once `W − time > tombstoneTtlMs`. */
-  readonly tombstones: TimerQueue;
+  readonly tombstones: TombstoneQueue;
   /** Smallest `snapshotTs` in the capability index, at most; `null` when it is empty. */
   candidatesFrom: number | null;
 }
@@ -230,7 +232,7 @@ function timersOf(st: LifecycleState): LifecycleTimers {
     if (end !== null) pushTimer(t.evict, end, stored);
   }
   for (const stored in st.tombstones)
-    pushTimer(t.tombstones, st.tombstones[stored]!.evictedAt, stored);
+    pushTombstone(t.tombstones, st.tombstones[stored]!.evictedAt, stored);
   t.candidatesFrom = smallestSnapshotTs(st.index);
   return t;
 }
@@ -379,7 +381,7 @@ function lifecycleAdvance(
     const b = getOwn(st.sessions, id)!;
     setOwn(st.tombstones, id, { lastVersion: b.session.version, evictedAt: watermark });
     deleteOwn(st.sessions, id);
-    pushTimer(t.tombstones, watermark, stored);
+    pushTombstone(t.tombstones, watermark, stored);
   }
   expireTombstones(st.tombstones, t.tombstones, watermark, config.tombstoneTtlMs, scan);
 }

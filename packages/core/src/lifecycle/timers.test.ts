@@ -4,13 +4,16 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
   compactTimerQueue,
+  expireTombstones,
   isArrayIndexKey,
   popDueTimers,
   popTimer,
   pushTimer,
+  pushTombstone,
   sortInRecordOrder,
   type TimerEntry,
   type TimerQueue,
+  type TombstoneQueue,
 } from "./timers.js";
 
 const byTimeThenKey = (a: TimerEntry, b: TimerEntry): number =>
@@ -131,6 +134,76 @@ describe("record order", () => {
         const expected = Object.keys(record).filter((k) => subset.includes(k));
         expect(sortInRecordOrder(subset, (k) => rank.get(k)!)).toEqual(expected);
       }),
+    );
+  });
+});
+
+describe("tombstone expiry queue", () => {
+  it("batches the tombstones of one sweep and keeps batches in time order", () => {
+    const q: TombstoneQueue = [];
+    pushTombstone(q, 100, "a");
+    pushTombstone(q, 100, "b");
+    pushTombstone(q, 200, "c");
+    pushTombstone(q, 150, "d"); // out of order (a rebuild): inserted in place
+    pushTombstone(q, 100, "e");
+    expect(q).toEqual([
+      [100, "a", "b", "e"],
+      [150, "d"],
+      [200, "c"],
+    ]);
+  });
+
+  it("expires exactly the due tombstones; a key whose tombstone changed is dead", () => {
+    const q: TombstoneQueue = [];
+    const tombstones: Record<string, { evictedAt: number }> = {};
+    const add = (k: string, at: number): void => {
+      tombstones[k] = { evictedAt: at };
+      pushTombstone(q, at, k);
+    };
+    add("a", 100);
+    add("b", 100);
+    add("c", 200);
+    delete tombstones["b"]; // expired by a scan, then re-created later
+    add("b", 300);
+    expireTombstones(tombstones, q, 250, 100, false); // due: evictedAt < 150
+    expect(Object.keys(tombstones).sort()).toEqual(["b", "c"]);
+    expect(q).toEqual([
+      [200, "c"],
+      [300, "b"],
+    ]);
+    expireTombstones(tombstones, q, 10_000, 100, false);
+    expect(tombstones).toEqual({});
+    expect(q).toEqual([]);
+  });
+
+  it("property: the same tombstones as a full scan, from any queue order (earlier heap form)", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(
+          fc.tuple(fc.constantFrom("a", "b", "c", "d", "e", "f"), fc.integer({ min: 0, max: 50 })),
+          {
+            selector: (x) => x[0],
+          },
+        ),
+        fc.integer({ min: 0, max: 100 }),
+        fc.boolean(),
+        (entries, watermark, shuffled) => {
+          const tombstones = Object.fromEntries(entries.map(([k, at]) => [k, { evictedAt: at }]));
+          const scan = structuredClone(tombstones);
+          // One-key batches in the given order: what a state saved with the binary heap holds.
+          const q: TombstoneQueue = shuffled
+            ? entries.map(([k, at]) => [at, k])
+            : entries.reduce<TombstoneQueue>(
+                (acc, [k, at]) => (pushTombstone(acc, at, k), acc),
+                [],
+              );
+          expireTombstones(tombstones, q, watermark, 20, false);
+          expireTombstones(scan, [], watermark, 20, true);
+          expect(tombstones).toEqual(scan);
+          for (let i = 1; i < q.length; i++) expect(q[i - 1]![0]).toBeLessThanOrEqual(q[i]![0]);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

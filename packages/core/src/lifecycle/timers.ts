@@ -202,29 +202,69 @@ export function smallestSnapshotTs(index: CapabilityIndex): number | null {
 }
 
 /**
+ * The tombstones' expiry queue: one batch `[evictedAt, ...stored keys]` per sweep that evicted
+ * sessions, in increasing `evictedAt` (the watermark only grows, so batches are appended). A
+ * tombstone costs one key slot here instead of a `[time, key]` pair. Plain JSON; a queue of
+ * one-key batches in any order (the binary-heap form of earlier states) is valid too: it is
+ * sorted at the first expiry.
+ *
+ * @category Lifecycle
+ */
+export type TombstoneQueue = [number, ...string[]][];
+
+/**
+ * Adds a tombstone's expiry (`evictedAt`, its stored key) to `q`, **mutating** it: into the last
+ * batch when it has the same time, else a new batch, kept in time order.
+ *
+ * @category Lifecycle
+ * @internal
+ */
+export function pushTombstone(q: TombstoneQueue, evictedAt: number, stored: string): void {
+  let i = q.length;
+  while (i > 0 && q[i - 1]![0] > evictedAt) i -= 1;
+  const before = q[i - 1];
+  if (before !== undefined && before[0] === evictedAt) before.push(stored);
+  else if (i === q.length) q.push([evictedAt, stored]);
+  else q.splice(i, 0, [evictedAt, stored]);
+}
+
+/**
  * Deletes the tombstones whose expiry is due at a sweep at `watermark` (`watermark − evictedAt >
- * ttlMs`), **mutating** `tombstones` and `q` (their expiry timers). Visits only the due timers (an
- * entry is live while its tombstone records the same `evictedAt`), or every tombstone on a full
- * `scan`.
+ * ttlMs`), **mutating** `tombstones` and `q` (their expiry queue). Visits only the due batches
+ * (a key is live while its tombstone records the batch's `evictedAt`), or every tombstone on a
+ * full `scan`.
  *
  * @category Lifecycle
  * @internal
  */
 export function expireTombstones(
   tombstones: Record<string, { readonly evictedAt: number }>,
-  q: TimerQueue,
+  q: TombstoneQueue,
   watermark: number,
   ttlMs: number,
   scan: boolean,
 ): void {
-  const expired = scan
-    ? Object.keys(tombstones).filter((stored) => watermark - tombstones[stored]!.evictedAt > ttlMs)
-    : popDueTimers(
-        q,
-        (at) => watermark - at > ttlMs,
-        (at, stored) => Object.hasOwn(tombstones, stored) && tombstones[stored]!.evictedAt === at,
-      );
-  for (const stored of expired) delete tombstones[stored];
+  if (scan) {
+    for (const stored of Object.keys(tombstones))
+      if (watermark - tombstones[stored]!.evictedAt > ttlMs) delete tombstones[stored];
+    return;
+  }
+  for (let i = 1; i < q.length; i++)
+    if (q[i - 1]![0] > q[i]![0]) {
+      q.sort((a, b) => a[0] - b[0]);
+      break;
+    }
+  let due = 0;
+  while (due < q.length && watermark - q[due]![0] > ttlMs) {
+    const batch = q[due]!;
+    for (let k = 1; k < batch.length; k++) {
+      const stored = batch[k] as string;
+      if (Object.hasOwn(tombstones, stored) && tombstones[stored]!.evictedAt === batch[0])
+        delete tombstones[stored];
+    }
+    due += 1;
+  }
+  if (due > 0) q.splice(0, due);
 }
 
 /**
