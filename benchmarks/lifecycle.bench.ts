@@ -162,7 +162,12 @@ interface Bundle {
   readonly segment: SegmentState;
 }
 let states: Record<string, Bundle> = {};
-function operators(): number {
+
+/**
+ * Folds every signal into its session's session and segment accumulators (fresh states); `perSignal`
+ * derives rows after each signal and returns how many it made.
+ */
+function fold(perSignal: (b: Bundle, segmentRows: number) => number): number {
   states = {};
   let rows = 0;
   for (const s of signals) {
@@ -175,30 +180,22 @@ function operators(): number {
     }
     const memo = createSelectionMemo();
     sessionApply(b.session, s, index, config, memo);
-    const row = toSessionRow(b.session);
-    const latency = deriveLatencyRows(row, b.session, config.edgeSemanticsVersions);
-    const seg = segmentApply(b.segment, s, index, config, memo);
-    rows += 1 + latency.length + seg.length;
+    rows += perSignal(b, segmentApply(b.segment, s, index, config, memo).length);
   }
   return rows;
 }
 
+/** Session and latency rows derived at every signal (emit-on-every-change). */
+function operators(): number {
+  return fold((b, segmentRows) => {
+    const row = toSessionRow(b.session);
+    return 1 + deriveLatencyRows(row, b.session, config.edgeSemanticsVersions).length + segmentRows;
+  });
+}
+
 /** The folds of (b) with the session and latency rows derived once per session, at the end. */
 function foldsThenRows(): number {
-  states = {};
-  let rows = 0;
-  for (const s of signals) {
-    let b = states[s.workflowSessionId];
-    if (b === undefined) {
-      states[s.workflowSessionId] = b = {
-        session: initSessionState(s.workflowSessionId),
-        segment: initSegmentState(),
-      };
-    }
-    const memo = createSelectionMemo();
-    sessionApply(b.session, s, index, config, memo);
-    rows += segmentApply(b.segment, s, index, config, memo).length;
-  }
+  let rows = fold((_, segmentRows) => segmentRows);
   for (const id in states) {
     const b = states[id]!;
     const row = toSessionRow(b.session);
