@@ -479,7 +479,7 @@ export function createEngine(
         }
       }
       // In correction mode the operator itself emits a changed identity at most once per advance
-      // (deferFoldRows), so only rows produced by steps (coverage rows, a late signal's own row,
+      // (foldRows "advance"), so only rows produced by steps (coverage rows, a late signal's own row,
       // force-sealed rows) need holding; reference-compat emits at every signal.
       if (coalesce && isVersionedTable(o.table) && (event !== null || mode !== "correction"))
         hold(state, o);
