@@ -12,6 +12,7 @@ export {
   recordValueArbitrary,
 } from "./arbitraries/envelopes.js";
 export type { EnvelopeArbitraryOptions, MutatedEnvelope } from "./arbitraries/envelopes.js";
+export { REAL_CANONICAL_ADDRESSES, REAL_HOT_WALLETS } from "./addresses.js";
 export {
   traceSignal,
   statusSignal,

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
   capabilitySnapshot,
+  REAL_CANONICAL_ADDRESSES,
+  REAL_HOT_WALLETS,
   inputTime,
   lifecycleStreamArbitrary,
 } from "@livepeer-analytics/testing";
@@ -22,15 +24,8 @@ const config: CorrectionOperatorConfig = {
   edgeSemanticsVersions: ["v1", "v2"],
 };
 const LATENESS = config.attribution.allowedLatenessMs;
-const HOTS = [
-  "0x52cf2968b3dc6016778742d3539449a6597d5954",
-  "0xcdf93b13efcf63f84f2affb01bec48a5c096c69e",
-];
-const CANONS = [
-  "0xd00354656922168815fcd1e51cbddb9e359e3c7f",
-  "0x9d61ae5875e89036fbf6059f3116d01a22ace3c8",
-  "0x5263e0ce3a97b634d8828ce4337ad0f70b30b077",
-];
+const HOTS = REAL_HOT_WALLETS;
+const CANONS = REAL_CANONICAL_ADDRESSES;
 
 const capsArb: fc.Arbitrary<LifecycleInput[]> = fc
   .array(

@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
   capabilitySnapshot,
+  REAL_CANONICAL_ADDRESSES,
+  REAL_HOT_WALLETS,
   inputTime,
   lifecycleStreamArbitrary,
   statusSample,
@@ -34,14 +36,8 @@ import {
 } from "./operator.js";
 import type { Operator } from "../operator/operator.js";
 
-const HOTS = [
-  "0x52cf2968b3dc6016778742d3539449a6597d5954",
-  "0xcdf93b13efcf63f84f2affb01bec48a5c096c69e",
-];
-const CANONS = [
-  "0xd00354656922168815fcd1e51cbddb9e359e3c7f",
-  "0x9d61ae5875e89036fbf6059f3116d01a22ace3c8",
-];
+const HOTS = REAL_HOT_WALLETS;
+const CANONS = REAL_CANONICAL_ADDRESSES.slice(0, 2);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
@@ -266,37 +262,70 @@ const held = (st: CorrectionState | LifecycleState) => ({
   ),
 });
 
+/**
+ * Drives `op` through a scenario on two states: `a` with its timer indexes (in place, through the
+ * pure API, JSON-copied or with its timers stripped, per `actions`) and `b` advanced by the
+ * exhaustive `scan`. Asserts equal outputs at every step and advance; `afterAdvance` checks more.
+ */
+function driveAgainstScan<S extends CorrectionState | LifecycleState, C>(
+  op: LifecycleOp<S, C>,
+  scan: (s: S, w: number, c: C) => LifecycleOutput[],
+  init: () => S,
+  { inputs, leads, actions }: Scenario,
+  config: C,
+  afterStep: (out: readonly LifecycleOutput[]) => void = () => undefined,
+  afterAdvance: (
+    a: S,
+    b: S,
+    outB: readonly LifecycleOutput[],
+    tombstonesBefore: number,
+  ) => void = () => undefined,
+): { a: S; b: S; maxSeen: number } {
+  let a = init();
+  const b = init();
+  let maxSeen = -Infinity;
+  inputs.forEach((input, i) => {
+    const action = actions[i]!;
+    if (action === 1) a = jsonCopy(a);
+    if (action === 2) a = stripTimers(a);
+    const pure = action === 3;
+    let r = stepWith(op, a, input, config, pure);
+    a = r.state;
+    expect(r.outputs).toEqual(op.stepInPlace(b, input, config));
+    afterStep(r.outputs);
+    maxSeen = Math.max(maxSeen, inputTime(input));
+    const lead = leads[i]!;
+    if (lead === null) return;
+    const w = maxSeen - 60_000 + lead;
+    const tombstones = Object.keys(b.tombstones).length;
+    r = advanceWith(op, a, w, config, pure);
+    a = r.state;
+    const outB = scan(b, w, config);
+    expect(r.outputs).toEqual(outB);
+    afterAdvance(a, b, outB, tombstones);
+  });
+  return { a, b, maxSeen };
+}
+
 describe("correction operator: indexed advance ≡ full scan", () => {
   it("same outputs in the same order at every step, advance and flush", () => {
     fc.assert(
-      fc.property(scenarioArb, correctionConfigArb, ({ inputs, leads, actions }, config) => {
-        let a = initCorrectionState();
-        const b = initCorrectionState();
-        let maxSeen = -Infinity;
-        inputs.forEach((input, i) => {
-          const action = actions[i]!;
-          if (action === 1) a = jsonCopy(a);
-          if (action === 2) a = stripTimers(a);
-          const pure = action === 3;
-          let r = stepWith(correctionOperator, a, input, config, pure);
-          a = r.state;
-          let outA = r.outputs;
-          expect(outA).toEqual(correctionOperator.stepInPlace(b, input, config));
-          if (outA.some((o) => o.kind === "evicted_signal")) reached.refused += 1;
-          maxSeen = Math.max(maxSeen, inputTime(input));
-          const lead = leads[i]!;
-          if (lead === null) return;
-          const w = maxSeen - 60_000 + lead;
-          const tombstones = Object.keys(b.tombstones).length;
-          r = advanceWith(correctionOperator, a, w, config, pure);
-          a = r.state;
-          outA = r.outputs;
-          const outB = advanceCorrectionByScan(b, w, config);
-          expect(outA).toEqual(outB);
-          expect(held(a)).toEqual(held(b));
-          countReached(outB, tombstones, Object.keys(b.tombstones).length);
-          reached.evictions += Math.max(0, Object.keys(b.tombstones).length - tombstones);
-        });
+      fc.property(scenarioArb, correctionConfigArb, (scenario, config) => {
+        const { a, b, maxSeen } = driveAgainstScan(
+          correctionOperator,
+          advanceCorrectionByScan,
+          initCorrectionState,
+          scenario,
+          config,
+          (out) => {
+            if (out.some((o) => o.kind === "evicted_signal")) reached.refused += 1;
+          },
+          (a, b, outB, tombstones) => {
+            expect(held(a)).toEqual(held(b));
+            countReached(outB, tombstones, Object.keys(b.tombstones).length);
+            reached.evictions += Math.max(0, Object.keys(b.tombstones).length - tombstones);
+          },
+        );
         // Far beyond every timer: everything sealed, released, evicted, then expired.
         const end = maxSeen + 8 * 24 * HOUR;
         expect(correctionOperator.advanceInPlace(a, end, config)).toEqual(
@@ -360,7 +389,7 @@ describe("lifecycle operator (arrival order): indexed eviction sweep ≡ full sc
         fc.constantFrom(...TTLS),
         fc.constantFrom(...TTLS),
         fc.constantFrom("watermark" as const, "reference" as const),
-        ({ inputs, leads, actions }, ttl, tombstone, pruning) => {
+        (scenario, ttl, tombstone, pruning) => {
           const config = {
             ...REFERENCE_COMPAT_LIFECYCLE_CONFIG,
             attribution: {
@@ -372,27 +401,13 @@ describe("lifecycle operator (arrival order): indexed eviction sweep ≡ full sc
             sessionStateTtlMs: ttl,
             tombstoneTtlMs: tombstone,
           };
-          let a = initLifecycleState();
-          const b = initLifecycleState();
-          let maxSeen = -Infinity;
-          inputs.forEach((input, i) => {
-            const action = actions[i]!;
-            if (action === 1) a = jsonCopy(a);
-            if (action === 2) a = stripTimers(a);
-            const pure = action === 3;
-            let r = stepWith(lifecycleOperator, a, input, config, pure);
-            a = r.state;
-            let outA = r.outputs;
-            expect(outA).toEqual(lifecycleOperator.stepInPlace(b, input, config));
-            maxSeen = Math.max(maxSeen, inputTime(input));
-            const lead = leads[i]!;
-            if (lead === null) return;
-            const w = maxSeen - 60_000 + lead;
-            r = advanceWith(lifecycleOperator, a, w, config, pure);
-            a = r.state;
-            outA = r.outputs;
-            expect(outA).toEqual(lifecycleAdvanceByScan(b, w, config));
-          });
+          const { a, b, maxSeen } = driveAgainstScan(
+            lifecycleOperator,
+            lifecycleAdvanceByScan,
+            initLifecycleState,
+            scenario,
+            config,
+          );
           for (const w of [maxSeen + 8 * 24 * HOUR, maxSeen + 16 * 24 * HOUR])
             expect(lifecycleOperator.advanceInPlace(a, w, config)).toEqual(
               lifecycleAdvanceByScan(b, w, config),

@@ -7,6 +7,7 @@
  * @module
  */
 import fc from "fast-check";
+import { REAL_HOT_WALLETS } from "../addresses.js";
 import type { LifecycleInput } from "@livepeer-analytics/core/lifecycle";
 import {
   aiEventSignal,
@@ -36,11 +37,7 @@ export interface LifecycleSessionOptions {
   readonly maxSkewMs?: number;
 }
 
-const DEFAULT_HOT = [
-  "0x52cf2968b3dc6016778742d3539449a6597d5954",
-  "0xcdf93b13efcf63f84f2affb01bec48a5c096c69e",
-  "",
-];
+const DEFAULT_HOT = [...REAL_HOT_WALLETS, ""];
 const DEFAULT_MODELS = [
   "streamdiffusion-sdxl",
   "streamdiffusion-sdxl-faceid",
