@@ -54,7 +54,7 @@ import {
 import type { LifecycleSignal, SampleInput, SignalType } from "./signal.js";
 import {
   compactTimerQueue,
-  expireTombstones,
+  evictToTombstones,
   lowerCandidatesFrom,
   needsCompaction,
   popDueTimers,
@@ -64,6 +64,7 @@ import {
   smallestSnapshotTs,
   sortInRecordOrder,
   type TimerQueue,
+  type EvictionCandidate,
   type TombstoneQueue,
 } from "./timers.js";
 
@@ -1327,7 +1328,7 @@ function sweep(
     return;
   state.lastSweepWatermark = watermark;
   const ttl = config.sessionStateTtlMs;
-  const evict: { stored: string; id: string; end: number }[] = [];
+  const evict: EvictionCandidate[] = [];
   const candidates = scan
     ? Object.keys(state.sessions)
     : popDueTimers(t.evict, (end) => watermark - end > ttl, takeTimer(state, "evict"));
@@ -1337,17 +1338,19 @@ function sweep(
     if (end !== null && watermark - end > ttl) evict.push({ stored, id: unescapeKey(stored), end });
     else if (!scan) setTimer(t, "evict", stored, dueOf(t, cs), end);
   }
-  evict.sort((a, b) => a.end - b.end || compareStrings(a.id, b.id));
-  for (const { stored, id } of evict) {
-    const cs = getOwn(state.sessions, id)!;
-    // `final` mode: the session's rows can no longer change (nothing is unsealed or retained).
-    if (config.foldRows === "final") emitFoldChanges({ state, id, cs, config, emit });
-    setOwn(state.tombstones, id, { lastVersion: cs.counters.sessions, evictedAt: watermark });
-    deleteOwn(state.sessions, id);
-    t.held -= 1;
-    pushTombstone(t.tombstones, watermark, stored);
-  }
-  expireTombstones(state.tombstones, t.tombstones, watermark, config.tombstoneTtlMs, scan);
+  evictToTombstones(
+    state.sessions,
+    state.tombstones,
+    t.tombstones,
+    evict,
+    { watermark, tombstoneTtlMs: config.tombstoneTtlMs, scan },
+    (cs) => cs.counters.sessions,
+    (cs, id) => {
+      t.held -= 1;
+      // `final` mode: the session's rows can no longer change (nothing is unsealed or retained).
+      if (config.foldRows === "final") emitFoldChanges({ state, id, cs, config, emit });
+    },
+  );
 }
 
 /**

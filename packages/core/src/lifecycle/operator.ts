@@ -42,7 +42,7 @@ import {
 import { toServingRow } from "./serving.js";
 import type { LifecycleSignal, SampleInput } from "./signal.js";
 import {
-  expireTombstones,
+  evictToTombstones,
   lowerCandidatesFrom,
   popDueTimers,
   pruneCapabilitiesWhenDue,
@@ -50,6 +50,7 @@ import {
   pushTombstone,
   smallestSnapshotTs,
   type TimerQueue,
+  type EvictionCandidate,
   type TombstoneQueue,
 } from "./timers.js";
 
@@ -357,7 +358,7 @@ function lifecycleAdvance(
     return;
   st.lastSweepWatermark = watermark;
   const ttl = config.sessionStateTtlMs;
-  const evict: { stored: string; id: string; end: number }[] = [];
+  const evict: EvictionCandidate[] = [];
   const due = scan
     ? Object.keys(st.sessions)
     : popDueTimers(
@@ -376,14 +377,14 @@ function lifecycleAdvance(
       evict.push({ stored, id: unescapeKey(stored), end });
     else if (end !== null && !scan) pushTimer(t.evict, end, stored);
   }
-  evict.sort((x, c) => x.end - c.end || compareStrings(x.id, c.id));
-  for (const { stored, id } of evict) {
-    const b = getOwn(st.sessions, id)!;
-    setOwn(st.tombstones, id, { lastVersion: b.session.version, evictedAt: watermark });
-    deleteOwn(st.sessions, id);
-    pushTombstone(t.tombstones, watermark, stored);
-  }
-  expireTombstones(st.tombstones, t.tombstones, watermark, config.tombstoneTtlMs, scan);
+  evictToTombstones(
+    st.sessions,
+    st.tombstones,
+    t.tombstones,
+    evict,
+    { watermark, tombstoneTtlMs: config.tombstoneTtlMs, scan },
+    (b) => b.session.version,
+  );
 }
 
 /**

@@ -229,6 +229,51 @@ export function pushTombstone(q: TombstoneQueue, evictedAt: number, stored: stri
 }
 
 /**
+ * A session an eviction sweep found idle past `sessionStateTtlMs`: its stored and plain keys and
+ * its end time.
+ *
+ * @internal
+ */
+export interface EvictionCandidate {
+  /** Key as stored in the session record. */
+  readonly stored: string;
+  /** `workflow_session_id`. */
+  readonly id: string;
+  /** `sessionEndTs`, epoch ms. */
+  readonly end: number;
+}
+
+/**
+ * The end of both lifecycle operators' eviction sweeps, **mutating** the records: evicts the
+ * sessions of `evict` in a deterministic order (session end, then id), each after `beforeEvict`,
+ * to a tombstone `{ lastVersion, evictedAt: watermark }` with its expiry queued, then expires the
+ * tombstones that are due.
+ *
+ * @category Lifecycle
+ * @internal
+ */
+export function evictToTombstones<S>(
+  sessions: Record<string, S>,
+  tombstones: Record<string, { readonly lastVersion: number; readonly evictedAt: number }>,
+  queue: TombstoneQueue,
+  evict: EvictionCandidate[],
+  sweep: { readonly watermark: number; readonly tombstoneTtlMs: number; readonly scan: boolean },
+  lastVersion: (session: S) => number,
+  beforeEvict: (session: S, id: string) => void = () => undefined,
+): void {
+  const { watermark } = sweep;
+  evict.sort((a, b) => a.end - b.end || compareStrings(a.id, b.id));
+  for (const { stored, id } of evict) {
+    const session = sessions[stored]!;
+    beforeEvict(session, id);
+    tombstones[stored] = { lastVersion: lastVersion(session), evictedAt: watermark };
+    delete sessions[stored];
+    pushTombstone(queue, watermark, stored);
+  }
+  expireTombstones(tombstones, queue, watermark, sweep.tombstoneTtlMs, sweep.scan);
+}
+
+/**
  * Deletes the tombstones whose expiry is due at a sweep at `watermark` (`watermark − evictedAt >
  * ttlMs`), **mutating** `tombstones` and `q` (their expiry queue). Visits only the due batches
  * (a key is live while its tombstone records the batch's `evictedAt`), or every tombstone on a
