@@ -290,7 +290,14 @@ describe("coalesced emission over the real 2026-01-08 event log", () => {
     // not move the watermark.
     engine.stepInPlace(state, { record: { value: lines[30]!, offset: 30 }, now: NOW });
     expect(state.coalesced).toBeDefined();
-    expect(engine.advanceInPlace(state, w).some((o) => keyOf(o) !== null)).toBe(true);
+    expect((state.lifecycle as { dirty?: string[] }).dirty).toHaveLength(1);
+    const again = engine.advanceInPlace(state, w);
+    // The session the record changed comes out too, not only the rows the engine held.
+    expect(again.some((o) => o.kind === "row" && o.table === "fact_workflow_sessions")).toBe(true);
+    expect(again.some((o) => o.kind === "row" && o.table === "fact_lifecycle_edge_coverage")).toBe(
+      true,
+    );
+    expect((state.lifecycle as { dirty?: string[] }).dirty).toBeUndefined();
     expect(state.coalesced).toBeUndefined();
   });
 

@@ -563,6 +563,20 @@ export function createEngine(
       out.push(o);
     };
     if (state.watermark !== null && watermark <= state.watermark) {
+      // Nothing moves, but what waits for an advance comes out: the correction operator's
+      // changed sessions (its advance emits them before its own watermark check) and held rows.
+      if (mode === "correction")
+        routeLifecycle(
+          state,
+          correctionOperator.advanceInPlace(
+            state.lifecycle as CorrectionState,
+            watermark,
+            correctionConfig,
+          ),
+          null,
+          0,
+          emit,
+        );
       if (!holdUntilFlush) release(state, emit);
       return out;
     }

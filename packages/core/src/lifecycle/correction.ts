@@ -1403,9 +1403,9 @@ export function flushCorrection(
  * Makes a restored correction state consistent with the fold-row emission of the operator that
  * continues it, whichever mode saved it (a `final` batch run resumed by a `coalesced` runner, or
  * the reverse): in `final` mode retained rows wait unevaluated and uncounted, and no session
- * waits in the `advance` list; in the other modes every retained row holds its evaluation and
- * the never-emitted ones are counted in `pendingRows`; the timers of an adapted session are
- * re-set. **Mutates** `state`; emits nothing. A no-op on a state saved in the same mode.
+ * waits in the `advance` list; in the other modes a session never published is listed for the
+ * next `advance`, every retained row holds its evaluation and the never-emitted ones are counted
+ * in `pendingRows`; the timers of an adapted session are re-set. **Mutates** `state`; emits nothing. A no-op on a state saved in the same mode.
  *
  * @category Correction
  * @internal
@@ -1418,14 +1418,27 @@ export function adaptCorrectionState(
   let t: CorrectionTimers | null = null;
   for (const stored in state.sessions) {
     const cs = state.sessions[stored]!;
+    const id = unescapeKey(stored);
     const unevaluated = cs.retained.some((r) => r.current === null && r.last === null);
     const pending = final ? 0 : cs.retained.filter((r) => r.last === null).length;
-    if (cs.pendingRows === pending && !(final && cs.dirty === true) && (final || !unevaluated))
-      continue;
-    const ctx: Ctx = { state, id: unescapeKey(stored), cs, config, emit: () => undefined };
+    // A session a `final` run folded but never published (its rows wait for eviction or flush):
+    // another mode publishes it at the next advance.
+    const unpublished =
+      !final &&
+      cs.dirty !== true &&
+      cs.lastSession === null &&
+      latestFold(cs).session.eventCount > 0;
+    const consistent =
+      cs.pendingRows === pending && (final ? cs.dirty !== true : !unevaluated && !unpublished);
+    if (consistent) continue;
+    const ctx: Ctx = { state, id, cs, config, emit: () => undefined };
     // Rows a `final` run left unevaluated (never emitted) get their evaluation now.
     if (!final && unevaluated) refold(ctx);
     if (final) delete cs.dirty;
+    else if (unpublished) {
+      cs.dirty = true;
+      (state.dirty ??= []).push(id);
+    }
     cs.pendingRows = pending;
     settleTimers((t ??= timersOf(state)), stored, cs);
   }

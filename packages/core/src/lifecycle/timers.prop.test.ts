@@ -198,6 +198,7 @@ const correctionConfigArb: fc.Arbitrary<CorrectionOperatorConfig> = fc
     retained: fc.constantFrom(1, 2, 4096),
     pruning: fc.constantFrom("watermark" as const, "reference" as const),
     window: fc.constantFrom(HOUR, 24 * HOUR),
+    foldRows: fc.constantFrom("every-change" as const, "advance" as const, "final" as const),
   })
   .map((c) => ({
     ...DEFAULT_LIFECYCLE_CONFIG,
@@ -214,6 +215,7 @@ const correctionConfigArb: fc.Arbitrary<CorrectionOperatorConfig> = fc
     initialEmitDelayMs: c.delay,
     maxUnsealedSignalsPerSession: c.unsealed,
     maxRetainedRowsPerSession: c.retained,
+    foldRows: c.foldRows,
   }));
 
 /** A state as a pre-index build saved it: no timers anywhere. */
