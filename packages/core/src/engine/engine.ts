@@ -45,7 +45,9 @@ import {
 import {
   qualityStepInPlace,
   type QualityConfig,
+  type QualityOutput,
   type QualityScreening,
+  type QualityStepHooks,
 } from "../quality/pipeline.js";
 import { rejectAcceptedEvent, type RejectedEventEnvelope } from "../quality/reject-envelope.js";
 import { guardRow, rowSizeUpperBound } from "../quality/row-guard.js";
@@ -310,6 +312,8 @@ export class EngineConfigError extends Error {
 
 const immer = new Immer({ autoFreeze: false });
 const freezingImmer = new Immer({ autoFreeze: true });
+/** The outputs of no step: what the step scratch points to between steps (never written). */
+const DETACHED: EngineOutput[] = [];
 const SNAPSHOT_FORMAT = "livepeer-analytics/engine-state";
 const LIFECYCLE_FAMILIES: ReadonlySet<string> = new Set([
   "stream_trace",
@@ -487,6 +491,46 @@ export function createEngine(
     }
   };
 
+  // Stages 1–5 are the quality pipeline's; the engine adds the event-time screen before dedup,
+  // the frontier, and keeps the lifecycle family's typed row for its signal. Steps are
+  // synchronous, so one scratch record carries the current step to hooks made once (no
+  // closures per record).
+  const stepScratch: {
+    state: EngineState | null;
+    out: EngineOutput[];
+    receivedAt: number | undefined;
+    now: number;
+    accepted: AcceptedEvent | null;
+    lifecycleRow: RawRow["row"] | null;
+  } = {
+    state: null,
+    out: DETACHED,
+    receivedAt: undefined,
+    now: 0,
+    accepted: null,
+    lifecycleRow: null,
+  };
+  const fromQuality = (o: QualityOutput): void => {
+    const step = stepScratch;
+    if (o.kind === "accepted") {
+      step.accepted = o.event;
+      eventTimeFrontier(step.state!, o.event.timestamp, config.frontierQuorum);
+    } else if (o.kind === "row") {
+      if (config.emitRawRows)
+        step.out.push({ kind: "row", table: o.table, row: o.row } as EngineOutput);
+    } else step.out.push(o);
+  };
+  const qualityHooks: QualityStepHooks = {
+    dedup: dedupOperator,
+    screen: (e) =>
+      stepScratch.receivedAt === undefined
+        ? null
+        : screenEventTime(e, stepScratch.receivedAt, stepScratch.now),
+    parsed: (rows) => {
+      for (const r of rows) if (LIFECYCLE_TABLES.has(r.table)) stepScratch.lifecycleRow = r.row;
+    },
+  };
+
   const stepInPlace = (state: EngineState, input: EngineInput): EngineOutput[] => {
     if (state.flushed)
       throw new EngineUsageError(
@@ -498,32 +542,18 @@ export function createEngine(
       out.push(o);
     };
     const now = input.now;
-    // Stages 1–5 are the quality pipeline's; the engine adds the event-time screen before dedup,
-    // the frontier, and keeps the lifecycle family's typed row for its signal.
-    const receivedAt = input.receivedAt;
-    let accepted: AcceptedEvent | null = null;
-    let lifecycleRow: RawRow["row"] | null = null;
-    qualityStepInPlace(
-      state,
-      { record: input.record, now },
-      qualityConfig,
-      (o) => {
-        if (o.kind === "accepted") {
-          accepted = o.event;
-          eventTimeFrontier(state, o.event.timestamp, config.frontierQuorum);
-        } else if (o.kind === "row") {
-          if (config.emitRawRows) emit({ kind: "row", table: o.table, row: o.row } as EngineOutput);
-        } else emit(o);
-      },
-      {
-        dedup: dedupOperator,
-        ...(receivedAt === undefined ? {} : { screen: (e) => screenEventTime(e, receivedAt, now) }),
-        parsed: (rows) => {
-          for (const r of rows) if (LIFECYCLE_TABLES.has(r.table)) lifecycleRow = r.row;
-        },
-      },
-    );
-    const event = accepted as AcceptedEvent | null;
+    const step = stepScratch;
+    step.state = state;
+    step.out = out;
+    step.receivedAt = input.receivedAt;
+    step.now = now;
+    step.accepted = null;
+    step.lifecycleRow = null;
+    qualityStepInPlace(state, input, qualityConfig, fromQuality, qualityHooks);
+    const event = step.accepted as AcceptedEvent | null;
+    const lifecycleRow = step.lifecycleRow;
+    step.state = null;
+    step.out = DETACHED;
     if (event === null) return out;
     if (event.eventType === "network_capabilities") {
       const snapshots = parseCapabilitySnapshots(event).rows;
