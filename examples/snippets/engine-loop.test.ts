@@ -73,7 +73,7 @@ function canonical(tables: Record<string, object[]>): Record<string, string[]> {
 
 it("ends with the CLI's final tables on every prefix of the real session", async () => {
   // A file can end anywhere: on most prefixes of this session the end-of-input flush still
-  // finalizes rows, so a loop that drops flushInPlace's outputs loses them here.
+  // finalizes rows, so a loop that drops the flush's outputs loses them here.
   for (let n = 1; n <= LINES.length; n++) {
     const lines = LINES.slice(0, n);
     const loop = readmeLoop(lines);

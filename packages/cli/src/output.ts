@@ -1,8 +1,8 @@
 /**
  * Writes engine outputs as one JSONL file per table and/or hands them to a row consumer (the
- * ClickHouse output). Versioned tables are spooled and reduced to their final rows (latest version
- * per identity, like `ReplacingMergeTree ... FINAL`) unless all versions are requested; append-only
- * tables and rejection rows are passed on as they come.
+ * ClickHouse output), each row as the engine emits it: `lpa replay` runs the engine with
+ * `emission: "final"` (each versioned row once, when it can no longer change) or `every-change`
+ * (`--all-versions`), so no row is held or re-read here.
  *
  * Crash safety: a run takes an exclusive lock on its output directory, writes every file into a
  * private work directory inside it, and only at the end renames the finished (fsynced) files over

@@ -181,17 +181,16 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   const resolved = resolveEngineConfig(input as EngineConfigInput);
   if (!resolved.ok)
     throw new UsageError(`invalid configuration: ${resolved.error.issues.join("; ")}`);
-  // Native SHA-256 for lineage uids (same digests as the pure implementation in core).
-  const engine = createEngine(resolved.config, {
-    sha256Hex: (text) => createHash("sha256").update(text, "utf8").digest("hex"),
-  });
+  // Native SHA-256 for lineage uids and the --resume fingerprint (same digests as the pure
+  // implementation in core).
+  const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
+  const engine = createEngine(resolved.config, { sha256Hex: sha256 });
   const notices = resolved.notices.map((n) => n.message);
   if (configured !== undefined && configured !== emission)
     notices.push(
       `emission ${JSON.stringify(configured)} from --config ignored: lpa replay writes ${values["all-versions"] ? "every version (--all-versions)" : "each row once, when final"}`,
     );
 
-  const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
   let state: EngineState;
   let resumedFrom: string | null = null;
   if (values.resume !== undefined) {

@@ -323,7 +323,7 @@ export interface CorrectionTimers {
   readonly pending: TimerQueue;
   /** Idle eviction at a sweep: due once `W − time > sessionStateTtlMs`. */
   readonly evict: TimerQueue;
-  /** Tombstone expiry at a sweep: `[evictedAt, key]`, due once `W − time > tombstoneTtlMs`. */
+  /** Tombstone expiry at a sweep: batches `[evictedAt, ...keys]`, due once `W − evictedAt > tombstoneTtlMs`. */
   readonly tombstones: TombstoneQueue;
   /** Insertion rank of the next new session. */
   nextOrder: number;

@@ -175,7 +175,7 @@ export interface LifecycleTimers {
    * session's current end unless the session is evicted.
    */
   readonly evict: TimerQueue;
-  /** Tombstone expiry: `[evictedAt, key]`, due at a sweep once `W − time > tombstoneTtlMs`. */
+  /** Tombstone expiry: batches `[evictedAt, ...keys]`, due at a sweep once `W − evictedAt > tombstoneTtlMs`. */
   readonly tombstones: TombstoneQueue;
   /** Smallest `snapshotTs` in the capability index, at most; `null` when it is empty. */
   candidatesFrom: number | null;
