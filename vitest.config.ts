@@ -50,6 +50,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "kafka",
+          include: ["packages/kafka/src/**/*.test.ts", "packages/kafka/test/**/*.test.ts"],
+          // One real broker for the whole project (tests that restart a broker start their own).
+          globalSetup: ["./scripts/vitest/kafka-broker.ts"],
+          // Files run one at a time: each spawns brokers, runners and embedded ClickHouse.
+          fileParallelism: false,
+          setupFiles,
+          ...timeouts,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "cli",
           include: ["packages/cli/src/**/*.test.ts", "packages/cli/test/**/*.test.ts"],
           setupFiles,

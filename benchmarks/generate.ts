@@ -5,59 +5,17 @@
  */
 import { realEventLines } from "@livepeer-analytics/testing/fixtures";
 
-/** A tiny deterministic PRNG (mulberry32) so every run generates the same file. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Envelope time of the template session's first event, epoch ms. */
-export const TEMPLATE_START = 1_767_908_945_298;
-/** Duration of the template session, ms. */
-export const TEMPLATE_SPAN = 170_312;
-/** Every time field of the template's lines that moves with a session's shift. */
-export const TIME_FIELDS =
-  /"(timestamp|start_time|last_output_time|last_params_update_time|last_state_update_time|last_status_timestamp|last_input_time)":"?(\d{13})"?/g;
-
-/** Synthetic hot-wallet address of wallet `w`. */
-export const walletAddress = (w: number): string => `0x${w.toString(16).padStart(40, "0")}`;
-/** Synthetic canonical orchestrator address of wallet `w`. */
-export const canonicalAddress = (w: number): string => `0x${w.toString(16).padStart(38, "0")}ca`;
-
-/** The template's capability line re-stamped as snapshot `id` at `ts` for wallet `w`. */
-export function capabilityLine(capLine: string, id: string, ts: number, w: number): string {
-  return capLine
-    .replace('"e89def1c-7a3c-40aa-a51a-ad490a305112"', `"${id}"`)
-    .replace('"timestamp":"1767909021590"', `"timestamp":"${ts}"`)
-    .replace(/0x52CF2968b3DC6016778742D3539449a6597D5954/g, walletAddress(w))
-    .replace(/0xd00354656922168815Fcd1e51CBddB9e359e3C7F/g, canonicalAddress(w));
-}
-
-/**
- * A template session line moved into another session: its id rewritten by `id`, its stream renamed
- * `stream`, every time field shifted by `shift` ms, and its orchestrator the hot wallet `wallet`.
- */
-export function sessionLine(
-  line: string,
-  o: {
-    readonly id: (id: string) => string;
-    readonly stream: string;
-    readonly shift: number;
-    readonly wallet: number;
-  },
-): string {
-  return line
-    .replace(/"id":"([0-9a-f-]{36})"/, (_x, id: string) => `"id":"${o.id(id)}"`)
-    .replace(/stream-o5s73x-mk5zc8fy/g, o.stream)
-    .replace(TIME_FIELDS, (x, _k, v: string) => x.replace(v, String(Number(v) + o.shift)))
-    .replace(/0x52cf2968b3dc6016778742d3539449a6597d5954/g, walletAddress(o.wallet));
-}
+export {
+  canonicalAddress,
+  capabilityLine,
+  prng,
+  sessionLine,
+  TEMPLATE_SPAN,
+  TEMPLATE_START,
+  TIME_FIELDS,
+  walletAddress,
+} from "@livepeer-analytics/testing/fixtures";
+import { prng } from "@livepeer-analytics/testing/fixtures";
 
 /** Options of {@link generateLines}. */
 export interface GenerateOptions {

@@ -6,7 +6,11 @@
 import { statSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { ddlCommand, DDL_HELP, queryCommand, QUERY_HELP } from "./commands/query.js";
+import { devKafkaCommand, DEV_KAFKA_HELP } from "./commands/dev-kafka.js";
+import { dlqReplayCommand, DLQ_REPLAY_HELP } from "./commands/dlq-replay.js";
+import { produceCommand, PRODUCE_HELP } from "./commands/produce.js";
 import { replayCommand, REPLAY_HELP } from "./commands/replay.js";
+import { runCommand, RUN_HELP } from "./commands/run.js";
 import { validateCommand, VALIDATE_HELP } from "./commands/validate.js";
 import { UsageError } from "./io.js";
 import { OutputError, runInterruptCleanups } from "./output.js";
@@ -44,6 +48,13 @@ Commands:
   ddl                    print the ClickHouse DDL (tables, materialized and serving views)
   validate <file|->...   run the quality gate and dedup over telemetry files and report
                          accepted counts per type and rejected counts per reason
+  run                    the long-running main job: consume a Kafka topic, run the engine,
+                         write to ClickHouse and/or JSONL, DLQ/quarantine to Kafka topics
+  produce <file|->...    load telemetry files into a Kafka topic
+  dlq-replay             republish the DLQ envelopes of a time window to the input topic (once)
+  dev-kafka start|stop|status
+                         a local single-node Kafka broker (Apache Kafka from Maven Central;
+                         needs Java 17+ and Maven) for trying lpa run and for tests
 
 Run "lpa <command> --help" for the options of a command.
 `;
@@ -109,7 +120,9 @@ function debugging(): boolean {
  */
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
-  const stopHandlingSignals = io.handleSignals === true ? handleSignals(io) : () => undefined;
+  // `lpa run` handles its signals itself (a graceful stop: flush, checkpoint, commit, exit 0).
+  const stopHandlingSignals =
+    io.handleSignals === true && command !== "run" ? handleSignals(io) : () => undefined;
   try {
     switch (command) {
       case undefined:
@@ -128,6 +141,14 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         return await replayCommand(rest, io);
       case "query":
         return await queryCommand(rest, io);
+      case "run":
+        return await runCommand(rest, io);
+      case "produce":
+        return await produceCommand(rest, io);
+      case "dev-kafka":
+        return await devKafkaCommand(rest, io);
+      case "dlq-replay":
+        return await dlqReplayCommand(rest, io);
       case "ddl":
         return ddlCommand(rest, io);
       default:
@@ -145,6 +166,10 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         replay: REPLAY_HELP,
         query: QUERY_HELP,
         ddl: DDL_HELP,
+        run: RUN_HELP,
+        produce: PRODUCE_HELP,
+        "dev-kafka": DEV_KAFKA_HELP,
+        "dlq-replay": DLQ_REPLAY_HELP,
       };
       const help = helps[command ?? ""] ?? HELP;
       io.stderr.write(`lpa: ${error.message}\n\n${help}`);

@@ -99,3 +99,14 @@ export const REAL_SAMPLE_EXPECTED = {
     raw_stream_trace_events: 6,
   },
 } as const;
+export {
+  canonicalAddress,
+  capabilityLine,
+  prng,
+  realisticEventLines,
+  sessionLine,
+  TEMPLATE_SPAN,
+  TEMPLATE_START,
+  TIME_FIELDS,
+  walletAddress,
+} from "./generate.js";

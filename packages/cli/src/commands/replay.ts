@@ -15,7 +15,8 @@ import {
   type EngineOutput,
   type EngineState,
 } from "@livepeer-analytics/core/engine";
-import { oversizeRecordOutputs, parseSupportedVersions } from "@livepeer-analytics/core/quality";
+import { oversizeRecordOutputs } from "@livepeer-analytics/core/quality";
+import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineInputFromFlags } from "../engine-flags.js";
 import { forEachInputRecord, describeInput, parseCount, parseMs, UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
 import type { ClickHouseExecutor } from "@livepeer-analytics/clickhouse";
@@ -87,15 +88,7 @@ Options:
   --json                     print the summary as JSON
   --state FILE               save the engine state at the end instead of flushing
   --resume FILE              start from a saved state
-  --preset NAME              correction (default) | reference-compat
-  --latency-semantics V      v1 (default) | v2 | both
-  --resolver-mode MODE       legacy_misnamed (default) | native_correct
-  --lateness MS              allowed lateness behind the newest event (default 60000)
-  --dedup-ttl MS             dedup TTL in event time (default 86400000)
-  --supported-versions LIST  accepted schema versions (default "1,v1")
-  --serving-fact             also emit fact_workflow_session_serving
-  --config FILE              JSON file with engine configuration keys
-  --snapshot-ts MS           envelope time for capability API responses (default: file mtime)
+${ENGINE_FLAGS_HELP}  --snapshot-ts MS           envelope time for capability API responses (default: file mtime)
   --now MS                   ingestion timestamp of envelopes (default: the newest event time)
   -h, --help                 show this help
 `;
@@ -120,14 +113,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
       json: { type: "boolean", default: false },
       state: { type: "string" },
       resume: { type: "string" },
-      preset: { type: "string" },
-      "latency-semantics": { type: "string" },
-      "resolver-mode": { type: "string" },
-      lateness: { type: "string" },
-      "dedup-ttl": { type: "string" },
-      "supported-versions": { type: "string" },
-      "serving-fact": { type: "boolean", default: false },
-      config: { type: "string" },
+      ...ENGINE_FLAG_OPTIONS,
       "snapshot-ts": { type: "string" },
       now: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -140,40 +126,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   if (positionals.length === 0)
     throw new UsageError("lpa replay needs at least one input file (or - for stdin)");
 
-  const input: Record<string, unknown> = {};
-  if (values.config !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(values.config, "utf8"));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== undefined) throw error;
-      throw new UsageError(`--config ${values.config} is not valid JSON`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-      throw new UsageError("--config must hold a JSON object");
-    Object.assign(input, parsed);
-  }
-  if (values.preset !== undefined) {
-    if (values.preset !== "correction" && values.preset !== "reference-compat")
-      throw new UsageError(`--preset must be correction or reference-compat`);
-    input["preset"] = values.preset;
-  }
-  const semantics = values["latency-semantics"];
-  if (semantics !== undefined) {
-    const map: Record<string, string[]> = { v1: ["v1"], v2: ["v2"], both: ["v1", "v2"] };
-    if (map[semantics] === undefined)
-      throw new UsageError("--latency-semantics must be v1, v2 or both");
-    input["edgeSemanticsVersions"] = map[semantics];
-    input["servingEdgeSemanticsVersion"] = map[semantics]![0];
-  }
-  if (values["resolver-mode"] !== undefined) input["resolverMode"] = values["resolver-mode"];
-  const lateness = parseMs("--lateness", values.lateness);
-  if (lateness !== undefined) input["allowedLatenessMs"] = lateness;
-  const ttl = parseMs("--dedup-ttl", values["dedup-ttl"]);
-  if (ttl !== undefined) input["dedupTtlMs"] = ttl;
-  if (values["supported-versions"] !== undefined)
-    input["supportedVersions"] = [...parseSupportedVersions(values["supported-versions"])];
-  if (values["serving-fact"]) input["emitServingFact"] = true;
+  const input = engineInputFromFlags(values);
   // The writer writes what the engine emits: each identity once, when final (or every version).
   const emission = values["all-versions"] ? "every-change" : "final";
   const configured = input["emission"];

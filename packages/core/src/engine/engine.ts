@@ -220,6 +220,13 @@ export interface Engine {
    * `advanceGranularityMs`; `null` when there is nothing to do.
    */
   nextWatermark(state: EngineState): number | null;
+  /**
+   * Event time (epoch ms) of the record the most recent `step` / `stepInPlace` of this engine
+   * accepted, or `null` when that record was rejected, a duplicate or kept aside. For host
+   * bookkeeping that needs each record's event time without parsing it again, such as a Kafka
+   * host's watermark per partition. Not part of any state.
+   */
+  lastStepEventTime(): number | null;
   /** Serializes a state (JSON text). */
   snapshot(state: EngineState): string;
   /** Parses and validates a snapshot. */
@@ -531,6 +538,7 @@ export function createEngine(
     },
   };
 
+  let lastEventTime: number | null = null;
   const stepInPlace = (state: EngineState, input: EngineInput): EngineOutput[] => {
     if (state.flushed)
       throw new EngineUsageError(
@@ -551,6 +559,7 @@ export function createEngine(
     step.lifecycleRow = null;
     qualityStepInPlace(state, input, qualityConfig, fromQuality, qualityHooks);
     const event = step.accepted as AcceptedEvent | null;
+    lastEventTime = event === null ? null : event.timestamp;
     const lifecycleRow = step.lifecycleRow;
     step.state = null;
     step.out = DETACHED;
@@ -691,6 +700,7 @@ export function createEngine(
     stepInPlace,
     advanceInPlace,
     flushInPlace,
+    lastStepEventTime: () => lastEventTime,
     nextWatermark(state) {
       if (state.frontier === null || state.flushed) return null;
       const w = state.frontier - config.lifecycle.attribution.allowedLatenessMs;

@@ -119,3 +119,23 @@ describe("createRunner", () => {
     expect(() => createRunner(createEngine(), "{}")).toThrow(/not an engine snapshot/);
   });
 });
+
+describe("Engine.lastStepEventTime", () => {
+  it("is the accepted event time of the last step, null for rejected and duplicate records", () => {
+    const engine = createEngine({});
+    const runner = createRunner(engine);
+    const lines = realEventLines();
+    expect(engine.lastStepEventTime()).toBeNull();
+    for (const value of lines) {
+      runner.step({ record: { value }, now: 0 });
+      const parsed = JSON.parse(value) as { timestamp: string };
+      expect(engine.lastStepEventTime()).toBe(Number(parsed.timestamp));
+    }
+    runner.step({ record: { value: lines[0]! }, now: 0 });
+    expect(engine.lastStepEventTime()).toBeNull(); // a duplicate
+    runner.step({ record: { value: "{not json" }, now: 0 });
+    expect(engine.lastStepEventTime()).toBeNull(); // rejected at the gate
+    runner.step({ record: { value: lines[1]! }, now: 0 });
+    expect(engine.lastStepEventTime()).toBeNull();
+  });
+});

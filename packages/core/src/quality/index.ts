@@ -36,12 +36,20 @@ export {
 export type { RejectedEventEnvelope, RejectionRow } from "./reject-envelope.js";
 export {
   REPLAY_FIELDS,
+  REPLAY_SKIP_REASONS,
   REPLAY_SOURCE_DLQ,
   isReplayField,
   readReplayFlag,
+  replayEnvelope,
   withReplayMetadata,
 } from "./replay.js";
-export type { ReplayMetadataOptions } from "./replay.js";
+export type {
+  ReplayEnvelopeOptions,
+  ReplayEnvelopeResult,
+  ReplayMetadataOptions,
+  ReplaySkipReason,
+  ReplayWindow,
+} from "./replay.js";
 export { dedupKeyOf, canonicalizeWithoutReplayFields, defaultCanonicalizer } from "./dedup-key.js";
 export type { DedupKey, PayloadCanonicalizer } from "./dedup-key.js";
 export {
