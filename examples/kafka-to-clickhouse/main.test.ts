@@ -1,37 +1,18 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { createKafkaJsClient, startDevBroker, stopDevBroker } from "@livepeer-analytics/kafka";
+import { expect, test } from "vitest";
+import { createKafkaJsClient } from "@livepeer-analytics/kafka";
 import { REAL_FIXTURES_DIR } from "@livepeer-analytics/testing/fixtures";
+import { useOwnBroker } from "../kafka-broker.js";
 import { main, produceFile } from "./main.js";
 
 // This file's own broker (the examples project has no shared one), in a temporary directory.
-const dir = mkdtempSync(join(tmpdir(), "lpa-example-kafka-to-clickhouse-"));
-const brokerDir = join(dir, "broker");
-let brokers: string[] = [];
-
-beforeAll(async () => {
-  try {
-    brokers = [(await startDevBroker({ dataDir: brokerDir, port: 0 })).bootstrap];
-  } catch (error) {
-    await stopDevBroker({ dataDir: brokerDir }).catch(() => undefined);
-    throw error;
-  }
-}, 180_000); // a JVM start on a busy machine
-
-afterAll(async () => {
-  try {
-    await stopDevBroker({ dataDir: brokerDir });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}, 90_000);
+const { dir, bootstrap } = useOwnBroker("example-kafka-to-clickhouse");
 
 test(
   "the real fixture through Kafka into ClickHouse, then a rerun resumes from the checkpoint",
   { timeout: 300_000 }, // two runs, each with a group join, an idle exit and embedded ClickHouse
   async () => {
+    const brokers = [bootstrap()];
     const topic = "streaming_events";
     const fixture = join(REAL_FIXTURES_DIR, "streaming-events-2026-01-08.jsonl");
     expect(await produceFile(brokers, topic, fixture)).toBe(65);

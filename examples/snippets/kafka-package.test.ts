@@ -1,38 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, expect, test, vi } from "vitest";
+import { afterEach, expect, test, vi } from "vitest";
 import { createExecutor } from "@livepeer-analytics/clickhouse";
-import {
-  createKafkaJsClient,
-  eventKey,
-  startDevBroker,
-  stopDevBroker,
-} from "@livepeer-analytics/kafka";
+import { createKafkaJsClient, eventKey } from "@livepeer-analytics/kafka";
 import { realEventLines } from "@livepeer-analytics/testing/fixtures";
+import { useOwnBroker } from "../kafka-broker.js";
 import { kafkaPackage } from "./kafka-package.js";
 
 // This file's own broker, in a temporary directory.
-const dir = mkdtempSync(join(tmpdir(), "lpa-snippet-kafka-package-"));
-const brokerDir = join(dir, "broker");
-let bootstrap = "";
-
-beforeAll(async () => {
-  try {
-    bootstrap = (await startDevBroker({ dataDir: brokerDir, port: 0 })).bootstrap;
-  } catch (error) {
-    await stopDevBroker({ dataDir: brokerDir }).catch(() => undefined);
-    throw error;
-  }
-}, 180_000); // a JVM start on a busy machine
-
-afterAll(async () => {
-  try {
-    await stopDevBroker({ dataDir: brokerDir });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}, 90_000);
+const broker = useOwnBroker("snippet-kafka-package");
+const dir = broker.dir;
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -43,6 +19,7 @@ test(
   { timeout: 300_000 }, // a group join, an idle exit and embedded ClickHouse
   async () => {
     const topic = "snippet-events";
+    const bootstrap = broker.bootstrap();
     // Everything the snippet reads from the environment (a variable left unset reads its default).
     vi.stubEnv("QUALITY_KAFKA_BOOTSTRAP", bootstrap);
     vi.stubEnv("QUALITY_INPUT_TOPIC", topic);

@@ -61,3 +61,27 @@ export async function checkBrokers(brokers: readonly string[], withinMs = 15_000
     );
   }
 }
+
+let kafkaWarningsFiltered = false;
+
+/**
+ * kafkajs 2.2.4 sets a negative timer on Node ≥ 24, which prints a `TimeoutNegativeWarning` (the
+ * timer fires at once, as on earlier Node versions, so nothing is wrong). The Kafka commands drop
+ * that one warning so that stderr stays readable and `--log-format json` stays JSON; every other
+ * warning is printed as usual.
+ */
+export function dropKafkaClientTimerWarning(): void {
+  if (kafkaWarningsFiltered) return;
+  kafkaWarningsFiltered = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: unknown, ...rest: unknown[]): void => {
+    const name =
+      warning instanceof Error
+        ? warning.name
+        : typeof rest[0] === "string"
+          ? rest[0]
+          : (rest[0] as { type?: string } | undefined)?.type;
+    if (name === "TimeoutNegativeWarning") return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}

@@ -47,6 +47,12 @@ export interface Checkpoint {
   readonly epoch: number;
   /** Sequence number within the epoch (from 1). */
   readonly seq: number;
+  /**
+   * Id of the activation that wrote it (random per activation; empty in checkpoints written
+   * before it existed). Two members that ever claim the same epoch write under different keys and
+   * can tell that they collided.
+   */
+  readonly owner: string;
   /** Wall-clock time of the checkpoint, epoch ms (for its age; never used for results). */
   readonly createdAt: number;
   /** Next offset to read per partition (records before it are covered by the state). */
@@ -124,6 +130,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     topic: header["topic"] as string,
     epoch: header["epoch"] as number,
     seq: header["seq"] as number,
+    owner: typeof header["owner"] === "string" ? header["owner"] : "",
     createdAt: header["createdAt"] as number,
     positions: (header["positions"] ?? {}) as Record<string, number>,
     clock: (header["clock"] ?? { partitions: {} }) as PartitionClock,
@@ -162,6 +169,7 @@ export const DEFAULT_CHECKPOINT_TOPIC = "lpa.checkpoints.v1";
 interface Head {
   readonly epoch: number;
   readonly seq: number;
+  readonly owner?: string;
   readonly chunks: readonly string[];
   readonly bytes: number;
   readonly sha256: string;
@@ -169,8 +177,9 @@ interface Head {
 
 /**
  * A checkpoint store on a compacted Kafka topic. A checkpoint is written as chunk records
- * (`<group>/<topic>/<epoch>.<seq>/<i>`), then a head record naming them with the whole payload's
- * SHA-256 (`<group>/<topic>/head/<epoch>`); the chunks of the checkpoint it replaces are then
+ * (`<group>/<topic>/<epoch>.<seq>.<owner>/<i>`, group and topic URI-encoded), then a head record
+ * naming them with the whole payload's SHA-256 (`<group>/<topic>/head/<epoch>.<owner>`); the
+ * chunks of the checkpoint it replaces are then
  * deleted with tombstones. `load` reads the topic to its end and returns the newest head whose
  * chunks are all present and match the digest, so a crash in the middle of a save leaves the
  * previous checkpoint in force.
@@ -183,7 +192,8 @@ export function createTopicCheckpointStore(
 ): CheckpointStore {
   const topic = options.checkpointTopic ?? DEFAULT_CHECKPOINT_TOPIC;
   const chunkBytes = options.chunkBytes ?? 900_000;
-  const prefix = `${options.group}/${options.topic}/`;
+  // Encoded, so that no group or topic name is a prefix of another's keys (a group "x/t").
+  const prefix = `${encodeURIComponent(options.group)}/${encodeURIComponent(options.topic)}/`;
   let producer: KafkaProducerPort | null = null;
   let ensured = false;
   /** Chunk and head keys of checkpoints that a newer save makes obsolete. */
@@ -225,11 +235,11 @@ export function createTopicCheckpointStore(
           }
         },
       });
-      const heads: Head[] = [];
+      const heads: (Head & { readonly key: string })[] = [];
       for (const [key, value] of latest) {
         if (!key.startsWith(`${prefix}head/`) || value === null) continue;
         try {
-          heads.push(JSON.parse(value.toString("utf8")) as Head);
+          heads.push({ ...(JSON.parse(value.toString("utf8")) as Head), key });
         } catch {
           // An unreadable head is ignored (the previous one stays in force).
         }
@@ -241,9 +251,14 @@ export function createTopicCheckpointStore(
         if (parts.some((p) => p === null || p === undefined)) continue;
         const payload = Buffer.concat(parts as Buffer[]);
         if (payload.length !== h.bytes || sha256(payload) !== h.sha256) continue;
-        const c = decodeCheckpoint(payload);
+        let c: Checkpoint;
+        try {
+          c = decodeCheckpoint(payload);
+        } catch {
+          continue; // a format this version cannot read: the next older checkpoint is used
+        }
         // Everything but this checkpoint is obsolete once the next save lands.
-        const keep = new Set([...h.chunks, `${prefix}head/${h.epoch}`]);
+        const keep = new Set([...h.chunks, h.key]);
         obsolete = obsolete.filter((k) => !keep.has(k));
         return c;
       }
@@ -256,7 +271,7 @@ export function createTopicCheckpointStore(
       const chunks: string[] = [];
       const records = [];
       for (let i = 0, at = 0; at < payload.length || i === 0; i += 1, at += chunkBytes) {
-        const key = `${prefix}${c.epoch}.${c.seq}/${i}`;
+        const key = `${prefix}${c.epoch}.${c.seq}.${c.owner}/${i}`;
         chunks.push(key);
         records.push({ key, value: payload.subarray(at, at + chunkBytes) });
       }
@@ -267,11 +282,12 @@ export function createTopicCheckpointStore(
       const head: Head = {
         epoch: c.epoch,
         seq: c.seq,
+        owner: c.owner,
         chunks,
         bytes: payload.length,
         sha256: sha256(payload),
       };
-      const headKey = `${prefix}head/${c.epoch}`;
+      const headKey = `${prefix}head/${c.epoch}.${c.owner}`;
       await producer.send(topic, [{ key: headKey, value: JSON.stringify(head) }]);
       // The previous checkpoint's chunks (and heads of older epochs) are now obsolete.
       const gone = obsolete.filter((k) => k !== headKey);
@@ -291,8 +307,10 @@ export function createTopicCheckpointStore(
 
 /**
  * A checkpoint store in a directory: each checkpoint is one file
- * (`checkpoint-<epoch>-<seq>.lpa`) written to a temporary name, fsynced and renamed into place;
- * older files are removed after the rename. `load` returns the newest file that decodes.
+ * (`checkpoint-<tag>-<epoch>-<seq>.lpa`, where the tag is a digest of the group and topic, so
+ * several groups can share a directory) written to a temporary name, fsynced and renamed into
+ * place; the group's older files are removed after the rename. `load` returns the newest file of
+ * the group that decodes.
  *
  * @category Checkpoint
  */
@@ -300,7 +318,10 @@ export function createDirectoryCheckpointStore(
   dir: string,
   options: { readonly group: string; readonly topic: string },
 ): CheckpointStore {
-  const NAME = /^checkpoint-(\d+)-(\d+)\.lpa$/;
+  const tag = sha256(Buffer.from(`${options.group}\u0000${options.topic}`, "utf8")).slice(0, 12);
+  // This group's files; files named before the tag existed (no tag) are read too, and their
+  // group is checked when decoded.
+  const NAME = new RegExp(`^checkpoint-(?:${tag}-)?(\\d+)-(\\d+)\\.lpa$`);
   const files = (): { name: string; epoch: number; seq: number }[] => {
     let names: string[];
     try {
@@ -331,7 +352,7 @@ export function createDirectoryCheckpointStore(
     },
     async save(c) {
       mkdirSync(dir, { recursive: true });
-      const name = `checkpoint-${c.epoch}-${c.seq}.lpa`;
+      const name = `checkpoint-${tag}-${c.epoch}-${c.seq}.lpa`;
       const temp = join(dir, `.${name}.tmp`);
       const fd = openSync(temp, "w");
       try {
@@ -351,7 +372,9 @@ export function createDirectoryCheckpointStore(
         closeSync(dfd);
       }
       // Only older checkpoints go: a runner fenced off by a newer epoch never deletes its files.
-      for (const f of files()) if (newer(c, f)) rmSync(join(dir, f.name), { force: true });
+      for (const f of files())
+        if (newer(c, f) && f.name.startsWith(`checkpoint-${tag}-`))
+          rmSync(join(dir, f.name), { force: true });
     },
     async close() {},
   };

@@ -97,27 +97,38 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): KafkaRecor
   };
 }
 
-/** The marker a member puts in its join metadata while it holds the partitions. */
-const HOLDING = Buffer.from("holding", "utf8");
+/** The prefix of a member's join metadata while it holds the partitions: `holding:<claim>`. */
+const HOLDING = "holding:";
+
+/** The claim a member put in its join metadata (0: not holding). */
+function claimOf(userData: Buffer | undefined): number {
+  const text = Buffer.from(userData ?? []).toString("utf8");
+  if (text === "holding") return 1; // the first format, without a claim
+  if (!text.startsWith(HOLDING)) return 0;
+  const n = Number(text.slice(HOLDING.length));
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
 
 /**
- * The `single-active` assignor: every partition to one member, the one already holding them when
- * there is one (sticky), else the member with the smallest id; the others get nothing.
+ * The `single-active` assignor: every partition to one member, the others get nothing. The member
+ * that holds them keeps them (sticky); when several claim to hold them (one was paused past the
+ * session timeout and came back), the highest claim wins (the host's activation epoch: the newest
+ * owner), then the smallest member id; with no holder, the smallest member id.
  */
-function singleActiveAssigner(isHolding: () => boolean): PartitionAssigner {
+function singleActiveAssigner(claim: () => number): PartitionAssigner {
   return ({ cluster }) => ({
     name: "lpa-single-active",
     version: 1,
     async assign({ members, topics }) {
       const ids = members.map((m) => m.memberId).sort();
       const holders = members
-        .filter((m) => {
+        .map((m) => {
           const meta = AssignerProtocol.MemberMetadata.decode(m.memberMetadata);
-          return meta !== null && Buffer.from(meta.userData ?? []).equals(HOLDING);
+          return { id: m.memberId, claim: meta === null ? 0 : claimOf(meta.userData) };
         })
-        .map((m) => m.memberId)
-        .sort();
-      const active = holders[0] ?? ids[0];
+        .filter((h) => h.claim > 0)
+        .sort((a, b) => b.claim - a.claim || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const active = holders[0]?.id ?? ids[0];
       const all: Record<string, number[]> = {};
       for (const topic of topics)
         all[topic] = cluster
@@ -139,7 +150,7 @@ function singleActiveAssigner(isHolding: () => boolean): PartitionAssigner {
         metadata: AssignerProtocol.MemberMetadata.encode({
           version: 1,
           topics,
-          userData: isHolding() ? HOLDING : Buffer.alloc(0),
+          userData: claim() > 0 ? Buffer.from(`${HOLDING}${claim()}`, "utf8") : Buffer.alloc(0),
         }),
       };
     },
@@ -264,7 +275,11 @@ export function createKafkaJsClient(options: KafkaJsClientOptions): KafkaClientP
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
       ...((o.assignment ?? "single-active") === "single-active"
-        ? { partitionAssigners: [singleActiveAssigner(() => holding)] }
+        ? {
+            partitionAssigners: [
+              singleActiveAssigner(() => (holding ? (o.holdingClaim?.() ?? 1) : 0)),
+            ],
+          }
         : {}),
       retry: {
         initialRetryTime: 300,
@@ -281,12 +296,39 @@ export function createKafkaJsClient(options: KafkaJsClientOptions): KafkaClientP
     let handlers: GroupHandlers | null = null;
     let paused = false;
     let running = false;
+    /** Joins of the group so far: a batch fetched in an older generation is stale. */
+    let generation = 0;
+    /** A heartbeat answered that the group is rebalancing (or forgot this member). */
+    let rebalancing = false;
+    const fatal = (error: unknown): void => {
+      if (!closed) handlers?.onFatal?.(error);
+    };
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      generation += 1;
+      rebalancing = false;
       const partitions = [...(e.payload.memberAssignment[o.topic] ?? [])].sort((a, b) => a - b);
       holding = partitions.length > 0;
       const h = handlers;
-      if (h !== null) chain = chain.then(() => h.onAssigned(partitions));
+      // A failed handler must not leave the chain rejected (every later batch would fail).
+      if (h !== null) chain = chain.then(() => h.onAssigned(partitions)).catch(fatal);
     });
+    // A crash kafkajs does not recover from (no restart) ends the consumer for good.
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) fatal(e.payload.error);
+    });
+    const REBALANCE_TYPES = new Set([
+      "REBALANCE_IN_PROGRESS",
+      "UNKNOWN_MEMBER_ID",
+      "ILLEGAL_GENERATION",
+    ]);
+    /** Heartbeats, never throwing: a rebalance answer marks the batch in progress stale. */
+    const beat = async (p: { heartbeat(): Promise<void> }): Promise<void> => {
+      try {
+        await p.heartbeat();
+      } catch (error) {
+        if (REBALANCE_TYPES.has(String((error as { type?: unknown }).type))) rebalancing = true;
+      }
+    };
     return {
       async start(h) {
         handlers = h;
@@ -298,17 +340,28 @@ export function createKafkaJsClient(options: KafkaJsClientOptions): KafkaClientP
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: 1,
           eachBatch: async (p) => {
-            await chain;
-            const batch = p.batch;
-            const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
-            const next = await h.onBatch({
-              partition: batch.partition,
-              records,
-              highWatermark: Number(batch.highWatermark),
-              heartbeat: () => p.heartbeat(),
-              isStale: () => p.isStale() || !p.isRunning(),
-            });
-            if (next !== null && next > 0 && !p.isStale()) p.resolveOffset(String(next - 1));
+            // kafkajs heartbeats only between batches and when asked: keep the membership alive
+            // while the handlers work (a blocked sink, a restore, a checkpoint), so that slow work
+            // does not get this member evicted and the partitions moved.
+            const started = generation;
+            const timer = setInterval(() => void beat(p), o.heartbeatIntervalMs ?? 1_000);
+            try {
+              await chain;
+              const batch = p.batch;
+              const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
+              const stale = (): boolean =>
+                p.isStale() || !p.isRunning() || rebalancing || generation !== started;
+              const next = await h.onBatch({
+                partition: batch.partition,
+                records,
+                highWatermark: Number(batch.highWatermark),
+                heartbeat: () => beat(p),
+                isStale: stale,
+              });
+              if (next !== null && next > 0 && !stale()) p.resolveOffset(String(next - 1));
+            } finally {
+              clearInterval(timer);
+            }
           },
         });
       },

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { randomUUID } from "node:crypto";
 import {
   createRunner,
   type Engine,
@@ -26,7 +27,12 @@ import {
   type EngineRunner,
 } from "@livepeer-analytics/core/engine";
 import { OVERSIZE_PREFIX_BYTES } from "@livepeer-analytics/core/events";
-import { isVersionedTable } from "@livepeer-analytics/core/lifecycle";
+// Activation epochs share the version layout of backfill epochs: `epoch × 2³² + version`.
+import {
+  BACKFILL_EPOCH_STRIDE,
+  isVersionedTable,
+  MAX_BACKFILL_EPOCH,
+} from "@livepeer-analytics/core/lifecycle";
 import { oversizeRecordOutputs } from "@livepeer-analytics/core/quality";
 import type { Checkpoint, CheckpointStore } from "./checkpoint.js";
 import {
@@ -59,9 +65,6 @@ export const DEFAULT_GROUP_ID = "lpa-quality-gate-v1";
  * @category Pipeline
  */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000;
-
-/** 2³²: the factor of the activation epoch in `version`. */
-const EPOCH_FACTOR = 2 ** 32;
 
 /**
  * A log line of the pipeline.
@@ -121,6 +124,13 @@ export interface PipelineOptions {
   readonly clock?: () => number;
   /** Log lines (default: none). */
   readonly log?: (entry: PipelineLog) => void;
+  /**
+   * A lower bound for the epoch of the next activation (default none): the host returns the
+   * highest epoch its outputs already hold + 1 (`lpa run` reads it from the versioned ClickHouse
+   * tables), so that a new group, a new checkpoint store or lost checkpoints never write versions
+   * below rows already written.
+   */
+  readonly epochFloor?: () => Promise<number>;
 }
 
 /**
@@ -204,6 +214,8 @@ class Lane {
 /** What one activation (a period of holding the partitions) owns. */
 interface Activation {
   readonly epoch: number;
+  /** Random id of this activation (written in its checkpoints). */
+  readonly owner: string;
   seq: number;
   readonly runner: EngineRunner;
   readonly positions: Map<number, number>;
@@ -214,10 +226,19 @@ interface Activation {
   /** Whether anything happened since the last checkpoint. */
   dirty: boolean;
   lastCheckpointAt: number;
+  /** Sink positions of the last checkpoint (where a deactivation rewinds the sinks to). */
+  sinkPositions: Readonly<Record<string, unknown>>;
   /** Wall time of the activation, epoch ms (the idle exit counts quiet time from it at the earliest). */
   readonly activatedAt: number;
   /** Partitions already sought back once for a gap (a second gap is retention). */
   readonly soughtForGap: Set<number>;
+}
+
+/** An engine version checked to fit below the epoch stride (it never gets near in practice). */
+function versionInEpoch(version: number): number {
+  if (version >= BACKFILL_EPOCH_STRIDE)
+    throw new Error(`version ${version} of one identity does not fit in an activation epoch`);
+  return version;
 }
 
 const sleep = (ms: number): Promise<void> =>
@@ -284,6 +305,8 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
     topic,
     assignment: "single-active",
     sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+    // The newest activation keeps the partitions when two members claim them.
+    holdingClaim: () => Math.max(1, active?.epoch ?? 1),
   });
   let admin: KafkaAdminPort | null = null;
   let active: Activation | null = null;
@@ -298,6 +321,8 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
   let retryAt = 0;
   let poller: NodeJS.Timeout | null = null;
   const startedAt = clock();
+  /** Wall time the brokers last failed to answer a poll (0: never). */
+  let brokerTroubleAt = 0;
   let resolveDone!: (s: PipelineStatus) => void;
   const done = new Promise<PipelineStatus>((resolve) => (resolveDone = resolve));
 
@@ -327,7 +352,7 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
         const row = o.row as { version: number };
         o = {
           ...o,
-          row: { ...row, version: a.epoch * EPOCH_FACTOR + row.version },
+          row: { ...row, version: a.epoch * BACKFILL_EPOCH_STRIDE + versionInEpoch(row.version) },
         } as EngineOutput;
       }
       for (const s of a.sinks) {
@@ -374,8 +399,15 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
       await closeSinks(sinks);
       throw error;
     }
+    // The new epoch is above the newest checkpoint's and above the host's floor (e.g. the highest
+    // epoch already in the output tables, for a new group or a lost checkpoint store).
+    const floor = options.epochFloor === undefined ? 0 : await options.epochFloor();
+    const epoch = Math.max((cp?.epoch ?? 0) + 1, floor);
+    if (!Number.isSafeInteger(epoch) || epoch > MAX_BACKFILL_EPOCH)
+      throw new Error(`activation epoch ${epoch} is out of range (1 … ${MAX_BACKFILL_EPOCH})`);
     const a: Activation = {
-      epoch: (cp?.epoch ?? 0) + 1,
+      epoch,
+      owner: randomUUID(),
       seq: 0,
       runner,
       positions,
@@ -385,6 +417,7 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
       dirty: false,
       lastCheckpointAt: clock(),
       activatedAt: clock(),
+      sinkPositions: cp?.sinks ?? {},
       soughtForGap: new Set(),
     };
     // Fix (fencing): claim the new epoch durably before writing anything with it. Without this
@@ -392,6 +425,14 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
     // got the partitions back (see onAssigned), which then went on with an older epoch.
     try {
       await checkpoint(a);
+      // Two members that loaded the same newest checkpoint at the same time (one of them about
+      // to lose the group) would both claim this epoch: only the one whose claim is in force
+      // goes on.
+      const inForce = await options.checkpoints.load();
+      if (inForce !== null && (inForce.epoch !== a.epoch || inForce.owner !== a.owner))
+        throw new Error(
+          `another member claimed the partitions at the same time (checkpoint ${inForce.epoch}.${inForce.seq} is newer)`,
+        );
     } catch (error) {
       await closeSinks(sinks);
       throw error;
@@ -419,6 +460,10 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
     const a = active;
     active = null;
     if (a !== null) {
+      // What this activation wrote after its last checkpoint will be produced again by whoever
+      // restores that checkpoint: sinks that can rewind (JSONL files) drop it, so that files hold
+      // each output once.
+      for (const s of a.sinks) await s.rewind?.(a.sinkPositions[s.name]).catch(() => undefined);
       await closeSinks(a.sinks);
       log({ level: "warn", message: `inactive: ${why}`, fields: { epoch: a.epoch } });
     }
@@ -528,6 +573,7 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
       topic,
       epoch: a.epoch,
       seq: a.seq + 1,
+      owner: a.owner,
       createdAt: clock(),
       positions,
       clock: clockCopy,
@@ -535,6 +581,7 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
       engine: text,
     };
     await options.checkpoints.save(cp);
+    a.sinkPositions = sinks;
     // Outputs reached every sink and the checkpoint is saved: the pipeline is healthy again (not
     // after the claim of an activation, which flushes nothing).
     if (flushedOutputs) backoff = baseBackoff;
@@ -606,6 +653,10 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
             const now = clock();
             lastRecordAt.set(p, now);
             status.lastRecordAt = now;
+            idle.delete(p);
+            // After a rebalance answer this member may no longer hold the partitions: no
+            // checkpoint until the group says so (onAssigned).
+            if (batch.isStale()) return a.positions.get(p)!;
             await advance(a);
             if (a.dirty && now - a.lastCheckpointAt >= checkpointIntervalMs) await checkpoint(a);
           } catch (error) {
@@ -672,7 +723,18 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
       const a = active ?? (await ensureActive());
       if (a === null) return;
       admin ??= await options.client.admin();
-      const offsets = await admin.offsets(topic);
+      let offsets: Awaited<ReturnType<KafkaAdminPort["offsets"]>>;
+      const asked = clock();
+      try {
+        offsets = await admin.offsets(topic);
+        // An answer that took retries through an outage counts as trouble too.
+        if (clock() - asked > 5_000) brokerTroubleAt = clock();
+      } catch (error) {
+        // The brokers did not answer: whatever quiet time passed does not count for the idle
+        // exit (a producer may be waiting for the same brokers to come back).
+        brokerTroubleAt = clock();
+        throw error;
+      }
       high = new Map(offsets.map((o) => [o.partition, o.high]));
       const now = clock();
       const nextIdle = new Set<number>();
@@ -695,9 +757,11 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
         if (active === a) await onSinkFailure(error);
         return;
       }
-      // Quiet time counts from this activation at the earliest: a standby that has just taken
-      // over a caught-up topic must not take the previous member's quiet time for its own.
-      const quiet = now - Math.max(status.lastRecordAt ?? startedAt, a.activatedAt);
+      // Quiet time counts from this activation at the earliest (a standby that has just taken
+      // over a caught-up topic must not take the previous member's quiet time for its own), and
+      // from the last time the brokers did not answer.
+      const quiet =
+        now - Math.max(status.lastRecordAt ?? startedAt, a.activatedAt, brokerTroubleAt);
       if (exitWhenIdleMs !== null && caughtUp && quiet >= exitWhenIdleMs) {
         // Not awaited inside the lane: stop queues its own lane work.
         void stop({
@@ -740,7 +804,11 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
                   // A newer checkpoint epoch means exactly that: restore it instead.
                   const newest = same ? await options.checkpoints.load().catch(() => null) : null;
                   if (!same) await deactivate("the assignment changed");
-                  else if (newest !== null && newest.epoch > active.epoch)
+                  else if (
+                    newest !== null &&
+                    (newest.epoch > active.epoch ||
+                      (newest.epoch === active.epoch && newest.owner !== active.owner))
+                  )
                     await deactivate(
                       `another member took the partitions over in between (epoch ${newest.epoch})`,
                     );
@@ -749,8 +817,17 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
                 await ensureActive();
               }),
         onBatch,
+        onFatal: (error) => {
+          failure ??= error;
+          log({
+            level: "error",
+            message: `Kafka consumer failed: ${String((error as Error)?.message ?? error)}`,
+          });
+          void stop({ reason: "the Kafka consumer failed" }).catch(() => undefined);
+        },
       });
       if (status.state === "starting") status.state = "standby";
+      if (stopping) return;
       poller = setInterval(() => {
         poll().catch((error: unknown) =>
           log({
@@ -759,6 +836,7 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
           }),
         );
       }, pollIntervalMs);
+      poller.unref();
     } catch (error) {
       failure = error;
       void stop({ reason: `could not start: ${String((error as Error)?.message ?? error)}` }).catch(

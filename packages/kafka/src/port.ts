@@ -120,10 +120,14 @@ export interface KafkaBatch {
   readonly highWatermark: number;
   /**
    * Keeps the group membership alive during long processing (a member that does not heartbeat
-   * within the session timeout is removed from the group).
+   * within the session timeout is removed from the group). Never rejects: a heartbeat answered
+   * with a rebalance makes {@link KafkaBatch.isStale} true instead.
    */
   heartbeat(): Promise<void>;
-  /** `true` once the batch is obsolete (a seek or a rebalance happened): stop processing it. */
+  /**
+   * `true` once the batch is obsolete (a seek, a rebalance, or the group answered a heartbeat
+   * that this member must rejoin): stop processing it.
+   */
   isStale(): boolean;
 }
 
@@ -143,6 +147,11 @@ export interface GroupHandlers {
    * are done). A handler that did not process the batch (it sought elsewhere) resolves `null`.
    */
   onBatch(batch: KafkaBatch): Promise<number | null>;
+  /**
+   * The consumer failed for good (a crash the client does not recover from, or a failed
+   * `onAssigned`): the host should stop. Optional.
+   */
+  onFatal?(error: unknown): void;
 }
 
 /**
@@ -175,6 +184,13 @@ export interface GroupConsumerOptions {
   readonly heartbeatIntervalMs?: number;
   /** Maximum bytes fetched per partition per request (default 1 MiB). */
   readonly maxBytesPerPartition?: number;
+  /**
+   * `single-active`: the claim this member puts forward while it holds the partitions (a positive
+   * integer; default 1). When several members claim to hold them, the highest claim keeps them: a
+   * host passes its activation epoch, so the newest owner wins over a member that was paused and
+   * came back.
+   */
+  readonly holdingClaim?: () => number;
 }
 
 /**

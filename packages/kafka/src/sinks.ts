@@ -145,7 +145,9 @@ export function jsonlOutputSink(dir: string, metrics?: MetricsCallback): OutputS
   };
   const drain = (f: { fd: number; size: number; pending: string[] }): void => {
     if (f.pending.length === 0) return;
-    writeSync(f.fd, f.pending.join(""));
+    // writeSync may write less than asked: write until every byte is out.
+    const bytes = Buffer.from(f.pending.join(""), "utf8");
+    for (let at = 0; at < bytes.length;) at += writeSync(f.fd, bytes, at, bytes.length - at);
     f.pending.length = 0;
   };
   return {
@@ -316,6 +318,8 @@ export function rejectionTopicSink(
       inFlight = Promise.resolve();
     },
     async close() {
+      // Sends still in flight settle first, so no producer is created after this one closed.
+      await inFlight.catch(() => undefined);
       await producer?.close();
       producer = null;
     },

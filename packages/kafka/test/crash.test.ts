@@ -26,38 +26,28 @@ import {
   type Checkpoint,
   type DevBrokerProperties,
 } from "../src/index.js";
+import { prng } from "@livepeer-analytics/testing/fixtures";
 import {
-  brokers,
   client,
-  counts,
   createTopic,
-  diffTables,
+  expectSameAsReplay,
   finalTables,
+  isRunning,
+  prepareTopic,
   produceLines,
   readAll,
-  runLpa,
+  replayTables,
+  runArgs,
+  sleep,
   spawnLpa,
   tempDir,
   testInput,
   unique,
   waitFor,
+  writeInput,
   type LpaProcess,
   type LpaResult,
 } from "./support.js";
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same kill points. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The JSON log lines (`--log-format json`) a run printed so far. */
 function logLines(p: LpaProcess | LpaResult): { msg: string; [k: string]: unknown }[] {
@@ -128,8 +118,6 @@ async function within(p: LpaProcess, ms: number, what: string): Promise<LpaResul
   }
 }
 
-const exited = (p: LpaProcess): boolean => p.child.exitCode !== null || p.child.signalCode !== null;
-
 /** Where a kill lands. */
 type KillPlan =
   | { readonly kind: "startup"; readonly afterMs: number }
@@ -161,9 +149,9 @@ async function killAt(
     }
     return last.checkpoints >= 1;
   };
-  while (!exited(p) && !(await hit())) await sleep(25);
+  while (isRunning(p) && !(await hit())) await sleep(25);
   if (plan.kind === "after-checkpoint") await sleep(plan.delayMs);
-  const killed = !exited(p) && p.child.kill("SIGKILL");
+  const killed = isRunning(p) && p.child.kill("SIGKILL");
   const result = await p.done;
   const records: number | null = (last as { records: number } | null)?.records ?? null;
   return { killed: killed && result.signal === "SIGKILL", records, result };
@@ -189,46 +177,30 @@ describe("lpa run crashes", () => {
     async () => {
       const t0 = Date.now();
       const seed = Number(process.env["LPA_CRASH_SEED"] ?? "20261205");
-      const rand = mulberry32(seed);
+      // A seeded PRNG: the same seed gives the same kill points.
+      const rand = prng(seed);
       const dir = tempDir("crash");
-      const topic = unique("crash-events");
-      const group = unique("crash-group");
       const lines = testInput(20_000);
-      const input = join(dir, "input.jsonl");
-      writeFileSync(input, lines.join("\n") + "\n");
-      const c = client();
-      await createTopic(c, topic, 3);
-      await produceLines(c, topic, lines);
+      const { topic, input } = await prepareTopic({
+        dir,
+        name: "crash-events",
+        lines,
+        partitions: 3,
+      });
 
       const chDir = join(dir, "ch-run");
-      const args = [
-        "run",
-        "--brokers",
-        brokers(),
-        "--topic",
+      const args = runArgs({
         topic,
-        "--group",
-        group,
-        "--clickhouse",
-        `embedded:${chDir}`,
-        "--checkpoint-topic",
-        unique("crash-checkpoints"),
-        "--dlq-topic",
-        `${topic}-dlq`,
-        "--quarantine-topic",
-        `${topic}-quarantine`,
-        "--exit-when-idle",
-        "3000",
-        "--checkpoint-interval",
-        "1000",
+        group: unique("crash-group"),
+        clickhouse: chDir,
+        checkpointTopic: unique("crash-checkpoints"),
+        exitWhenIdleMs: 3000,
+        checkpointIntervalMs: 1000,
         // The broker's minimum: a killed member leaves the group after 6 s, not 10.
-        "--session-timeout",
-        "6000",
-        "--metrics-port",
-        "0",
-        "--log-format",
-        "json",
-      ];
+        sessionTimeoutMs: 6000,
+        metrics: true,
+        jsonLogs: true,
+      });
 
       // Five kill points: the kinds shuffled, their parameters drawn from the seeded PRNG.
       const kinds: KillPlan["kind"][] = [
@@ -305,19 +277,10 @@ describe("lpa run crashes", () => {
         expect(epochs[i]).toBeGreaterThanOrEqual(epochs[i - 1]!);
       expect(epochs.at(-1)!).toBeGreaterThan(epochs[0]!);
 
-      const replay = await runLpa([
-        "replay",
-        input,
-        "--clickhouse",
-        `embedded:${join(dir, "ch-replay")}`,
-        "--no-assertions",
-      ]);
-      expect(replay.code, replay.stderr).toBe(0);
+      const want = await replayTables(input, dir);
       const got = await finalTables(chDir);
-      const want = await finalTables(join(dir, "ch-replay"));
-      expect(counts(got)).toEqual(counts(want));
+      expectSameAsReplay(got, want);
       expect(got.fact_workflow_sessions.length).toBeGreaterThan(100);
-      expect(diffTables(got, want)).toEqual([]);
       console.log(`kill -9 test: ${Date.now() - t0} ms`);
     },
   );
@@ -342,33 +305,20 @@ describe("lpa run crashes", () => {
       await produceLines(c, topic, part1);
 
       const chDir = join(dir, "ch-run");
-      const run = spawnLpa([
-        "run",
-        "--brokers",
-        bootstrap,
-        "--topic",
-        topic,
-        "--group",
-        unique("fault-group"),
-        "--clickhouse",
-        `embedded:${chDir}`,
-        "--checkpoint-topic",
-        unique("fault-checkpoints"),
-        "--dlq-topic",
-        `${topic}-dlq`,
-        "--quarantine-topic",
-        `${topic}-quarantine`,
-        "--exit-when-idle",
-        "5000",
-        "--checkpoint-interval",
-        "1000",
-        "--session-timeout",
-        "6000",
-        "--metrics-port",
-        "0",
-        "--log-format",
-        "json",
-      ]);
+      const run = spawnLpa(
+        runArgs({
+          brokers: bootstrap,
+          topic,
+          group: unique("fault-group"),
+          clickhouse: chDir,
+          checkpointTopic: unique("fault-checkpoints"),
+          exitWhenIdleMs: 5000,
+          checkpointIntervalMs: 1000,
+          sessionTimeoutMs: 6000,
+          metrics: true,
+          jsonLogs: true,
+        }),
+      );
       const records = async (): Promise<number> => {
         const port = metricsPort(run);
         const m = port === null ? null : await scrape(port);
@@ -398,11 +348,11 @@ describe("lpa run crashes", () => {
       })();
       await waitFor(
         "the runner to consume the live stream",
-        async () => exited(run) || (await records()) >= part1.length + 400,
+        async () => !isRunning(run) || (await records()) >= part1.length + 400,
         180_000,
         50,
       );
-      expect(exited(run), run.output().stderr).toBe(false);
+      expect(isRunning(run), run.output().stderr).toBe(true);
       const atGraceful = await records();
       await note("graceful broker restart begins");
       broker = await restartDevBroker({ dataDir, properties: FAST_BROKER });
@@ -410,7 +360,7 @@ describe("lpa run crashes", () => {
       await note(`broker back after a graceful restart (${broker.elapsedMs} ms to start)`);
       await waitFor(
         "the runner to resume after the graceful restart",
-        async () => exited(run) || (await records()) > atGraceful,
+        async () => !isRunning(run) || (await records()) > atGraceful,
         180_000,
         100,
       );
@@ -423,11 +373,11 @@ describe("lpa run crashes", () => {
       const before = part1.length + part2.length;
       await waitFor(
         "the runner to start on the last part",
-        async () => exited(run) || (await records()) >= before + 300,
+        async () => !isRunning(run) || (await records()) >= before + 300,
         180_000,
         20,
       );
-      expect(exited(run), run.output().stderr).toBe(false);
+      expect(isRunning(run), run.output().stderr).toBe(true);
       await note("kill -9 of the broker");
       broker = await restartDevBroker({ dataDir, kill: true, properties: FAST_BROKER });
       await note(`broker back after kill -9 (${broker.elapsedMs} ms to start)`);
@@ -446,20 +396,8 @@ describe("lpa run crashes", () => {
       for (const l of held) missing.set(l, (missing.get(l) ?? 0) - 1);
       expect([...missing.values()].filter((n) => n > 0)).toEqual([]);
       console.log(`topic holds ${held.length} records for ${lines.length} produced`);
-      const input = join(dir, "input.jsonl");
-      writeFileSync(input, held.join("\n") + "\n");
-      const replay = await runLpa([
-        "replay",
-        input,
-        "--clickhouse",
-        `embedded:${join(dir, "ch-replay")}`,
-        "--no-assertions",
-      ]);
-      expect(replay.code, replay.stderr).toBe(0);
-      const got = await finalTables(chDir);
-      const want = await finalTables(join(dir, "ch-replay"));
-      expect(counts(got)).toEqual(counts(want));
-      expect(diffTables(got, want)).toEqual([]);
+      const want = await replayTables(writeInput(dir, held), dir);
+      expectSameAsReplay(await finalTables(chDir), want);
       console.log(`broker fault test: ${Date.now() - t0} ms`);
     },
   );
@@ -472,6 +410,7 @@ describe("checkpoint stores", () => {
     topic: "t",
     epoch,
     seq,
+    owner: `owner-${epoch}`,
     createdAt: 1_700_000_000_000 + epoch * 1_000 + seq,
     positions: { "0": epoch * 100 + seq, "1": 7 },
     clock: { partitions: {} } as unknown as Checkpoint["clock"],
@@ -506,12 +445,12 @@ describe("checkpoint stores", () => {
           const payload = encodeCheckpoint(checkpoint(1, 3));
           for (let i = 0; i * 1_000 < payload.length; i++)
             await producer.send(checkpointTopic, [
-              { key: `g/t/1.3/${i}`, value: payload.subarray(i * 1_000, (i + 1) * 1_000) },
+              { key: `g/t/1.3.owner-1/${i}`, value: payload.subarray(i * 1_000, (i + 1) * 1_000) },
             ]);
           // And a newer epoch's head whose chunks never all landed (the last one is missing).
           const p2 = encodeCheckpoint(checkpoint(2, 1));
           const keys: string[] = [];
-          for (let i = 0; i * 1_000 < p2.length; i++) keys.push(`g/t/2.1/${i}`);
+          for (let i = 0; i * 1_000 < p2.length; i++) keys.push(`g/t/2.1.owner-2/${i}`);
           for (const [i, key] of keys.slice(0, -1).entries())
             await producer.send(checkpointTopic, [
               { key, value: p2.subarray(i * 1_000, (i + 1) * 1_000) },
@@ -519,10 +458,11 @@ describe("checkpoint stores", () => {
           const { createHash } = await import("node:crypto");
           await producer.send(checkpointTopic, [
             {
-              key: "g/t/head/2",
+              key: "g/t/head/2.owner-2",
               value: JSON.stringify({
                 epoch: 2,
                 seq: 1,
+                owner: "owner-2",
                 chunks: keys,
                 bytes: p2.length,
                 sha256: createHash("sha256").update(p2).digest("hex"),
@@ -569,7 +509,15 @@ describe("checkpoint stores", () => {
       await store.save(checkpoint(1, 1));
       await store.save(checkpoint(1, 2));
       expect(await store.load()).toEqual(checkpoint(1, 2));
-      expect(readdirSync(dir).sort()).toEqual(["checkpoint-1-2.lpa"]);
+      expect(readdirSync(dir)).toEqual([
+        expect.stringMatching(/^checkpoint-[0-9a-f]{12}-1-2\.lpa$/),
+      ]);
+
+      // Another group saving into the same directory deletes none of this group's files.
+      const other = createDirectoryCheckpointStore(dir, { group: "g2", topic: "t" });
+      await other.save({ ...checkpoint(7, 7), group: "g2" });
+      expect(await store.load()).toEqual(checkpoint(1, 2));
+      expect(id(await other.load())).toBe("7.7");
 
       // A fenced runner of an older epoch saves after a newer one: the newer stays in force.
       await store.save(checkpoint(3, 1));

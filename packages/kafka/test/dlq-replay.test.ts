@@ -20,6 +20,25 @@ const client = (): KafkaClientPort =>
   createKafkaJsClient({ brokers: [brokers], clientId: "lpa-dlq-replay-test" });
 const suffix = (): string => randomUUID().slice(0, 8);
 
+/** Creates a new DLQ topic and a new output topic, each with `partitions` partitions. */
+async function createTopics(
+  c: KafkaClientPort,
+  partitions: number,
+): Promise<{ dlq: string; out: string }> {
+  const dlq = `lpa-test-dlq-${suffix()}`;
+  const out = `lpa-test-out-${suffix()}`;
+  const admin = await c.admin();
+  try {
+    await admin.ensureTopics([
+      { topic: dlq, partitions },
+      { topic: out, partitions },
+    ]);
+  } finally {
+    await admin.close();
+  }
+  return { dlq, out };
+}
+
 const START = 1_710_000_000_000;
 const END = START + 60_000;
 const NOW1 = 1_720_000_000_000;
@@ -127,17 +146,21 @@ describe("runDlqReplay (ingest-and-storage.md §7) against a real broker", () =>
     SLOW,
     async () => {
       const c = client();
-      const dlq = `lpa-test-dlq-${suffix()}`;
-      const out = `lpa-test-out-${suffix()}`;
-      const admin = await c.admin();
-      try {
-        await admin.ensureTopics([
-          { topic: dlq, partitions: 2 },
-          { topic: out, partitions: 2 },
-        ]);
-      } finally {
-        await admin.close();
-      }
+      const { dlq, out } = await createTopics(c, 2);
+      /** A run over the window [START, END] of `dlq` into `out`. */
+      const replayWindow = (
+        now: number,
+        options: { readonly dryRun?: boolean; readonly batchSize?: number } = {},
+      ): Promise<DlqReplayReport> =>
+        runDlqReplay({
+          client: c,
+          fromTopic: dlq,
+          toTopic: out,
+          start: START,
+          end: END,
+          now,
+          ...options,
+        });
 
       // Real envelopes: the engine's rejections of bad input.
       const inWindow = engineDlq([
@@ -164,15 +187,7 @@ describe("runDlqReplay (ingest-and-storage.md §7) against a real broker", () =>
       const total = 4 + 2 + 1 + 1 + 2;
 
       // A dry run counts and produces nothing.
-      const dry = await runDlqReplay({
-        client: c,
-        fromTopic: dlq,
-        toTopic: out,
-        start: START,
-        end: END,
-        now: NOW1,
-        dryRun: true,
-      });
+      const dry = await replayWindow(NOW1, { dryRun: true });
       expect(dry).toMatchObject({ read: total, replayable: 4, republished: 0, dryRun: true });
       expect(await readAll(c, out)).toHaveLength(0);
 
@@ -184,15 +199,7 @@ describe("runDlqReplay (ingest-and-storage.md §7) against a real broker", () =>
         already_replayed: 1,
         not_json_encoding: 1,
       };
-      const first = await runDlqReplay({
-        client: c,
-        fromTopic: dlq,
-        toTopic: out,
-        start: START,
-        end: END,
-        now: NOW1,
-        batchSize: 3, // two sends
-      });
+      const first = await replayWindow(NOW1, { batchSize: 3 }); // two sends
       expect(first).toMatchObject<Partial<DlqReplayReport>>({
         fromTopic: dlq,
         toTopic: out,
@@ -235,14 +242,7 @@ describe("runDlqReplay (ingest-and-storage.md §7) against a real broker", () =>
       );
 
       // Same bounds again: the same set, once more (nothing it produced is read back).
-      const second = await runDlqReplay({
-        client: c,
-        fromTopic: dlq,
-        toTopic: out,
-        start: START,
-        end: END,
-        now: NOW2,
-      });
+      const second = await replayWindow(NOW2);
       expect(second).toMatchObject({ read: total, republished: 4, skipped: expectedSkips });
       expect(second.partitions).toEqual(first.partitions);
       const afterSecond = (await readAll(c, out)).map(decode);
@@ -259,17 +259,7 @@ describe("runDlqReplay (ingest-and-storage.md §7) against a real broker", () =>
 
   it("does not read records produced to the DLQ after the run started", SLOW, async () => {
     const base = client();
-    const dlq = `lpa-test-dlq-${suffix()}`;
-    const out = `lpa-test-out-${suffix()}`;
-    const admin = await base.admin();
-    try {
-      await admin.ensureTopics([
-        { topic: dlq, partitions: 1 },
-        { topic: out, partitions: 1 },
-      ]);
-    } finally {
-      await admin.close();
-    }
+    const { dlq, out } = await createTopics(base, 1);
     await writeDlq(
       base,
       dlq,

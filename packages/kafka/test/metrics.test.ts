@@ -14,19 +14,20 @@ import {
   startPipeline,
 } from "../src/index.js";
 import {
-  brokers,
   client,
   createTopic,
   httpGet,
-  metricsPort,
+  killAll,
   metricValue,
   produceLines,
   produceRecords,
+  runArgs,
   spawnLpa,
   tempDir,
   testInput,
   unique,
   waitFor,
+  waitForMetricsPort,
 } from "./support.js";
 
 describe("operations endpoint", () => {
@@ -36,7 +37,6 @@ describe("operations endpoint", () => {
     async () => {
       const dir = tempDir("metrics");
       const topic = unique("metrics-events");
-      const group = unique("metrics-group");
       const lines = testInput(2_000);
       const c = client();
       await createTopic(c, topic, 2);
@@ -47,34 +47,20 @@ describe("operations endpoint", () => {
       ]);
       const total = lines.length + 2;
 
-      const run = spawnLpa([
-        "run",
-        "--brokers",
-        brokers(),
-        "--topic",
-        topic,
-        "--group",
-        group,
-        "--clickhouse",
-        `embedded:${join(dir, "ch")}`,
-        "--checkpoint-dir",
-        join(dir, "checkpoints"),
-        "--checkpoint-interval",
-        "1000",
-        "--dlq-topic",
-        `${topic}-dlq`,
-        "--quarantine-topic",
-        `${topic}-quarantine`,
-        "--metrics-port",
-        "0",
-        "--log-format",
-        "json",
-        "--exit-when-idle",
-        "10000",
-      ]);
+      const run = spawnLpa(
+        runArgs({
+          topic,
+          group: unique("metrics-group"),
+          clickhouse: join(dir, "ch"),
+          checkpointDir: join(dir, "checkpoints"),
+          checkpointIntervalMs: 1000,
+          metrics: true,
+          jsonLogs: true,
+          exitWhenIdleMs: 10000,
+        }),
+      );
       try {
-        await waitFor("the metrics port", () => metricsPort(run.output().stderr) !== null);
-        const port = metricsPort(run.output().stderr)!;
+        const port = await waitForMetricsPort("the metrics port", run);
         let text = "";
         await waitFor(
           "every record to be processed and checkpointed",
@@ -134,7 +120,7 @@ describe("operations endpoint", () => {
         // The endpoint is gone once the process has exited.
         expect((await httpGet(port, "/healthz")).status).toBe(0);
       } finally {
-        if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill("SIGKILL");
+        killAll([run]);
       }
     },
   );

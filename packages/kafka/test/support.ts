@@ -5,11 +5,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { inject, onTestFinished } from "vitest";
+import { expect, inject, onTestFinished } from "vitest";
 import {
   createExecutor,
   generateDdl,
@@ -84,6 +84,45 @@ export async function createTopic(
   }
 }
 
+/** Writes `lines` as JSONL to `DIR/NAME` (what `lpa replay` reads); returns the file's path. */
+export function writeInput(dir: string, lines: readonly string[], name = "input.jsonl"): string {
+  const file = join(dir, name);
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
+/** A test's prepared input: see {@link prepareTopic}. */
+export interface PreparedTopic {
+  /** A client on the shared broker. */
+  readonly c: KafkaClientPort;
+  /** The new topic, `NAME-XXXXXXXX` ({@link unique}). */
+  readonly topic: string;
+  /** `DIR/input.jsonl`: every line of the input, for `lpa replay` ({@link replayTables}). */
+  readonly input: string;
+}
+
+/**
+ * Prepares the input of a test that compares with `lpa replay`: all of `lines` written to
+ * `DIR/input.jsonl` ({@link writeInput}), and a new topic ({@link unique} of `name`) with
+ * `partitions` partitions on the shared broker holding the lines of `produce` (default: all of
+ * `lines`; a test that produces the rest later passes the first part, or none).
+ */
+export async function prepareTopic(options: {
+  readonly dir: string;
+  readonly name: string;
+  readonly lines: readonly string[];
+  readonly partitions: number;
+  readonly produce?: readonly string[];
+}): Promise<PreparedTopic> {
+  const topic = unique(options.name);
+  const input = writeInput(options.dir, options.lines);
+  const c = client();
+  await createTopic(c, topic, options.partitions);
+  const produce = options.produce ?? options.lines;
+  if (produce.length > 0) await produceLines(c, topic, produce);
+  return { c, topic, input };
+}
+
 /** Produces lines keyed like `lpa produce` does ({@link eventKey}), in batches. */
 export async function produceLines(
   c: KafkaClientPort,
@@ -149,6 +188,101 @@ export function spawnLpa(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
 /** Runs `lpa ARGS` to its end. */
 export function runLpa(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<LpaResult> {
   return spawnLpa(args, env).done;
+}
+
+/** Whether a spawned CLI process has not ended yet. */
+export function isRunning(p: LpaProcess): boolean {
+  return p.child.exitCode === null && p.child.signalCode === null;
+}
+
+/**
+ * Kills (SIGKILL) every process of `procs` still running: the clean-up of a test's `finally`.
+ * Each gets a SIGCONT first (a no-op unless a test paused it with SIGSTOP).
+ */
+export function killAll(procs: readonly LpaProcess[]): void {
+  for (const p of procs)
+    if (isRunning(p)) {
+      p.child.kill("SIGCONT");
+      p.child.kill("SIGKILL");
+    }
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The dead-letter topic the tests give `lpa run` for input `topic` ({@link runArgs}). */
+export function dlqTopicOf(topic: string): string {
+  return `${topic}-dlq`;
+}
+
+/** Options of {@link runArgs}: each one is the `lpa run` flag of the same name. */
+export interface RunOptions {
+  /** `--brokers` (default: the shared broker, {@link brokers}). */
+  readonly brokers?: string | undefined;
+  /** `--topic`; the DLQ and quarantine topics are named after it (`TOPIC-dlq`, `TOPIC-quarantine`). */
+  readonly topic: string;
+  /** `--group`. */
+  readonly group: string;
+  /** `--clickhouse embedded:DIR`: the embedded ClickHouse directory to write. */
+  readonly clickhouse?: string | undefined;
+  /** `--out DIR`: a JSONL directory to write (`<table>.jsonl`). */
+  readonly out?: string | undefined;
+  /** `--checkpoint-dir`. */
+  readonly checkpointDir?: string | undefined;
+  /** `--checkpoint-topic`. */
+  readonly checkpointTopic?: string | undefined;
+  /** `--checkpoint-interval`, ms. */
+  readonly checkpointIntervalMs?: number | undefined;
+  /** `--session-timeout`, ms. */
+  readonly sessionTimeoutMs?: number | undefined;
+  /** `--config FILE`. */
+  readonly config?: string | undefined;
+  /** `--metrics-port 0` (a free port, logged). */
+  readonly metrics?: boolean | undefined;
+  /** `--log-format json`. */
+  readonly jsonLogs?: boolean | undefined;
+  /** `--exit-when-idle`, ms. */
+  readonly exitWhenIdleMs?: number | undefined;
+}
+
+/**
+ * The argument list of `lpa run` for `options`, always with `--dlq-topic TOPIC-dlq` and
+ * `--quarantine-topic TOPIC-quarantine`; an option left out adds no flag.
+ */
+export function runArgs(options: RunOptions): string[] {
+  const flag = (name: string, value: string | number | undefined): string[] =>
+    value === undefined ? [] : [name, String(value)];
+  return [
+    "run",
+    ...flag("--brokers", options.brokers ?? brokers()),
+    ...flag("--topic", options.topic),
+    ...flag("--group", options.group),
+    ...flag(
+      "--clickhouse",
+      options.clickhouse === undefined ? undefined : `embedded:${options.clickhouse}`,
+    ),
+    ...flag("--out", options.out),
+    ...flag("--checkpoint-dir", options.checkpointDir),
+    ...flag("--checkpoint-topic", options.checkpointTopic),
+    ...flag("--checkpoint-interval", options.checkpointIntervalMs),
+    ...flag("--session-timeout", options.sessionTimeoutMs),
+    ...flag("--config", options.config),
+    ...flag("--dlq-topic", dlqTopicOf(options.topic)),
+    ...flag("--quarantine-topic", `${options.topic}-quarantine`),
+    ...flag("--metrics-port", options.metrics === true ? 0 : undefined),
+    ...flag("--log-format", options.jsonLogs === true ? "json" : undefined),
+    ...flag("--exit-when-idle", options.exitWhenIdleMs),
+  ];
+}
+
+/**
+ * Checks that `lpa run` ended well: exit code 0 and no internal error or sink failure logged.
+ */
+export function expectCleanExit(result: LpaResult): void {
+  expect(result.stderr).not.toMatch(/internal error|sink failure/);
+  expect(result.code, result.stderr).toBe(0);
 }
 
 /**
@@ -237,6 +371,40 @@ export function counts(tables: Record<string, string[]>): Record<string, number>
   return Object.fromEntries(Object.entries(tables).map(([t, rows]) => [t, rows.length]));
 }
 
+/**
+ * Runs `lpa replay INPUT --clickhouse embedded:DIR/ch-replay --no-assertions` (with `--config`
+ * when given), checks that it exits 0 and returns its {@link finalTables}: what a test compares
+ * the tables of `lpa run` with.
+ */
+export async function replayTables(
+  input: string,
+  dir: string,
+  options: { readonly config?: string } = {},
+): Promise<Record<TableName, string[]>> {
+  const replay = await runLpa([
+    "replay",
+    input,
+    ...(options.config === undefined ? [] : ["--config", options.config]),
+    "--clickhouse",
+    `embedded:${join(dir, "ch-replay")}`,
+    "--no-assertions",
+  ]);
+  expect(replay.code, replay.stderr).toBe(0);
+  return finalTables(join(dir, "ch-replay"));
+}
+
+/**
+ * Checks that the tables of a run (`got`) equal those of `lpa replay` (`want`, see
+ * {@link replayTables}): the same row counts per table first (a short message), then the same rows.
+ */
+export function expectSameAsReplay(
+  got: Record<string, string[]>,
+  want: Record<string, string[]>,
+): void {
+  expect(counts(got)).toEqual(counts(want));
+  expect(diffTables(got, want)).toEqual([]);
+}
+
 /** Reads every record of a topic (bounded by its end offsets now). */
 export async function readAll(c: KafkaClientPort, topic: string): Promise<string[]> {
   const out: string[] = [];
@@ -315,6 +483,12 @@ export async function loadJsonlDirs(
 export function metricsPort(stderr: string): number | null {
   const m = /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr);
   return m === null ? null : Number(m[1]);
+}
+
+/** Waits (see {@link waitFor}, named `what`) until `p` has logged its metrics port; returns it. */
+export async function waitForMetricsPort(what: string, p: LpaProcess): Promise<number> {
+  await waitFor(what, () => metricsPort(p.output().stderr) !== null);
+  return metricsPort(p.output().stderr)!;
 }
 
 /** GET `http://127.0.0.1:PORT/PATH`: status and body (status 0 when the connection fails). */

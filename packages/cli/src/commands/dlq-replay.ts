@@ -12,7 +12,7 @@ import {
   runDlqReplay,
   type DlqReplayReport,
 } from "@livepeer-analytics/kafka";
-import { checkBrokers, resolveBrokers } from "../brokers.js";
+import { checkBrokers, dropKafkaClientTimerWarning, resolveBrokers } from "../brokers.js";
 import { parseCount, parseMs, UsageError } from "../io.js";
 import { formatTable } from "../table.js";
 import type { CliIo } from "../main.js";
@@ -128,6 +128,7 @@ export async function dlqReplayCommand(argv: readonly string[], io: CliIo): Prom
     io.stderr.write(`lpa dlq-replay: ${n.message}\n`);
   }
 
+  dropKafkaClientTimerWarning();
   await checkBrokers(brokers);
   const client = createKafkaJsClient({ brokers, clientId: "lpa-dlq-replay" });
   const report = await runDlqReplay({

@@ -10,7 +10,7 @@ import {
   pipelineSettingsFromEnv,
   type KafkaOutgoing,
 } from "@livepeer-analytics/kafka";
-import { checkBrokers, resolveBrokers } from "../brokers.js";
+import { checkBrokers, dropKafkaClientTimerWarning, resolveBrokers } from "../brokers.js";
 import { describeInput, forEachInputRecord, parseCount, parseMs, UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
 
@@ -66,6 +66,7 @@ export async function produceCommand(argv: readonly string[], io: CliIo): Promis
   const maxRecordBytes = parseCount("--max-record-bytes", values["max-record-bytes"]) ?? 1_000_000;
   const snapshotTs = parseMs("--snapshot-ts", values["snapshot-ts"]);
 
+  dropKafkaClientTimerWarning();
   await checkBrokers(brokers);
   const client = createKafkaJsClient({ brokers, clientId: "lpa-produce" });
   const admin = await client.admin();

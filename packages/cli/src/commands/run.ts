@@ -12,10 +12,12 @@ import {
   resolveEngineConfig,
   type EngineConfigInput,
 } from "@livepeer-analytics/core/engine";
+import { BACKFILL_EPOCH_STRIDE, VERSIONED_TABLES } from "@livepeer-analytics/core/lifecycle";
 import { parseSupportedVersions } from "@livepeer-analytics/core/quality";
 import {
   clickHouseSinkLimitsFromEnv,
   clickHouseTargetFromEnv,
+  qualifyTableName,
   type ClickHouseExecutor,
   type ClickHouseTarget,
 } from "@livepeer-analytics/clickhouse";
@@ -38,7 +40,7 @@ import {
 } from "@livepeer-analytics/kafka";
 import { applySchema, describeTarget, openExecutor, resolveTarget } from "../clickhouse.js";
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineInputFromFlags } from "../engine-flags.js";
-import { checkBrokers, resolveBrokers } from "../brokers.js";
+import { checkBrokers, dropKafkaClientTimerWarning, resolveBrokers } from "../brokers.js";
 import { parseCount, parseMs, UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
 import { checkDatabaseName } from "./query.js";
@@ -114,6 +116,18 @@ function logger(io: CliIo, format: "text" | "json"): (e: PipelineLog) => void {
       );
     else io.stderr.write(`lpa run: ${e.level === "info" ? "" : `${e.level}: `}${e.message}\n`);
   };
+}
+
+/** The highest activation (or backfill) epoch in the versioned tables, 0 when they are empty. */
+async function highestEpoch(executor: ClickHouseExecutor): Promise<number> {
+  const parts = VERSIONED_TABLES.map(
+    (t) =>
+      `SELECT max(intDiv(version, ${BACKFILL_EPOCH_STRIDE})) AS e FROM ${qualifyTableName(executor.database, t)}`,
+  );
+  const rows = await executor.query<{ e: number | string }>(
+    `SELECT max(e) AS e FROM (${parts.join(" UNION ALL ")})`,
+  );
+  return Number(rows[0]?.e ?? 0);
 }
 
 /** The one-screen summary printed when the run ends. */
@@ -264,6 +278,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
         servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
       });
     }
+    dropKafkaClientTimerWarning();
     await checkBrokers(brokers);
     const admin = await client.admin();
     try {
@@ -319,6 +334,9 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
       exitWhenIdleMs,
       sessionTimeoutMs,
       log,
+      // A new group, a new checkpoint store or lost checkpoints must not write versions below the
+      // rows already in ClickHouse: the next epoch is above the highest one there.
+      ...(exec === null ? {} : { epochFloor: async () => (await highestEpoch(exec)) + 1 }),
     });
     if (metricsPort !== undefined) {
       ops = await startOperationsServer({ pipeline: handle, port: metricsPort });
