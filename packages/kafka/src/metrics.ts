@@ -16,7 +16,8 @@ import type { PipelineHandle, PipelineStatus } from "./pipeline.js";
  *   activation), `lpa_engine_events_total{counter}` (the engine's counters: `quality_gate.*`,
  *   `late_events`, `forced_seals`, …), `lpa_rejections_total{outcome,reason}`,
  *   `lpa_rows_total{table}`, `lpa_checkpoints_total`, `lpa_sink_flushes_total`,
- *   `lpa_sink_failures_total`, `lpa_retention_gap_records_total`;
+ *   `lpa_sink_failures_total`, `lpa_sink_events_total{sink,kind}` (batches, retries, dropped),
+ *   `lpa_retention_gap_records_total`;
  * - gauges: `lpa_consumer_lag{partition}` (records), `lpa_partition_idle{partition}`,
  *   `lpa_watermark_delay_seconds` (wall clock − watermark), `lpa_state_sessions`,
  *   `lpa_state_tombstones`, `lpa_state_bytes` (last snapshot), `lpa_checkpoint_age_seconds`,
@@ -81,6 +82,12 @@ export function registerPipelineMetrics(
     "lpa_sink_failures_total",
     "Sink failures (each followed by a restore from the last checkpoint).",
     (s) => s.sinkFailures,
+  );
+  counter(
+    "lpa_sink_events_total",
+    "Sink work by sink and kind: batches inserted, retries, rows dropped (over the size limit, without an event to route to the DLQ).",
+    (s) => s.sinkCounts,
+    ["sink", "kind"],
   );
   counter(
     "lpa_retention_gap_records_total",

@@ -173,6 +173,11 @@ export interface PipelineStatus {
   sinkFlushes: number;
   /** Sink failures. */
   sinkFailures: number;
+  /**
+   * Work counts of the sinks that report them, totals over every activation, keyed
+   * `<sink>:<count>` (e.g. `clickhouse:batches`, `clickhouse:retries`, `clickhouse:dropped`).
+   */
+  sinkCounts: Record<string, number>;
   /** Records lost to retention (a partition whose log start moved past the checkpoint). */
   retentionGaps: number;
   /** Wall time the last record arrived, epoch ms, or `null`. */
@@ -294,6 +299,7 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
     lastCheckpointAt: null,
     sinkFlushes: 0,
     sinkFailures: 0,
+    sinkCounts: {},
     retentionGaps: 0,
     lastRecordAt: null,
     stopReason: null,
@@ -374,7 +380,22 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
     };
   };
 
+  /** Sink counts of closed sinks (activations before the current one). */
+  const retiredCounts: Record<string, number> = {};
+  /** Refreshes `status.sinkCounts` (and, with `retire`, banks the counts of sinks being closed). */
+  const countSinks = (sinks: readonly OutputSink[], retire: boolean): void => {
+    const totals: Record<string, number> = { ...retiredCounts };
+    for (const s of sinks)
+      for (const [k, v] of Object.entries(s.counts?.() ?? {})) {
+        const key = `${s.name}:${k}`;
+        totals[key] = (totals[key] ?? 0) + v;
+        if (retire) retiredCounts[key] = (retiredCounts[key] ?? 0) + v;
+      }
+    status.sinkCounts = totals;
+  };
+
   const closeSinks = async (sinks: readonly OutputSink[]): Promise<void> => {
+    countSinks(sinks, true);
     for (const s of sinks) await s.close().catch(() => undefined);
   };
 
@@ -748,6 +769,7 @@ export function startPipeline(options: PipelineOptions): PipelineHandle {
         else if (now - (lastRecordAt.get(p) ?? 0) >= idlePartitionMs) nextIdle.add(p);
       }
       status.lag = lagNow;
+      countSinks(a.sinks, false);
       idle = nextIdle;
       status.idle = [...nextIdle].sort((x, y) => x - y);
       try {

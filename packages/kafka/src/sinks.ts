@@ -65,6 +65,11 @@ export interface OutputSink {
   rewind?(position: unknown): Promise<void>;
   /** Releases resources (after a final `flush`). */
   close(): Promise<void>;
+  /**
+   * Counts of this sink's work so far, by name (e.g. `batches`, `retries`, `dropped`), exported as
+   * metrics; optional.
+   */
+  counts?(): Readonly<Record<string, number>>;
 }
 
 /** Table of an output (rejections go to their tables); `null` for counters. */
@@ -97,10 +102,28 @@ export function clickHouseOutputSink(
   options: ClickHouseOutputSinkOptions = {},
 ): OutputSink & { readonly sink: ClickHouseSink } {
   const metrics = options.metrics;
+  const counts = { batches: 0, retries: 0, dropped: 0 };
   const sink = createClickHouseSink(executor, {
     ...options,
     toRow: (table, row) =>
       isTableName(table) ? toClickHouseRow(table, row as TableRow<TableName>, metrics) : row,
+    onInserted: (e) => {
+      counts.batches += 1;
+      options.onInserted?.(e);
+    },
+    onRetry: (e) => {
+      counts.retries += 1;
+      options.onRetry?.(e);
+    },
+    onDrop: (e) => {
+      counts.dropped += 1;
+      if (options.onDrop !== undefined) options.onDrop(e);
+      else
+        process.emitWarning(
+          `Dropped a row for ${e.table}: size ${e.bytes} exceeds limit ${e.limit} (${e.reason})`,
+          { code: "LPA_CH_ROW_DROPPED" },
+        );
+    },
   });
   return {
     name: "clickhouse",
@@ -108,6 +131,7 @@ export function clickHouseOutputSink(
     write: (o) => (o.kind === "counter" ? undefined : sink.writeOutput(o)),
     flush: () => sink.flush(),
     close: () => sink.close(),
+    counts: () => ({ ...counts }),
   };
 }
 

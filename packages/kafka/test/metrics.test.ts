@@ -70,7 +70,11 @@ describe("operations endpoint", () => {
               metricValue(text, "lpa_records_total") === total &&
               (metricValue(text, "lpa_checkpoints_total") ?? 0) >= 1 &&
               metricValue(text, "lpa_consumer_lag", { partition: "0" }) === 0 &&
-              metricValue(text, "lpa_consumer_lag", { partition: "1" }) === 0
+              metricValue(text, "lpa_consumer_lag", { partition: "1" }) === 0 &&
+              (metricValue(text, "lpa_sink_events_total", {
+                sink: "clickhouse",
+                kind: "batches",
+              }) ?? 0) >= 1
             );
           },
           120_000,
