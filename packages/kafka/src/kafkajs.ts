@@ -170,6 +170,13 @@ function singleActiveAssigner(claim: () => number): PartitionAssigner {
 export function createKafkaJsClient(options: KafkaJsClientOptions): KafkaClientPort {
   const log = options.log;
   const retryForMs = options.retryForMs ?? 120_000;
+  // One retry policy for every client part: a broker restart takes seconds to tens of seconds
+  // (kill -9 under load: up to ~25 s), so requests are retried for about `retryForMs`.
+  const retry = {
+    initialRetryTime: 300,
+    maxRetryTime: 5_000,
+    retries: Math.max(5, Math.ceil(retryForMs / 5_000)),
+  };
   const kafka = new Kafka({
     clientId: options.clientId ?? "livepeer-analytics",
     brokers: [...options.brokers],
@@ -188,12 +195,7 @@ export function createKafkaJsClient(options: KafkaJsClientOptions): KafkaClientP
         fields,
       });
     },
-    // A broker restart takes seconds to tens of seconds (kill -9 under load: up to ~25 s).
-    retry: {
-      initialRetryTime: 300,
-      maxRetryTime: 5_000,
-      retries: Math.max(5, Math.ceil(retryForMs / 5_000)),
-    },
+    retry,
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
   });
@@ -282,9 +284,7 @@ export function createKafkaJsClient(options: KafkaJsClientOptions): KafkaClientP
           }
         : {}),
       retry: {
-        initialRetryTime: 300,
-        maxRetryTime: 5_000,
-        retries: Math.max(5, Math.ceil(retryForMs / 5_000)),
+        ...retry,
         // kafkajs restarts a crashed consumer after a delay, even when the crash happens during or
         // after `disconnect` (e.g. "write after end" on a connection of the restarted broker): the
         // restarted consumer rejoined the group and kept the process alive forever after
@@ -419,12 +419,7 @@ export function createKafkaJsClient(options: KafkaJsClientOptions): KafkaClientP
       heartbeatInterval: 1_000,
       maxWaitTimeInMs: 200,
       allowAutoTopicCreation: false,
-      retry: {
-        initialRetryTime: 300,
-        maxRetryTime: 5_000,
-        retries: Math.max(5, Math.ceil(retryForMs / 5_000)),
-        restartOnFailure: async () => !closed,
-      },
+      retry: { ...retry, restartOnFailure: async () => !closed },
     });
     let failure: unknown = null;
     let finish!: () => void;
