@@ -73,9 +73,24 @@ describe("entry points are consistent", () => {
       const typedoc = (
         JSON.parse(readFileSync(join(dir, "typedoc.json"), "utf8")) as { entryPoints: string[] }
       ).entryPoints.sort();
+      // The API site documents each symbol once, under its subpath: a root entry that only
+      // re-exports the subpaths is left out of typedoc (it is still a tsup entry and an export).
+      const rootIndex = "src/index.ts";
+      const reexportsOnly =
+        pkg === "core" &&
+        readFileSync(join(dir, rootIndex), "utf8")
+          .split("\n")
+          .every(
+            (l) =>
+              !/^\s*(export|import)\b/.test(l) ||
+              /^export \* from "\.\/[a-z]+\/index\.js";$/.test(l),
+          );
+      const typedocExpected = reexportsOnly
+        ? fromExports.filter((e) => e !== rootIndex)
+        : fromExports;
       const tsup = readFileSync(join(dir, "tsup.config.ts"), "utf8");
       const tsupEntries = [...tsup.matchAll(/"(src\/[^"]+\.ts)"/g)].map((m) => m[1]!).sort();
-      expect(typedoc).toEqual(fromExports);
+      expect(typedoc).toEqual(typedocExpected);
       expect(tsupEntries).toEqual(fromExports);
       for (const [key, v] of Object.entries(manifest.exports)) {
         if (v === null || typeof v !== "object") continue;

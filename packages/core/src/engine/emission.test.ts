@@ -532,3 +532,60 @@ describe("property: coalesced and every-change emission", () => {
     PROPERTY_TIMEOUT_MS,
   );
 });
+
+describe("snapshots saved with the last session row itself (before it was kept as a digest)", () => {
+  for (const emission of ["every-change", "coalesced"] as const) {
+    it(`${emission}: restore upgrades the row to its digest; the run continues exactly as from a current snapshot`, () => {
+      const engine = createEngine({ emission });
+      const feedRange = (state: EngineState, from: number, to: number): EngineOutput[] => {
+        const out: EngineOutput[] = [];
+        for (let i = from; i < to; i++) {
+          out.push(
+            ...engine.stepInPlace(state, { record: { value: lines[i]!, offset: i }, now: NOW }),
+          );
+          const w = engine.nextWatermark(state);
+          if (w !== null) out.push(...engine.advanceInPlace(state, w));
+        }
+        return out;
+      };
+      const cut = Math.floor(lines.length / 2);
+      const state = engine.init();
+      const before = feedRange(state, 0, cut);
+      const snapshot = engine.snapshot(state);
+      // The same snapshot as saved by correction-state version 2: a session's `lastSession` is
+      // the session row last emitted (with its version).
+      const lastRow = new Map<string, unknown>();
+      for (const o of before)
+        if (o.kind === "row" && o.table === "fact_workflow_sessions")
+          lastRow.set(o.row.workflow_session_id, o.row);
+      const doc = JSON.parse(snapshot) as {
+        state: { lifecycle: { v: number; sessions: Record<string, { lastSession: unknown }> } };
+      };
+      doc.state.lifecycle.v = 2;
+      let converted = 0;
+      for (const [id, cs] of Object.entries(doc.state.lifecycle.sessions)) {
+        if (cs.lastSession === null) continue;
+        expect(cs.lastSession).toMatch(/^[A-Za-z0-9_-]{22}$/);
+        cs.lastSession = lastRow.get(id);
+        expect(cs.lastSession).toBeDefined();
+        converted += 1;
+      }
+      expect(converted).toBeGreaterThan(0);
+      const old = engine.restore(JSON.stringify(doc));
+      const current = engine.restore(snapshot);
+      if (!old.ok) throw new Error(old.error.message);
+      if (!current.ok) throw new Error(current.error.message);
+      expect(old.state).toEqual(current.state);
+      const rest = (s: EngineState): EngineOutput[] => [
+        ...feedRange(s, cut, lines.length),
+        ...engine.flushInPlace(s),
+      ];
+      const expected = rest(state);
+      expect(expected.some((o) => o.kind === "row" && o.table === "fact_workflow_sessions")).toBe(
+        true,
+      );
+      expect(rest(old.state)).toEqual(expected);
+      expect(rest(current.state)).toEqual(expected);
+    });
+  }
+});

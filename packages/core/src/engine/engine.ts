@@ -22,11 +22,10 @@ import {
   upgradeCorrectionState,
   type CorrectionState,
 } from "../lifecycle/correction.js";
+import type { LifecycleInput, LifecycleOutput } from "../lifecycle/fold.js";
 import {
   initLifecycleState,
   lifecycleOperator,
-  type LifecycleInput,
-  type LifecycleOutput,
   type LifecycleState,
 } from "../lifecycle/operator.js";
 import { getOwn, setOwn } from "../internal/own.js";

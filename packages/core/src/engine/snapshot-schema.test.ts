@@ -382,6 +382,12 @@ describe("targeted corruptions are rejected with a path naming the broken field"
         `${corrSession}.counters.trace: expected int, received 1.5`,
       ],
       [
+        // A digest (string) or null; a record (the row itself, as older states held) is upgraded
+        // by `restore` before validation, never accepted by the schema.
+        (cs) => (cs["lastSession"] = { a: 1 }),
+        `${corrSession}.lastSession: expected string or null, received object`,
+      ],
+      [
         (cs) => (cs["lastSegments"] = [{ a: 1 }, "row"]),
         `${corrSession}.lastSegments[1]: expected record or null, received string`,
       ],

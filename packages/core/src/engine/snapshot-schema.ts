@@ -23,12 +23,8 @@ import type {
   UnsealedSignal,
 } from "../lifecycle/correction.js";
 import type { AlignmentState, PendingSample } from "../lifecycle/alignment.js";
-import type {
-  LifecycleState,
-  LifecycleTimers,
-  SessionBundle,
-  Tombstone,
-} from "../lifecycle/operator.js";
+import type { Tombstone } from "../lifecycle/fold.js";
+import type { LifecycleState, LifecycleTimers, SessionBundle } from "../lifecycle/operator.js";
 import type { ParamState } from "../lifecycle/params.js";
 import type { SegmentRow, SegmentState } from "../lifecycle/segment.js";
 import type { CapacityAnchor, SessionState } from "../lifecycle/session.js";
@@ -470,7 +466,9 @@ const correctionSessionSchema = tied<CorrectionSession>()(
     pendingRows: count,
     lookupKeys: stringSet,
     counters: emissionCountersSchema,
-    lastSession: jsonRecord.nullable(),
+    // Digest of the last emitted session row's content (records of older states are upgraded
+    // before validation).
+    lastSession: z.string().nullable(),
     lastSegments: z.array(jsonRecord.nullable()),
     coverage: sessionStateSchema,
     due: sessionTimersSchema.exactOptional(),
@@ -480,7 +478,7 @@ const correctionSessionSchema = tied<CorrectionSession>()(
 
 const correctionStateSchema = tied<CorrectionState>()(
   z.object({
-    v: z.literal(2),
+    v: z.literal(3),
     index: capabilityIndexSchema,
     watermark: nullableTime,
     sessions: z.record(z.string(), correctionSessionSchema),

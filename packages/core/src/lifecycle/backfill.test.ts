@@ -9,7 +9,7 @@ import {
 import { BACKFILL_EPOCH_STRIDE, backfillCapabilityRange, runBackfill } from "./backfill.js";
 import { DEFAULT_LIFECYCLE_CONFIG } from "./config.js";
 import { computeQualityKpis } from "./kpis.js";
-import type { LifecycleInput } from "./operator.js";
+import type { LifecycleInput } from "./fold.js";
 import type { SessionRow } from "./session.js";
 
 const HOT = "0x52cf2968b3dc6016778742d3539449a6597d5954";

@@ -17,7 +17,7 @@ import {
   type CorrectionOperatorConfig,
 } from "./correction.js";
 import { rowIdentity } from "./identity.js";
-import type { LifecycleInput, LifecycleOutput } from "./operator.js";
+import type { LifecycleInput, LifecycleOutput } from "./fold.js";
 
 /** `2^32`: the version stride of one backfill epoch. */
 export const BACKFILL_EPOCH_STRIDE = 4_294_967_296;

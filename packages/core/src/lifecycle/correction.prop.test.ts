@@ -16,7 +16,7 @@ import {
   initCorrectionState,
   type CorrectionOperatorConfig,
 } from "./correction.js";
-import type { LifecycleInput, LifecycleOutput } from "./operator.js";
+import type { LifecycleInput, LifecycleOutput } from "./fold.js";
 
 const config: CorrectionOperatorConfig = {
   ...DEFAULT_LIFECYCLE_CONFIG,

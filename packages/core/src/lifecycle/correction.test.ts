@@ -18,10 +18,12 @@ import {
   DEFAULT_CORRECTION_CONFIG,
   flushCorrection,
   initCorrectionState,
+  CORRECTION_STATE_VERSION,
+  upgradeCorrectionState,
   type CorrectionOperatorConfig,
   type CorrectionState,
 } from "./correction.js";
-import type { LifecycleInput, LifecycleOutput } from "./operator.js";
+import type { LifecycleInput, LifecycleOutput } from "./fold.js";
 import { toLifecycleInputs } from "./signal.js";
 
 const config: CorrectionOperatorConfig = {
@@ -468,5 +470,87 @@ describe("§9.12 correction-mode cases", () => {
     expect(d.state.sessions[SESSION]!.retained).toHaveLength(0);
     expect(d.state.sessions[SESSION]!.unsealed).toHaveLength(0);
     expect(JSON.parse(JSON.stringify(d.state))).toEqual(d.state);
+  });
+});
+
+describe("the last emitted session row is kept as a digest", () => {
+  /** A second status signal of the session (another event), at `ts`. */
+  const otherStatus = (ts: number): LifecycleInput => {
+    const base = statusInput(ts) as Extract<LifecycleInput, { kind: "signal" }>;
+    return {
+      ...base,
+      signal: { ...base.signal, sourceEventUid: `other-${ts}` },
+      sample: { ...base.sample!, sourceEventUid: `other-sample-${ts}` },
+    };
+  };
+
+  it("lastSession is null until a session row is emitted, then a short string", () => {
+    const d = driver({ ...config, foldRows: "final" });
+    d.step(statusInput(CAP_TS));
+    expect(d.state.sessions[SESSION]!.lastSession).toBeNull();
+    d.flush();
+    expect(rows(d.out, "fact_workflow_sessions")).toHaveLength(1);
+    const digest = d.state.sessions[SESSION]!.lastSession;
+    // 128 bits in base64url: 22 characters, whatever the size of the row (~1.7 KB of JSON).
+    expect(digest).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(JSON.stringify(rows(d.out, "fact_workflow_sessions")[0]).length).toBeGreaterThan(1000);
+    const e = driver();
+    e.step(statusInput(CAP_TS));
+    expect(e.state.sessions[SESSION]!.lastSession).toBe(digest);
+  });
+
+  it("a state saved with the row itself restores: an unchanged session re-emits nothing, a changed one re-emits", () => {
+    const cfg: CorrectionOperatorConfig = { ...config, foldRows: "advance" };
+    const d = driver(cfg);
+    d.step(capInput());
+    d.step(statusInput(CAP_TS + 60_000));
+    d.advance(CAP_TS);
+    const emitted = rows(d.out, "fact_workflow_sessions");
+    expect(emitted).toHaveLength(1);
+    const digest = d.state.sessions[SESSION]!.lastSession!;
+    // The same state as saved by version 2, before digests: `lastSession` held the row last
+    // emitted, with its `version`, and went through JSON.
+    const saved = JSON.stringify(d.state);
+    const old = JSON.parse(saved) as {
+      v: number;
+      sessions: Record<string, { lastSession: unknown }>;
+    };
+    old.v = 2;
+    old.sessions[SESSION]!.lastSession = JSON.parse(JSON.stringify(emitted[0]));
+    const oldText = JSON.stringify(old);
+    const upgraded = upgradeCorrectionState(old) as CorrectionState;
+    expect(upgraded.sessions[SESSION]!.lastSession).toBe(digest);
+    expect(upgraded).toEqual(JSON.parse(saved));
+    expect(JSON.stringify(old)).toBe(oldText); // pure
+    // Version-1 states get the same conversion; current states are returned as they are, even
+    // one holding a record (validation reports it).
+    const v1 = upgradeCorrectionState({ ...old, v: 1 }) as CorrectionState;
+    expect(v1.sessions[SESSION]!.lastSession).toBe(digest);
+    const current = JSON.parse(saved) as unknown;
+    expect(upgradeCorrectionState(current)).toBe(current);
+    const malformed = { ...old, v: CORRECTION_STATE_VERSION };
+    expect(upgradeCorrectionState(malformed)).toBe(malformed);
+
+    const resume = (state: CorrectionState) => {
+      const out: LifecycleOutput[] = [];
+      // The same capability again: the session is re-folded and marked for the next advance,
+      // which compares its row with the last one emitted.
+      out.push(...correctionOperator.stepInPlace(state, capInput(), cfg));
+      expect(state.dirty).toEqual([SESSION]);
+      out.push(...correctionOperator.advanceInPlace(state, CAP_TS + 1, cfg));
+      const unchanged = rows(out, "fact_workflow_sessions");
+      // Another status signal changes the row.
+      out.push(...correctionOperator.stepInPlace(state, otherStatus(CAP_TS + 70_000), cfg));
+      out.push(...correctionOperator.advanceInPlace(state, CAP_TS + 2, cfg));
+      out.push(...flushCorrection(state, cfg));
+      return { unchanged, out };
+    };
+    const fromOld = resume(upgraded);
+    expect(fromOld.unchanged).toEqual([]);
+    const changed = rows(fromOld.out, "fact_workflow_sessions");
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed[0]).toMatchObject({ version: 2, event_count: 2 });
+    // Exactly what the state saved with the digest gives.
+    expect(fromOld.out).toEqual(resume(JSON.parse(saved) as CorrectionState).out);
   });
 });

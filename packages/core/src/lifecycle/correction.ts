@@ -6,8 +6,9 @@
  * samples, trace edges and parameter-update rows are *retained* (revisable) until final; status and
  * trace rows use an as-of segment join. Coverage rows stay in arrival order.
  *
- * The reducers are the same as in arrival-order processing (`lifecycleOperator`); only the order in
- * which they see signals and the emission rules differ. Under the preconditions P1–P4 of §7.3 the
+ * This is the event-time scheduler over the per-session fold of `fold.ts`; `lifecycleOperator` is
+ * the arrival-order one. Both admit signals, fold them and emit session rows with the same
+ * functions; only the order in which the fold sees signals and the emission rules differ. Under the preconditions P1–P4 of §7.3 the
  * final content of every output key is independent of arrival order.
  *
  * @module
@@ -30,22 +31,22 @@ import { compareStrings } from "../primitives/strings.js";
 import { alignSample, coveringSegment } from "./alignment.js";
 import { EVICTION_SWEEP_INTERVAL_MS, type LifecycleConfig } from "./config.js";
 import { coverageApply, initCoverageState } from "./coverage.js";
-import type { LifecycleEmit, LifecycleOutput, LifecycleInput, Tombstone } from "./operator.js";
-import { admitSignal, emitSessionRows } from "./operator.js";
 import {
-  initParamState,
-  isParamsUpdate,
-  paramApply,
-  toParamUpdateRow,
-  type ParamState,
-} from "./params.js";
-import { initSegmentState, segmentApply, type SegmentRow, type SegmentState } from "./segment.js";
+  admitSignal,
+  emitSessionRows,
+  foldSignal,
+  initSessionAccumulators,
+  type LifecycleEmit,
+  type LifecycleInput,
+  type LifecycleOutput,
+  type SessionAccumulators,
+  type Tombstone,
+} from "./fold.js";
+import { isParamsUpdate, toParamUpdateRow } from "./params.js";
+import type { SegmentRow } from "./segment.js";
 import {
   addToSet,
-  createSelectionMemo,
-  initSessionState,
   lookupKeyOf,
-  sessionApply,
   toSessionRow,
   TRACE,
   type SessionRow,
@@ -71,10 +72,11 @@ import {
 /**
  * Current version of {@link CorrectionState}. Version 2 keeps digests of the contents last
  * emitted for retained rows instead of the contents, drops a retained row's
- * content once emitted, and stores a signal and its sample once (version-1 states are upgraded by
- * {@link upgradeCorrectionState}).
+ * content once emitted, and stores a signal and its sample once. Version 3 keeps the digest of
+ * a session's last emitted session row instead of the row ({@link CorrectionSession.lastSession}).
+ * States of versions 1 and 2 are upgraded by {@link upgradeCorrectionState}.
  */
-export const CORRECTION_STATE_VERSION = 2;
+export const CORRECTION_STATE_VERSION = 3;
 
 /**
  * Correction-mode limits (`attribution.md` §7.2).
@@ -163,17 +165,12 @@ export function compareFoldPositions(a: FoldPosition, b: FoldPosition): number {
 }
 
 /**
- * The reducers' accumulators at one point of the fold, with the latest segment row per index.
+ * The fold's {@link SessionAccumulators} at one point of a session's fold order, with the latest
+ * segment row per index.
  *
  * @category Correction
  */
-export interface FoldState {
-  /** Session accumulator. */
-  readonly session: SessionState;
-  /** Segment accumulator. */
-  readonly segment: SegmentState;
-  /** Parameter-update accumulator. */
-  readonly params: ParamState;
+export interface FoldState extends SessionAccumulators {
   /** Latest segment row per index produced so far (content only; `version` is internal). */
   readonly segments: SegmentRow[];
 }
@@ -271,8 +268,13 @@ export interface CorrectionSession {
   lookupKeys: string[];
   /** Emission counters. */
   readonly counters: EmissionCounters;
-  /** Last emitted session row content (`version` excluded). */
-  lastSession: Record<string, unknown> | null;
+  /**
+   * Digest of the content of the session row last emitted (`version` excluded; 128 bits of the
+   * SHA-256 of a canonical text, 22 base64url characters, or `"~"` for a content that never
+   * compares equal), or `null` while no session row was emitted. States saved with the row itself
+   * are upgraded by {@link upgradeCorrectionState}.
+   */
+  lastSession: string | null;
   /** Last emitted segment row per index (`version` excluded), including retractions. */
   readonly lastSegments: (Record<string, unknown> | null)[];
   /** Coverage accumulator (arrival order). */
@@ -405,15 +407,17 @@ function upgradeRetainedRow(row: unknown): unknown {
 }
 
 /**
- * Upgrades a saved version-1 {@link CorrectionState} (retained rows holding the content last
- * emitted and their signal, unsealed signals holding their sample) to the current version: a
- * retained row's last content becomes its digest, its current content
- * is dropped when it equals the last one, a retained row drops its key, a status/trace row its
- * signal and an unsealed signal its sample (the retained row at the same position holds it).
- * Outputs do not change: the next comparisons give what the full contents gave.
+ * Upgrades a saved {@link CorrectionState} of version 1 or 2 to the current version. In a
+ * version-1 state (retained rows holding the content last emitted and their signal, unsealed
+ * signals holding their sample), a retained row's last content becomes its digest, its current
+ * content is dropped when it equals the last one, a retained row drops its key, a status/trace
+ * row its signal and an unsealed signal its sample (the retained row at the same position holds
+ * it). In version-1 and version-2 states, a session's last emitted session row
+ * ({@link CorrectionSession.lastSession}, a record) becomes its digest. Outputs do not change:
+ * the next comparisons give what the full contents gave.
  *
- * Anything that is not a version-1 state is returned unchanged (a current state, or a malformed
- * value for the caller's validation to report); values inside a version-1 state that are not of
+ * Anything else is returned unchanged (a current state, or a malformed value for the caller's
+ * validation to report); values inside an upgraded state that are not of
  * the expected type are carried over as they are. Pure: the input is not modified.
  *
  * @category Correction
@@ -422,9 +426,10 @@ function upgradeRetainedRow(row: unknown): unknown {
  */
 export function upgradeCorrectionState(state: unknown): unknown {
   const s = recordOf(state);
-  if (s === null || s["v"] !== 1) return state;
+  if (s === null || (s["v"] !== 1 && s["v"] !== 2)) return state;
   const sessions = recordOf(s["sessions"]);
   if (sessions === null) return state;
+  const v1 = s["v"] === 1;
   const next: Record<string, unknown> = {};
   const put = (key: string, value: unknown): void => {
     // Stored keys are escaped, but a malformed snapshot could hold `__proto__`: never a setter.
@@ -441,10 +446,16 @@ export function upgradeCorrectionState(state: unknown): unknown {
       put(stored, sessions[stored]);
       continue;
     }
+    const lastSession = recordOf(cs["lastSession"]);
+    const digested = lastSession === null ? cs : { ...cs, lastSession: contentDigest(lastSession) };
+    if (!v1) {
+      put(stored, digested);
+      continue;
+    }
     const unsealed = cs["unsealed"];
     const retained = cs["retained"];
     put(stored, {
-      ...cs,
+      ...digested,
       unsealed: Array.isArray(unsealed)
         ? unsealed.map((u) => {
             const x = recordOf(u);
@@ -473,12 +484,7 @@ function initTimers(): CorrectionTimers {
 }
 
 function initFold(id: string): FoldState {
-  return {
-    session: initSessionState(id),
-    segment: initSegmentState(),
-    params: initParamState(),
-    segments: [],
-  };
+  return { ...initSessionAccumulators(id), segments: [] };
 }
 
 /** The latest fold of a session: `current`, or `checkpoint` when nothing is unsealed. */
@@ -633,7 +639,10 @@ function sameContent(
   return true;
 }
 
-/** Applies one signal to a fold state (session, segment, parameter-update reducers). */
+/**
+ * Folds one signal into a fold state ({@link foldSignal}), keeping the latest segment row per
+ * index and, with `keys`, collecting the capability lookup keys the signal used.
+ */
 function foldStep(
   f: FoldState,
   s: LifecycleSignal,
@@ -650,16 +659,14 @@ function foldStep(
       if (k !== "") addToSet(keys, k);
     }
   }
-  const memo = createSelectionMemo();
-  sessionApply(f.session, s, index, config, memo);
+  // The parameter-update row is a retained row here, evaluated against the fold by position.
+  const { segments } = foldSignal(f, s, index, config);
   if (keys !== null && s.signalType === "STREAM_TRACE" && s.traceType === TRACE.closed) {
     const k = lookupKeyOf(s.orchestratorAddress, f.session.orchestratorAddress);
     if (k !== "") addToSet(keys, k);
   }
   // Segment indices are contiguous from 0, so this never leaves a hole.
-  for (const row of segmentApply(f.segment, s, index, config, memo))
-    f.segments[row.segment_index] = row;
-  paramApply(f.params, s, index, config, memo);
+  for (const row of segments) f.segments[row.segment_index] = row;
 }
 
 /** Evaluates a retained row against the fold state at its position. */
@@ -888,10 +895,11 @@ function emitFoldChanges(ctx: Ctx): void {
   const f = latestFold(cs);
   if (f.session.eventCount > 0) {
     const fresh = toSessionRow(f.session, 0);
-    if (!sameContent(asRecord(fresh), cs.lastSession)) {
-      // Emitted rows are shared with the state's last-emitted copy: consumers must not mutate them.
+    // Only the digest of the content is kept (a content with no digest always counts as changed).
+    const digest = contentDigest(asRecord(fresh));
+    if (cs.lastSession === null || differs(digest, cs.lastSession)) {
       const row = { ...fresh, version: ++cs.counters.sessions } as SessionRow;
-      cs.lastSession = asRecord(row);
+      cs.lastSession = digest;
       emitSessionRows(row, f.session, config, emit);
     }
   }
@@ -905,6 +913,8 @@ function emitFoldChanges(ctx: Ctx): void {
     if (content === null || sameContent(content, last)) continue;
     while (cs.lastSegments.length < i) cs.lastSegments.push(null);
     const row = { ...content, version: ++cs.counters.segments };
+    // Emitted segment rows are shared with the state's last-emitted copy: consumers must not
+    // mutate them.
     cs.lastSegments[i] = row;
     emit({
       kind: "row",
@@ -1460,7 +1470,12 @@ export const correctionOperator: Operator<
   LifecycleInput,
   LifecycleOutput,
   CorrectionOperatorConfig
-> = defineOperator<CorrectionState, LifecycleInput, LifecycleOutput, CorrectionOperatorConfig>({
+> = /* @__PURE__ */ defineOperator<
+  CorrectionState,
+  LifecycleInput,
+  LifecycleOutput,
+  CorrectionOperatorConfig
+>({
   name: "correction",
   init: () => initCorrectionState(),
   step: (draft, input, config, emit) => {

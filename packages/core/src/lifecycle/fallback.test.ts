@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { aiEventSignal, capabilitySnapshot, statusSignal } from "@livepeer-analytics/testing";
 import { DEFAULT_LIFECYCLE_CONFIG, type LifecycleConfig } from "./config.js";
-import { initLifecycleState, lifecycleOperator, type LifecycleOutput } from "./operator.js";
+import type { LifecycleOutput } from "./fold.js";
+import { initLifecycleState, lifecycleOperator } from "./operator.js";
 
 const llama = (canonical: string, ts: number) =>
   capabilitySnapshot({

@@ -95,24 +95,24 @@ export type {
 export { toServingRow } from "./serving.js";
 export type { ServingRow } from "./serving.js";
 export type { FactRow, FactRowByTable } from "./rows.js";
+export { SUSPICIOUS_TIMESTAMP_BEFORE, initSessionAccumulators, foldSignal } from "./fold.js";
+export type {
+  LifecycleInput,
+  LifecycleOutput,
+  LifecycleEmit,
+  Tombstone,
+  SessionAccumulators,
+  FoldStepRows,
+} from "./fold.js";
 export {
   LIFECYCLE_STATE_VERSION,
-  SUSPICIOUS_TIMESTAMP_BEFORE,
   LIFECYCLE_DEFAULTS,
   lifecycleOperator,
   initLifecycleState,
   initSessionBundle,
   applySignalToBundle,
 } from "./operator.js";
-export type {
-  LifecycleState,
-  LifecycleInput,
-  LifecycleOutput,
-  SessionBundle,
-  Tombstone,
-  LifecycleEmit,
-  LifecycleTimers,
-} from "./operator.js";
+export type { LifecycleState, SessionBundle, LifecycleTimers } from "./operator.js";
 export type { TimerEntry, TimerQueue, TombstoneQueue } from "./timers.js";
 export {
   CORRECTION_STATE_VERSION,

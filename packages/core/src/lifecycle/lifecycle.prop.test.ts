@@ -13,13 +13,8 @@ import {
   withDuplicates,
 } from "@livepeer-analytics/testing";
 import { REFERENCE_COMPAT_LIFECYCLE_CONFIG, type LifecycleConfig } from "./config.js";
-import {
-  initLifecycleState,
-  lifecycleOperator,
-  type LifecycleInput,
-  type LifecycleOutput,
-  type LifecycleState,
-} from "./operator.js";
+import type { LifecycleInput, LifecycleOutput } from "./fold.js";
+import { initLifecycleState, lifecycleOperator, type LifecycleState } from "./operator.js";
 import type { SessionRow } from "./session.js";
 import type { SegmentRow } from "./segment.js";
 

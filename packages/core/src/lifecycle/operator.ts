@@ -1,19 +1,17 @@
 /**
- * The composed lifecycle operator in arrival order (the `REFERENCE_COMPAT` processing of
- * `lifecycle.md`): capability snapshots feed the shared index; each signal runs the session,
- * latency, segment, parameter-update, coverage and alignment reducers of its session, in that
- * order; the watermark releases pending samples, prunes the index and evicts idle sessions.
+ * The arrival-order scheduler over the per-session fold (`fold.ts`): the `REFERENCE_COMPAT`
+ * processing of `lifecycle.md`. Capability snapshots feed the shared index; each admitted signal
+ * is folded once into its session's accumulators, and the session, latency, segment,
+ * parameter-update, coverage and aligned sample rows come out at once, in that order; the
+ * watermark releases pending samples, prunes the index and evicts idle sessions.
  *
  * @module
  */
 import { createCapabilityIndex, ingestSnapshotInPlace } from "../attribution/candidates.js";
 import type { CapabilityIndex } from "../attribution/types.js";
-import type { CapabilitySnapshot } from "../events/network-capabilities.js";
 import { getOwn, setOwn, deleteOwn, escapeKey, unescapeKey } from "../internal/own.js";
-import { deriveLatencyRows } from "../latency/derive.js";
 import { defineOperator, type Operator } from "../operator/operator.js";
 import { compareStrings } from "../primitives/strings.js";
-import type { CounterName } from "../quality/counters.js";
 import {
   alignAdvance,
   alignNewSample,
@@ -28,18 +26,18 @@ import {
   type LifecycleConfig,
 } from "./config.js";
 import { coverageApply, initCoverageState } from "./coverage.js";
-import { initParamState, paramApply, type ParamState } from "./params.js";
-import type { FactRow } from "./rows.js";
-import { initSegmentState, segmentApply, type SegmentState } from "./segment.js";
 import {
-  initSessionState,
-  sessionApply,
-  toSessionRow,
-  type SessionRow,
-  type SessionState,
-  createSelectionMemo,
-} from "./session.js";
-import { toServingRow } from "./serving.js";
+  admitSignal,
+  emitSessionRows,
+  foldSignal,
+  initSessionAccumulators,
+  type LifecycleEmit,
+  type LifecycleInput,
+  type LifecycleOutput,
+  type SessionAccumulators,
+  type Tombstone,
+} from "./fold.js";
+import { toSessionRow, type SessionState } from "./session.js";
 import type { LifecycleSignal, SampleInput } from "./signal.js";
 import {
   evictToTombstones,
@@ -57,83 +55,17 @@ import {
 /** Current version of {@link LifecycleState}. */
 export const LIFECYCLE_STATE_VERSION = 1;
 
-/** Signal or `start_time` values below this (2000-01-01) are counted `suspicious_timestamp_unit`. */
-export const SUSPICIOUS_TIMESTAMP_BEFORE = 946_684_800_000;
-
 /**
- * Emits a session row with the rows derived from it, as both lifecycle operators do: the row,
- * its latency rows (one per edge-semantics version) and, with `emitServingFact`, the serving row
- * of the serving version.
- *
- * @internal
- */
-export function emitSessionRows(
-  row: SessionRow,
-  session: SessionState,
-  config: LifecycleConfig,
-  emit: (o: LifecycleOutput) => void,
-): void {
-  emit({ kind: "row", table: "fact_workflow_sessions", row });
-  const latency = deriveLatencyRows(row, session, config.edgeSemanticsVersions);
-  for (const l of latency) emit({ kind: "row", table: "fact_workflow_latency_samples", row: l });
-  if (!config.emitServingFact) return;
-  const l = latency.find((x) => x.edge_semantics_version === config.servingEdgeSemanticsVersion);
-  if (l !== undefined)
-    emit({ kind: "row", table: "fact_workflow_session_serving", row: toServingRow(row, l) });
-}
-
-/**
- * The housekeeping both lifecycle operators do before applying a signal: counts a signal or
- * `start_time` before 2000-01-01 as `suspicious_timestamp_unit` (likely seconds, not ms), and
- * refuses a signal of a tombstoned session (`session_state_evicted`, and an `evicted_signal`
- * output the engine quarantines). Returns `true` when the signal may be applied.
- *
- * @internal
- */
-export function admitSignal(
-  s: LifecycleSignal,
-  tombstones: Readonly<Record<string, Tombstone>>,
-  emit: (o: LifecycleOutput) => void,
-): boolean {
-  if (
-    s.signalTimestamp < SUSPICIOUS_TIMESTAMP_BEFORE ||
-    (s.startTimeMs !== null && s.startTimeMs < SUSPICIOUS_TIMESTAMP_BEFORE)
-  )
-    emit({ kind: "counter", name: "suspicious_timestamp_unit", delta: 1 });
-  if (getOwn(tombstones, s.workflowSessionId) === undefined) return true;
-  emit({ kind: "counter", name: "session_state_evicted", delta: 1 });
-  emit({ kind: "evicted_signal", signal: s });
-  return false;
-}
-
-/**
- * Every accumulator of one session. Plain JSON.
+ * Every accumulator of one session in arrival-order processing: the fold's
+ * {@link SessionAccumulators} plus coverage and the segment-window join. Plain JSON.
  *
  * @category Lifecycle
  */
-export interface SessionBundle {
-  /** Session operator accumulator. */
-  readonly session: SessionState;
-  /** Segment operator accumulator. */
-  readonly segment: SegmentState;
-  /** Parameter-update operator accumulator. */
-  readonly params: ParamState;
+export interface SessionBundle extends SessionAccumulators {
   /** Coverage accumulator (raw signals only). */
   readonly coverage: SessionState;
   /** Segment-window join state. */
   readonly alignment: AlignmentState;
-}
-
-/**
- * An evicted session's marker (`lifecycle.md` §8.7).
- *
- * @category Lifecycle
- */
-export interface Tombstone {
-  /** Last session row version emitted. */
-  readonly lastVersion: number;
-  /** Watermark at eviction, epoch ms. */
-  readonly evictedAt: number;
 }
 
 /**
@@ -182,30 +114,6 @@ export interface LifecycleTimers {
 }
 
 /**
- * Input of the lifecycle operator.
- *
- * @category Lifecycle
- */
-export type LifecycleInput =
-  | { readonly kind: "capability"; readonly snapshots: readonly CapabilitySnapshot[] }
-  | {
-      readonly kind: "signal";
-      readonly signal: LifecycleSignal;
-      readonly sample?: SampleInput | null;
-    };
-
-/**
- * Output of the lifecycle operator: rows tagged with their table ({@link FactRow}), signals
- * refused for evicted sessions (the host quarantines them), and counters.
- *
- * @category Lifecycle
- */
-export type LifecycleOutput =
-  | ({ readonly kind: "row" } & FactRow)
-  | { readonly kind: "evicted_signal"; readonly signal: LifecycleSignal }
-  | { readonly kind: "counter"; readonly name: CounterName; readonly delta: number };
-
-/**
  * A fresh lifecycle state.
  *
  * @category Lifecycle
@@ -245,20 +153,12 @@ function timersOf(st: LifecycleState): LifecycleTimers {
  */
 export function initSessionBundle(workflowSessionId: string): SessionBundle {
   return {
-    session: initSessionState(workflowSessionId),
-    segment: initSegmentState(),
-    params: initParamState(),
+    ...initSessionAccumulators(workflowSessionId),
     coverage: initCoverageState(),
     alignment: initAlignmentState(),
   };
 }
 
-/**
- * Receives the outputs of a transition, in order.
- *
- * @category Lifecycle
- */
-export type LifecycleEmit = (o: LifecycleOutput) => void;
 type Emit = LifecycleEmit;
 
 function emitAligned(rows: readonly AlignedRow[], emit: Emit): void {
@@ -281,12 +181,9 @@ export function applySignalToBundle(
   config: LifecycleConfig,
   emit: Emit,
 ): void {
-  const memo = createSelectionMemo();
-  sessionApply(b.session, signal, index, config, memo);
+  const { segments: segRows, param } = foldSignal(b, signal, index, config);
   emitSessionRows(toSessionRow(b.session), b.session, config, emit);
-  const segRows = segmentApply(b.segment, signal, index, config, memo);
   for (const s of segRows) emit({ kind: "row", table: "fact_workflow_session_segments", row: s });
-  const param = paramApply(b.params, signal, index, config, memo);
   if (param !== null) emit({ kind: "row", table: "fact_workflow_param_updates", row: param });
   emit({
     kind: "row",
@@ -419,7 +316,12 @@ export const lifecycleOperator: Operator<
   LifecycleInput,
   LifecycleOutput,
   LifecycleConfig
-> = defineOperator<LifecycleState, LifecycleInput, LifecycleOutput, LifecycleConfig>({
+> = /* @__PURE__ */ defineOperator<
+  LifecycleState,
+  LifecycleInput,
+  LifecycleOutput,
+  LifecycleConfig
+>({
   name: "lifecycle",
   init: () => initLifecycleState(),
   step: (draft, input, config, emit) => lifecycleStep(draft as LifecycleState, input, config, emit),

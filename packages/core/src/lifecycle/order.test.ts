@@ -3,12 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { capabilitySnapshot, statusSignal, traceSignal } from "@livepeer-analytics/testing";
 import { REFERENCE_COMPAT_LIFECYCLE_CONFIG, type LifecycleConfig } from "./config.js";
-import {
-  initLifecycleState,
-  lifecycleOperator,
-  type LifecycleInput,
-  type LifecycleOutput,
-} from "./operator.js";
+import type { LifecycleInput, LifecycleOutput } from "./fold.js";
+import { initLifecycleState, lifecycleOperator } from "./operator.js";
 import type { LifecycleSignal } from "./signal.js";
 import type { SessionRow } from "./session.js";
 

@@ -5,7 +5,8 @@ import { realEventLines } from "@livepeer-analytics/testing/fixtures";
 import { parseCapabilitySnapshots } from "../events/network-capabilities.js";
 import { runGate } from "../quality/gate.js";
 import { REFERENCE_COMPAT_LIFECYCLE_CONFIG, type LifecycleConfig } from "./config.js";
-import { initLifecycleState, lifecycleOperator, type LifecycleOutput } from "./operator.js";
+import type { LifecycleOutput } from "./fold.js";
+import { initLifecycleState, lifecycleOperator } from "./operator.js";
 import { toLifecycleInputs } from "./signal.js";
 
 function replay(config: LifecycleConfig): LifecycleOutput[] {

@@ -26,12 +26,11 @@ import {
   type CorrectionOperatorConfig,
   type CorrectionState,
 } from "./correction.js";
+import type { LifecycleInput, LifecycleOutput } from "./fold.js";
 import {
   initLifecycleState,
   lifecycleAdvanceByScan,
   lifecycleOperator,
-  type LifecycleInput,
-  type LifecycleOutput,
   type LifecycleState,
 } from "./operator.js";
 import type { Operator } from "../operator/operator.js";
