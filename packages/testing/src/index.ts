@@ -31,6 +31,8 @@ export {
   inputTime,
 } from "./arbitraries/lifecycle.js";
 export type { LifecycleSessionOptions, LifecycleStreamOptions } from "./arbitraries/lifecycle.js";
+export { sessionEventsArbitrary } from "./arbitraries/events.js";
+export type { SessionEventsOptions, SessionEvents } from "./arbitraries/events.js";
 export {
   CAPABILITY_MODEL_FAMILIES,
   orchestratorObjectArbitrary,

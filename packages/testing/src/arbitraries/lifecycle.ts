@@ -38,7 +38,12 @@ export interface LifecycleSessionOptions {
 }
 
 const DEFAULT_HOT = [...REAL_HOT_WALLETS, ""];
-const DEFAULT_MODELS = [
+/**
+ * Model labels sessions carry by default.
+ *
+ * @internal
+ */
+export const DEFAULT_MODELS: readonly string[] = [
   "streamdiffusion-sdxl",
   "streamdiffusion-sdxl-faceid",
   "streamdiffusion-sdxl-v2v",
@@ -55,15 +60,63 @@ const EXCUSABLE = [
 ];
 const FATAL = ["CUDA out of memory", "runner crashed"];
 
+/** One step of a generated session, in generation order (`n`: its rank, for unique ids). */
+export type SessionStep =
+  | {
+      readonly kind: "trace";
+      readonly n: number;
+      readonly ts: number;
+      readonly traceType: string;
+      /** `true` when the step reports the orchestrator (hot wallet and URL). */
+      readonly withOrchestrator: boolean;
+    }
+  | {
+      readonly kind: "status";
+      readonly n: number;
+      readonly ts: number;
+      readonly state: string;
+      /** Output fps (a float32 value). */
+      readonly outputFps: number;
+      readonly lastError: string | null;
+      /** Runner `start_time`, epoch ms (runner clock). */
+      readonly startTimeMs: number;
+    }
+  | {
+      readonly kind: "ai";
+      readonly n: number;
+      readonly ts: number;
+      readonly aiEventType: "error" | "params_update";
+      readonly message: string;
+    };
+
 /**
- * One generated session as lifecycle inputs (signal plus sample for status and trace events), in
- * causal time order.
+ * A generated session: who it is and its steps in causal time order (ties keep generation
+ * order). Rendered as lifecycle inputs by {@link lifecycleSessionArbitrary} and as telemetry
+ * envelopes by `sessionEventsArbitrary`, so both describe the same sessions.
  *
- * @category Arbitraries
+ * @internal
  */
-export function lifecycleSessionArbitrary(
+export interface SessionPlan {
+  readonly stream: string;
+  readonly request: string;
+  readonly start: number;
+  readonly hot: string;
+  readonly url: string;
+  readonly model: string;
+  readonly gateway: string;
+  readonly steps: readonly SessionStep[];
+}
+
+/**
+ * Generated sessions as {@link SessionPlan}s: trace edges in causal order with runner clock skew,
+ * status samples at about 10 s cadence (loading first, degraded now and then), AI errors with and
+ * without excusable messages, swaps, parameter updates, closes.
+ *
+ * @internal
+ */
+export function sessionPlanArbitrary(
   options: LifecycleSessionOptions = {},
-): fc.Arbitrary<LifecycleInput[]> {
+): fc.Arbitrary<SessionPlan> {
   const hot = options.hotWallets ?? DEFAULT_HOT;
   const models = options.models ?? DEFAULT_MODELS;
   return fc
@@ -93,32 +146,11 @@ export function lifecycleSessionArbitrary(
       params: fc.array(fc.nat(60_000), { maxLength: 2 }),
       gaps: fc.array(fc.integer({ min: 50, max: 3000 }), { minLength: 6, maxLength: 6 }),
     })
-    .map((g) => {
-      const id = `${g.stream}|${g.request}`;
-      const out: LifecycleInput[] = [];
-      const uidBase = `${g.stream}-${g.request}-${g.start}`;
+    .map((g): SessionPlan => {
+      const steps: SessionStep[] = [];
       let n = 0;
-      const uid = (): string => `${uidBase}-${n++}`;
-      // The fields a signal and its sample share.
-      const who = {
-        workflowSessionId: id,
-        streamId: g.stream,
-        requestId: g.request,
-        gateway: g.gateway,
-      };
-      const trace = (type: string, ts: number, withOrch: boolean): void => {
-        const s = traceSignal(type, ts, {
-          ...who,
-          orchestratorAddress: withOrch ? g.hot : "",
-          orchestratorUrl: withOrch ? g.url : "",
-          sourceEventUid: uid(),
-        });
-        const sample = traceSample(type, ts, {
-          ...who,
-          orchestratorUrl: s.orchestratorUrl ?? "",
-          sourceEventUid: `h-${s.sourceEventUid}`,
-        });
-        out.push({ kind: "signal", signal: s, sample });
+      const trace = (traceType: string, ts: number, withOrchestrator: boolean): void => {
+        steps.push({ kind: "trace", n: n++, ts, traceType, withOrchestrator });
       };
       let t = g.start;
       if (g.hasRequest) trace("gateway_receive_stream_request", t, false);
@@ -142,56 +174,107 @@ export function lifecycleSessionArbitrary(
       let ts = g.start + 10_000;
       for (let i = 0; i < g.statusCount; i++, ts += 10_000 + ((i * 37) % 41) - 20) {
         const loading = i < g.loadingFirst;
-        const fps = loading ? 0 : Math.fround(15 + ((i * 7) % 10));
-        const s = statusSignal(ts, g.model, {
-          ...who,
-          orchestratorAddress: g.hot,
-          orchestratorUrl: g.url,
+        steps.push({
+          kind: "status",
+          n: n++,
+          ts,
+          state: loading ? "LOADING" : i % 5 === 4 ? "DEGRADED_INFERENCE" : "ONLINE",
+          outputFps: loading ? 0 : Math.fround(15 + ((i * 7) % 10)),
+          lastError: i % 7 === 6 ? "Error updating params" : null,
           startTimeMs: g.start + 300 + g.skew,
-          statusState: loading ? "LOADING" : i % 5 === 4 ? "DEGRADED_INFERENCE" : "ONLINE",
-          statusOutputFps: fps,
-          statusLastError: i % 7 === 6 ? "Error updating params" : null,
-          sourceEventUid: uid(),
-        });
-        out.push({
-          kind: "signal",
-          signal: s,
-          sample: statusSample(ts, {
-            ...who,
-            orchestratorUrl: g.url,
-            state: s.statusState ?? "",
-            outputFps: fps,
-            inputFps: Math.fround(20),
-            sourceEventUid: `h-${s.sourceEventUid}`,
-          }),
         });
       }
       if (g.swap) trace("orchestrator_swap", g.start + 25_000, true);
       for (const e of g.errors) {
         const messages = e.excusable ? EXCUSABLE : FATAL;
         const message = messages[e.at % messages.length]!;
-        out.push({
-          kind: "signal",
-          signal: aiEventSignal("error", g.start + e.at, g.model, {
-            ...who,
-            message,
-            sourceEventUid: uid(),
-          }),
-        });
+        steps.push({ kind: "ai", n: n++, ts: g.start + e.at, aiEventType: "error", message });
       }
-      for (const at of g.params) {
-        out.push({
-          kind: "signal",
-          signal: aiEventSignal("params_update", g.start + at, g.model, {
-            ...who,
-            message: "",
-            sourceEventUid: uid(),
-          }),
+      for (const at of g.params)
+        steps.push({
+          kind: "ai",
+          n: n++,
+          ts: g.start + at,
+          aiEventType: "params_update",
+          message: "",
         });
-      }
       if (g.close) trace("gateway_ingest_stream_closed", Math.max(ts, t) + g.gaps[5]!, false);
-      return out.sort((a, b) => inputTime(a) - inputTime(b));
+      steps.sort((a, b) => a.ts - b.ts);
+      const { stream, request, start, hot, url, model, gateway } = g;
+      return { stream, request, start, hot, url, model, gateway, steps };
     });
+}
+
+/** A session plan as lifecycle inputs (signal plus sample for status and trace steps). */
+function planInputs(p: SessionPlan): LifecycleInput[] {
+  const uidBase = `${p.stream}-${p.request}-${p.start}`;
+  // The fields a signal and its sample share.
+  const who = {
+    workflowSessionId: `${p.stream}|${p.request}`,
+    streamId: p.stream,
+    requestId: p.request,
+    gateway: p.gateway,
+  };
+  return p.steps.map((step): LifecycleInput => {
+    const uid = `${uidBase}-${step.n}`;
+    if (step.kind === "trace") {
+      const s = traceSignal(step.traceType, step.ts, {
+        ...who,
+        orchestratorAddress: step.withOrchestrator ? p.hot : "",
+        orchestratorUrl: step.withOrchestrator ? p.url : "",
+        sourceEventUid: uid,
+      });
+      const sample = traceSample(step.traceType, step.ts, {
+        ...who,
+        orchestratorUrl: s.orchestratorUrl ?? "",
+        sourceEventUid: `h-${uid}`,
+      });
+      return { kind: "signal", signal: s, sample };
+    }
+    if (step.kind === "status") {
+      const s = statusSignal(step.ts, p.model, {
+        ...who,
+        orchestratorAddress: p.hot,
+        orchestratorUrl: p.url,
+        startTimeMs: step.startTimeMs,
+        statusState: step.state,
+        statusOutputFps: step.outputFps,
+        statusLastError: step.lastError,
+        sourceEventUid: uid,
+      });
+      const sample = statusSample(step.ts, {
+        ...who,
+        orchestratorUrl: p.url,
+        state: step.state,
+        outputFps: step.outputFps,
+        inputFps: Math.fround(20),
+        sourceEventUid: `h-${uid}`,
+      });
+      return { kind: "signal", signal: s, sample };
+    }
+    return {
+      kind: "signal",
+      signal: aiEventSignal(step.aiEventType, step.ts, p.model, {
+        ...who,
+        message: step.message,
+        sourceEventUid: uid,
+      }),
+    };
+  });
+}
+
+/**
+ * One generated session as lifecycle inputs (signal plus sample for status and trace events), in
+ * causal time order: trace edges with clock skew between gateway and runner, status samples at
+ * about 10 s cadence, AI errors with and without excusable messages, swaps, parameter updates,
+ * closes. For whole telemetry envelopes of such sessions, see `sessionEventsArbitrary`.
+ *
+ * @category Arbitraries
+ */
+export function lifecycleSessionArbitrary(
+  options: LifecycleSessionOptions = {},
+): fc.Arbitrary<LifecycleInput[]> {
+  return sessionPlanArbitrary(options).map(planInputs);
 }
 
 /**
