@@ -30,12 +30,13 @@ export interface SourcePointer {
  *
  * @category Events
  */
-export const SourcePointerSchema = z.object({
-  topic: z.string().nullable(),
-  partition: z.number().int().nonnegative(),
-  offset: z.number().int().nonnegative(),
-  recordTimestamp: z.number().int(),
-});
+export const SourcePointerSchema = /* @__PURE__ */ (() =>
+  z.object({
+    topic: z.string().nullable(),
+    partition: z.number().int().nonnegative(),
+    offset: z.number().int().nonnegative(),
+    recordTimestamp: z.number().int(),
+  }))();
 
 /**
  * Routing dimensions extracted from `data` (`ingest-and-storage.md` §2.5). Each is nullable
@@ -100,20 +101,21 @@ export interface AcceptedEvent {
  *
  * @category Events
  */
-export const EnvelopeSchema = z
-  .object({
-    id: z.union([z.string(), z.number()]).nullish(),
-    type: z.string(),
-    timestamp: z.union([z.string().regex(/^\s*\d+\s*$/), z.number()]),
-    gateway: z.string().optional(),
-    data: z.unknown(),
-    version: z.union([z.string(), z.number()]).nullish(),
-    __replay: z.unknown().optional(),
-    __replay_ts: z.number().optional(),
-    __replay_source: z.string().optional(),
-    __replay_failure_class: z.string().optional(),
-  })
-  .loose();
+export const EnvelopeSchema = /* @__PURE__ */ (() =>
+  z
+    .object({
+      id: z.union([z.string(), z.number()]).nullish(),
+      type: z.string(),
+      timestamp: z.union([z.string().regex(/^\s*\d+\s*$/), z.number()]),
+      gateway: z.string().optional(),
+      data: z.unknown(),
+      version: z.union([z.string(), z.number()]).nullish(),
+      __replay: z.unknown().optional(),
+      __replay_ts: z.number().optional(),
+      __replay_source: z.string().optional(),
+      __replay_failure_class: z.string().optional(),
+    })
+    .loose())();
 
 /**
  * The envelope shape described by {@link EnvelopeSchema}.

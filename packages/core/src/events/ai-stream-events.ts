@@ -37,16 +37,17 @@ export interface AiStreamEventRow {
  *
  * @category Typed rows
  */
-export const AiStreamEventRowSchema = z.object({
-  event_timestamp: z.number().int(),
-  stream_id: z.string(),
-  request_id: z.string(),
-  pipeline: z.string(),
-  event_type: z.string(),
-  message: z.string(),
-  capability: z.string(),
-  raw_json: z.string(),
-}) satisfies z.ZodType<AiStreamEventRow>;
+export const AiStreamEventRowSchema = /* @__PURE__ */ (() =>
+  z.object({
+    event_timestamp: z.number().int(),
+    stream_id: z.string(),
+    request_id: z.string(),
+    pipeline: z.string(),
+    event_type: z.string(),
+    message: z.string(),
+    capability: z.string(),
+    raw_json: z.string(),
+  }) satisfies z.ZodType<AiStreamEventRow>)();
 
 /**
  * Parses one accepted `ai_stream_events` event into its typed row.

@@ -60,27 +60,28 @@ export interface AiStreamStatusRow {
  *
  * @category Typed rows
  */
-export const AiStreamStatusRowSchema = z.object({
-  event_timestamp: z.number().int(),
-  stream_id: z.string(),
-  request_id: z.string(),
-  gateway: z.string(),
-  orchestrator_address: z.string(),
-  orchestrator_url: z.string(),
-  pipeline: z.string(),
-  state: z.string(),
-  output_fps: z.number(),
-  input_fps: z.number(),
-  restart_count: z.number().int(),
-  last_error: z.string().nullable(),
-  last_error_time: z.number().int().nullable(),
-  prompt_text: z.string().nullable(),
-  prompt_width: z.number().int(),
-  prompt_height: z.number().int(),
-  params_hash: z.string(),
-  start_time: z.number().int().nullable(),
-  raw_json: z.string(),
-}) satisfies z.ZodType<AiStreamStatusRow>;
+export const AiStreamStatusRowSchema = /* @__PURE__ */ (() =>
+  z.object({
+    event_timestamp: z.number().int(),
+    stream_id: z.string(),
+    request_id: z.string(),
+    gateway: z.string(),
+    orchestrator_address: z.string(),
+    orchestrator_url: z.string(),
+    pipeline: z.string(),
+    state: z.string(),
+    output_fps: z.number(),
+    input_fps: z.number(),
+    restart_count: z.number().int(),
+    last_error: z.string().nullable(),
+    last_error_time: z.number().int().nullable(),
+    prompt_text: z.string().nullable(),
+    prompt_width: z.number().int(),
+    prompt_height: z.number().int(),
+    params_hash: z.string(),
+    start_time: z.number().int().nullable(),
+    raw_json: z.string(),
+  }) satisfies z.ZodType<AiStreamStatusRow>)();
 
 /**
  * Parses one accepted `ai_stream_status` event into its typed row.

@@ -50,22 +50,23 @@ export interface PaymentEventRow {
  *
  * @category Typed rows
  */
-export const PaymentEventRowSchema = z.object({
-  event_timestamp: z.number().int(),
-  request_id: z.string(),
-  session_id: z.string(),
-  manifest_id: z.string(),
-  sender: z.string(),
-  recipient: z.string(),
-  orchestrator: z.string(),
-  face_value: z.string(),
-  price: z.string(),
-  num_tickets: z.string(),
-  win_prob: z.string(),
-  client_ip: z.string(),
-  capability: z.string(),
-  raw_json: z.string(),
-}) satisfies z.ZodType<PaymentEventRow>;
+export const PaymentEventRowSchema = /* @__PURE__ */ (() =>
+  z.object({
+    event_timestamp: z.number().int(),
+    request_id: z.string(),
+    session_id: z.string(),
+    manifest_id: z.string(),
+    sender: z.string(),
+    recipient: z.string(),
+    orchestrator: z.string(),
+    face_value: z.string(),
+    price: z.string(),
+    num_tickets: z.string(),
+    win_prob: z.string(),
+    client_ip: z.string(),
+    capability: z.string(),
+    raw_json: z.string(),
+  }) satisfies z.ZodType<PaymentEventRow>)();
 
 /**
  * Parses one accepted `create_new_payment` event into its typed row.

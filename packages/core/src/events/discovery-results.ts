@@ -31,13 +31,14 @@ export interface DiscoveryResultRow {
  *
  * @category Typed rows
  */
-export const DiscoveryResultRowSchema = z.object({
-  event_timestamp: z.number().int(),
-  orchestrator_address: z.string(),
-  orchestrator_url: z.string(),
-  latency_ms: z.number().int(),
-  raw_json: z.string(),
-}) satisfies z.ZodType<DiscoveryResultRow>;
+export const DiscoveryResultRowSchema = /* @__PURE__ */ (() =>
+  z.object({
+    event_timestamp: z.number().int(),
+    orchestrator_address: z.string(),
+    orchestrator_url: z.string(),
+    latency_ms: z.number().int(),
+    raw_json: z.string(),
+  }) satisfies z.ZodType<DiscoveryResultRow>)();
 
 /**
  * Parses one accepted `discovery_results` event: one row per element of the `data` array.

@@ -186,34 +186,35 @@ export interface CapabilitySnapshot {
  *
  * @category Capabilities
  */
-export const CapabilitySnapshotSchema = z.object({
-  snapshotTs: z.number().int(),
-  sourceEventId: z.string(),
-  canonicalOrchestratorAddress: z.string(),
-  hotAddress: z.string(),
-  orchestratorUrl: z.string(),
-  orchestratorVersion: z.string(),
-  pipeline: z.string(),
-  modelId: z.string(),
-  capabilityId: integral(),
-  capabilityName: z.string(),
-  capabilityGroup: z.string(),
-  capabilityCatalogVersion: z.string(),
-  runnerVersion: z.string().nullable(),
-  capacity: integral().nullable(),
-  capacityInUse: integral().nullable(),
-  warm: integral().nullable(),
-  pricePerUnit: integral().nullable(),
-  pixelsPerUnit: integral().nullable(),
-  gpuId: z.string().nullable(),
-  gpuName: z.string().nullable(),
-  gpuMemoryTotal: integral().nullable(),
-  gpuMemoryFree: integral().nullable(),
-  gpuMajor: integral().nullable(),
-  gpuMinor: integral().nullable(),
-  capacityUnits: integral().nullable(),
-  rawJson: z.string(),
-}) satisfies z.ZodType<CapabilitySnapshot>;
+export const CapabilitySnapshotSchema = /* @__PURE__ */ (() =>
+  z.object({
+    snapshotTs: z.number().int(),
+    sourceEventId: z.string(),
+    canonicalOrchestratorAddress: z.string(),
+    hotAddress: z.string(),
+    orchestratorUrl: z.string(),
+    orchestratorVersion: z.string(),
+    pipeline: z.string(),
+    modelId: z.string(),
+    capabilityId: integral(),
+    capabilityName: z.string(),
+    capabilityGroup: z.string(),
+    capabilityCatalogVersion: z.string(),
+    runnerVersion: z.string().nullable(),
+    capacity: integral().nullable(),
+    capacityInUse: integral().nullable(),
+    warm: integral().nullable(),
+    pricePerUnit: integral().nullable(),
+    pixelsPerUnit: integral().nullable(),
+    gpuId: z.string().nullable(),
+    gpuName: z.string().nullable(),
+    gpuMemoryTotal: integral().nullable(),
+    gpuMemoryFree: integral().nullable(),
+    gpuMajor: integral().nullable(),
+    gpuMinor: integral().nullable(),
+    capacityUnits: integral().nullable(),
+    rawJson: z.string(),
+  }) satisfies z.ZodType<CapabilitySnapshot>)();
 
 /** Model-config selection result (`attribution.md` §1.4 step 3). */
 interface ModelConfig {
@@ -421,33 +422,34 @@ export interface NetworkCapabilitiesRow {
  *
  * @category Typed rows
  */
-export const NetworkCapabilitiesRowSchema = z.object({
-  event_timestamp: z.number().int(),
-  source_event_id: z.string(),
-  orchestrator_address: z.string(),
-  local_address: z.string(),
-  orch_uri: z.string(),
-  gpu_id: z.string().nullable(),
-  gpu_name: z.string().nullable(),
-  gpu_memory_total: integral().nullable(),
-  gpu_memory_free: integral().nullable(),
-  gpu_major: integral().nullable(),
-  gpu_minor: integral().nullable(),
-  pipeline: z.string(),
-  model_id: z.string(),
-  capability_id: integral().nullable(),
-  capability_name: z.string().nullable(),
-  capability_group: z.string().nullable(),
-  capability_catalog_version: z.string().nullable(),
-  runner_version: z.string().nullable(),
-  capacity: integral().nullable(),
-  capacity_in_use: integral().nullable(),
-  warm: integral().nullable(),
-  price_per_unit: integral().nullable(),
-  pixels_per_unit: integral().nullable(),
-  orchestrator_version: z.string(),
-  raw_json: z.string(),
-}) satisfies z.ZodType<NetworkCapabilitiesRow>;
+export const NetworkCapabilitiesRowSchema = /* @__PURE__ */ (() =>
+  z.object({
+    event_timestamp: z.number().int(),
+    source_event_id: z.string(),
+    orchestrator_address: z.string(),
+    local_address: z.string(),
+    orch_uri: z.string(),
+    gpu_id: z.string().nullable(),
+    gpu_name: z.string().nullable(),
+    gpu_memory_total: integral().nullable(),
+    gpu_memory_free: integral().nullable(),
+    gpu_major: integral().nullable(),
+    gpu_minor: integral().nullable(),
+    pipeline: z.string(),
+    model_id: z.string(),
+    capability_id: integral().nullable(),
+    capability_name: z.string().nullable(),
+    capability_group: z.string().nullable(),
+    capability_catalog_version: z.string().nullable(),
+    runner_version: z.string().nullable(),
+    capacity: integral().nullable(),
+    capacity_in_use: integral().nullable(),
+    warm: integral().nullable(),
+    price_per_unit: integral().nullable(),
+    pixels_per_unit: integral().nullable(),
+    orchestrator_version: z.string(),
+    raw_json: z.string(),
+  }) satisfies z.ZodType<NetworkCapabilitiesRow>)();
 
 /**
  * Maps a snapshot to its `raw_network_capabilities` row (column order of the table).
@@ -524,19 +526,20 @@ export interface CapabilityAdvertisedRow {
  *
  * @category Typed rows
  */
-export const CapabilityAdvertisedRowSchema = z.object({
-  event_timestamp: z.number().int(),
-  source_event_id: z.string(),
-  orchestrator_address: z.string(),
-  local_address: z.string(),
-  orch_uri: z.string(),
-  capability_id: integral(),
-  capability_name: z.string(),
-  capability_group: z.string(),
-  capability_catalog_version: z.string(),
-  capacity: integral().nullable(),
-  raw_json: z.string(),
-}) satisfies z.ZodType<CapabilityAdvertisedRow>;
+export const CapabilityAdvertisedRowSchema = /* @__PURE__ */ (() =>
+  z.object({
+    event_timestamp: z.number().int(),
+    source_event_id: z.string(),
+    orchestrator_address: z.string(),
+    local_address: z.string(),
+    orch_uri: z.string(),
+    capability_id: integral(),
+    capability_name: z.string(),
+    capability_group: z.string(),
+    capability_catalog_version: z.string(),
+    capacity: integral().nullable(),
+    raw_json: z.string(),
+  }) satisfies z.ZodType<CapabilityAdvertisedRow>)();
 
 /**
  * Parses one accepted `network_capabilities` event into advertised-capability rows: one per key
@@ -615,23 +618,24 @@ export interface CapabilityModelConstraintRow {
  *
  * @category Typed rows
  */
-export const CapabilityModelConstraintRowSchema = z.object({
-  event_timestamp: z.number().int(),
-  source_event_id: z.string(),
-  orchestrator_address: z.string(),
-  local_address: z.string(),
-  orch_uri: z.string(),
-  capability_id: integral(),
-  capability_name: z.string(),
-  capability_group: z.string(),
-  capability_catalog_version: z.string(),
-  model_id: z.string(),
-  runner_version: z.string().nullable(),
-  capacity: integral().nullable(),
-  capacity_in_use: integral().nullable(),
-  warm: integral().nullable(),
-  raw_json: z.string(),
-}) satisfies z.ZodType<CapabilityModelConstraintRow>;
+export const CapabilityModelConstraintRowSchema = /* @__PURE__ */ (() =>
+  z.object({
+    event_timestamp: z.number().int(),
+    source_event_id: z.string(),
+    orchestrator_address: z.string(),
+    local_address: z.string(),
+    orch_uri: z.string(),
+    capability_id: integral(),
+    capability_name: z.string(),
+    capability_group: z.string(),
+    capability_catalog_version: z.string(),
+    model_id: z.string(),
+    runner_version: z.string().nullable(),
+    capacity: integral().nullable(),
+    capacity_in_use: integral().nullable(),
+    warm: integral().nullable(),
+    raw_json: z.string(),
+  }) satisfies z.ZodType<CapabilityModelConstraintRow>)();
 
 /**
  * Parses one accepted `network_capabilities` event into model-constraint rows: one per
@@ -714,21 +718,22 @@ export interface CapabilityPriceRow {
  *
  * @category Typed rows
  */
-export const CapabilityPriceRowSchema = z.object({
-  event_timestamp: z.number().int(),
-  source_event_id: z.string(),
-  orchestrator_address: z.string(),
-  local_address: z.string(),
-  orch_uri: z.string(),
-  capability_id: integral(),
-  capability_name: z.string(),
-  capability_group: z.string(),
-  capability_catalog_version: z.string(),
-  constraint_name: z.string().nullable(),
-  price_per_unit: integral().nullable(),
-  pixels_per_unit: integral().nullable(),
-  raw_json: z.string(),
-}) satisfies z.ZodType<CapabilityPriceRow>;
+export const CapabilityPriceRowSchema = /* @__PURE__ */ (() =>
+  z.object({
+    event_timestamp: z.number().int(),
+    source_event_id: z.string(),
+    orchestrator_address: z.string(),
+    local_address: z.string(),
+    orch_uri: z.string(),
+    capability_id: integral(),
+    capability_name: z.string(),
+    capability_group: z.string(),
+    capability_catalog_version: z.string(),
+    constraint_name: z.string().nullable(),
+    price_per_unit: integral().nullable(),
+    pixels_per_unit: integral().nullable(),
+    raw_json: z.string(),
+  }) satisfies z.ZodType<CapabilityPriceRow>)();
 
 /**
  * Parses one accepted `network_capabilities` event into price rows: one per object element of

@@ -64,29 +64,30 @@ export interface StreamIngestMetricsRow {
  *
  * @category Typed rows
  */
-export const StreamIngestMetricsRowSchema = z.object({
-  event_timestamp: z.number().int(),
-  stream_id: z.string(),
-  request_id: z.string(),
-  connection_quality: z.string(),
-  video_jitter: z.number(),
-  video_packets_received: z.number().int(),
-  video_packets_lost: z.number().int(),
-  video_packet_loss_pct: z.number(),
-  video_rtt: z.number(),
-  video_last_input_ts: z.number(),
-  video_latency: z.number(),
-  audio_jitter: z.number(),
-  audio_packets_received: z.number().int(),
-  audio_packets_lost: z.number().int(),
-  audio_packet_loss_pct: z.number(),
-  audio_rtt: z.number(),
-  audio_last_input_ts: z.number(),
-  audio_latency: z.number(),
-  bytes_received: z.number().int(),
-  bytes_sent: z.number().int(),
-  raw_json: z.string(),
-}) satisfies z.ZodType<StreamIngestMetricsRow>;
+export const StreamIngestMetricsRowSchema = /* @__PURE__ */ (() =>
+  z.object({
+    event_timestamp: z.number().int(),
+    stream_id: z.string(),
+    request_id: z.string(),
+    connection_quality: z.string(),
+    video_jitter: z.number(),
+    video_packets_received: z.number().int(),
+    video_packets_lost: z.number().int(),
+    video_packet_loss_pct: z.number(),
+    video_rtt: z.number(),
+    video_last_input_ts: z.number(),
+    video_latency: z.number(),
+    audio_jitter: z.number(),
+    audio_packets_received: z.number().int(),
+    audio_packets_lost: z.number().int(),
+    audio_packet_loss_pct: z.number(),
+    audio_rtt: z.number(),
+    audio_last_input_ts: z.number(),
+    audio_latency: z.number(),
+    bytes_received: z.number().int(),
+    bytes_sent: z.number().int(),
+    raw_json: z.string(),
+  }) satisfies z.ZodType<StreamIngestMetricsRow>)();
 
 interface Track {
   jitter: number;

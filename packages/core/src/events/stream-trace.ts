@@ -38,16 +38,17 @@ export interface StreamTraceRow {
  *
  * @category Typed rows
  */
-export const StreamTraceRowSchema = z.object({
-  event_timestamp: z.number().int(),
-  stream_id: z.string(),
-  request_id: z.string(),
-  orchestrator_address: z.string(),
-  orchestrator_url: z.string(),
-  trace_type: z.string(),
-  data_timestamp: z.number().int(),
-  raw_json: z.string(),
-}) satisfies z.ZodType<StreamTraceRow>;
+export const StreamTraceRowSchema = /* @__PURE__ */ (() =>
+  z.object({
+    event_timestamp: z.number().int(),
+    stream_id: z.string(),
+    request_id: z.string(),
+    orchestrator_address: z.string(),
+    orchestrator_url: z.string(),
+    trace_type: z.string(),
+    data_timestamp: z.number().int(),
+    raw_json: z.string(),
+  }) satisfies z.ZodType<StreamTraceRow>)();
 
 /**
  * Parses one accepted `stream_trace` event into its typed row.

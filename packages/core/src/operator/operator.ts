@@ -75,6 +75,7 @@ export interface OperatorDefinition<S, I, O, C> {
  *
  * @category Operators
  */
+/* @__NO_SIDE_EFFECTS__ */
 export function defineOperator<S, I, O, C>(
   def: OperatorDefinition<S, I, O, C>,
 ): Operator<S, I, O, C> {

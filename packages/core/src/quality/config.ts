@@ -20,18 +20,19 @@ export const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
  *
  * @category Configuration
  */
-export const GateConfigSchema = z
-  .object({
-    /** Accepted schema versions; an empty list disables the version check. */
-    supportedVersions: z.array(z.string()).readonly().default(DEFAULT_SUPPORTED_VERSIONS),
-    /** Dedup TTL in event-time milliseconds. */
-    dedupTtlMs: z.number().int().positive().default(DEFAULT_DEDUP_TTL_MS),
-    /** Dedup size bound; the oldest entry is evicted on overflow. */
-    dedupMaxEntries: z.number().int().positive().default(DEFAULT_DEDUP_MAX_ENTRIES),
-    /** Row-guard limit: serialized rows strictly larger than this many UTF-8 bytes are rejected. */
-    maxRecordBytes: z.number().int().positive().default(DEFAULT_MAX_RECORD_BYTES),
-  })
-  .strict();
+export const GateConfigSchema = /* @__PURE__ */ (() =>
+  z
+    .object({
+      /** Accepted schema versions; an empty list disables the version check. */
+      supportedVersions: z.array(z.string()).readonly().default(DEFAULT_SUPPORTED_VERSIONS),
+      /** Dedup TTL in event-time milliseconds. */
+      dedupTtlMs: z.number().int().positive().default(DEFAULT_DEDUP_TTL_MS),
+      /** Dedup size bound; the oldest entry is evicted on overflow. */
+      dedupMaxEntries: z.number().int().positive().default(DEFAULT_DEDUP_MAX_ENTRIES),
+      /** Row-guard limit: serialized rows strictly larger than this many UTF-8 bytes are rejected. */
+      maxRecordBytes: z.number().int().positive().default(DEFAULT_MAX_RECORD_BYTES),
+    })
+    .strict())();
 
 /**
  * Resolved quality-gate configuration.

@@ -474,7 +474,7 @@ export function createDedupOperator(
  * // r2.outputs[0] is { type: "verdict", duplicate: true, ... }
  */
 export const dedupOperator: Operator<DedupState, DedupInput, DedupOutput, DedupConfig> =
-  createDedupOperator();
+  /* @__PURE__ */ createDedupOperator();
 
 /**
  * Pure convenience: checks one key and returns the verdict with the next state.

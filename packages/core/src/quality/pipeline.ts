@@ -225,7 +225,7 @@ export function qualityStepInPlace(
  * @category Quality gate
  */
 export const qualityOperator: Operator<QualityState, QualityInput, QualityOutput, QualityConfig> =
-  defineOperator<QualityState, QualityInput, QualityOutput, QualityConfig>({
+  /* @__PURE__ */ defineOperator<QualityState, QualityInput, QualityOutput, QualityConfig>({
     name: "quality",
     init: (config) => initQualityState(config),
     step: (draft, input, config, emit) =>

@@ -71,12 +71,13 @@ export interface RejectedEventEnvelope {
   readonly eventTimestamp: number | null;
 }
 
-const SourceSchema = z.object({
-  topic: z.string().nullable(),
-  partition: z.number().int(),
-  offset: z.number().int(),
-  recordTimestamp: z.number().int(),
-});
+const SourceSchema = /* @__PURE__ */ (() =>
+  z.object({
+    topic: z.string().nullable(),
+    partition: z.number().int(),
+    offset: z.number().int(),
+    recordTimestamp: z.number().int(),
+  }))();
 
 /**
  * Zod schema of {@link RejectedEventEnvelope}, e.g. to validate envelopes read back from a DLQ
@@ -84,38 +85,39 @@ const SourceSchema = z.object({
  *
  * @category Rejections
  */
-export const RejectedEventEnvelopeSchema: z.ZodType<RejectedEventEnvelope> = z.object({
-  schemaVersion: z.string(),
-  source: SourceSchema,
-  failure: z.object({
-    stage: z.enum(FAILURE_STAGES),
-    failureClass: z.enum(FAILURE_CLASSES),
-    reason: z.enum(Object.keys(REJECTION_CODES) as [RejectReason, ...RejectReason[]]),
-    details: z.string().nullable(),
-  }),
-  identity: z.object({
-    eventId: z.string().nullable(),
-    eventType: z.string().nullable(),
-    eventVersion: z.string().nullable(),
-  }),
-  dimensions: z
-    .object({
-      orchestrator: z.string().nullable(),
-      broadcaster: z.string().nullable(),
-      region: z.string().nullable(),
-    })
-    .nullable(),
-  payload: z.object({
-    encoding: z.enum(["json", "base64"]),
-    body: z.string().nullable(),
-    canonicalJson: z.string().nullable(),
-  }),
-  dedupKey: z.string().nullable(),
-  dedupStrategy: z.enum(["event_id", "payload_hash"]).nullable(),
-  replay: z.boolean(),
-  ingestionTimestamp: z.number().int(),
-  eventTimestamp: z.number().int().nullable(),
-});
+export const RejectedEventEnvelopeSchema: z.ZodType<RejectedEventEnvelope> = /* @__PURE__ */ (() =>
+  z.object({
+    schemaVersion: z.string(),
+    source: SourceSchema,
+    failure: z.object({
+      stage: z.enum(FAILURE_STAGES),
+      failureClass: z.enum(FAILURE_CLASSES),
+      reason: z.enum(Object.keys(REJECTION_CODES) as [RejectReason, ...RejectReason[]]),
+      details: z.string().nullable(),
+    }),
+    identity: z.object({
+      eventId: z.string().nullable(),
+      eventType: z.string().nullable(),
+      eventVersion: z.string().nullable(),
+    }),
+    dimensions: z
+      .object({
+        orchestrator: z.string().nullable(),
+        broadcaster: z.string().nullable(),
+        region: z.string().nullable(),
+      })
+      .nullable(),
+    payload: z.object({
+      encoding: z.enum(["json", "base64"]),
+      body: z.string().nullable(),
+      canonicalJson: z.string().nullable(),
+    }),
+    dedupKey: z.string().nullable(),
+    dedupStrategy: z.enum(["event_id", "payload_hash"]).nullable(),
+    replay: z.boolean(),
+    ingestionTimestamp: z.number().int(),
+    eventTimestamp: z.number().int().nullable(),
+  }))();
 
 /** Source pointer used when the transport record is unknown. */
 export const UNKNOWN_SOURCE: SourcePointer = {
