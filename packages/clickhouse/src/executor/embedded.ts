@@ -62,11 +62,16 @@ export async function loadChdbConnectionModule(
     const code = (cause as { code?: unknown } | null)?.code;
     const missing = code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND";
     const detail = cause instanceof Error ? cause.message : String(cause);
+    // chdb itself is absent (the usual case: it is an optional peer, never installed by default):
+    // one line with the install command. Anything else missing keeps Node's message.
+    const chdbAbsent = missing && /Cannot find (?:package|module) 'chdb(?:\/[^']*)?'/.test(detail);
     throw new ClickHouseAdapterError(
       "LPA_CH_EMBEDDED_UNAVAILABLE",
-      missing
-        ? `The embedded ClickHouse executor needs the optional peer dependency "chdb" (npm install chdb): ${detail}`
-        : `The optional peer dependency "chdb" could not be loaded: ${detail}`,
+      chdbAbsent
+        ? 'Embedded ClickHouse needs the optional package "chdb" (>= 3.4), which is not installed: npm install chdb'
+        : missing
+          ? `Embedded ClickHouse needs the optional package "chdb" (npm install chdb), which could not be resolved: ${detail}`
+          : `The optional peer dependency "chdb" could not be loaded: ${detail}`,
       { cause },
     );
   }

@@ -225,7 +225,9 @@ describe("embedded executor setup", () => {
     );
     expect(ClickHouseAdapterError.isClickHouseAdapterError(err)).toBe(true);
     expect((err as ClickHouseAdapterError).code).toBe("LPA_CH_EMBEDDED_UNAVAILABLE");
-    expect((err as ClickHouseAdapterError).message).toContain("npm install chdb");
+    expect((err as ClickHouseAdapterError).message).toBe(
+      'Embedded ClickHouse needs the optional package "chdb" (>= 3.4), which is not installed: npm install chdb',
+    );
     expect((err as ClickHouseAdapterError).cause).toBe(missing);
   });
 
