@@ -5,10 +5,13 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
 import {
+  clickHouseTargetFromEnv,
   ClickHouseAdapterError,
   createClickHouseSink,
-  createExecutor,
+  createEmbeddedExecutor,
+  createRemoteExecutor,
   DEFAULT_SINK_LIMITS,
   generateDdl,
   generateViewDdl,
@@ -25,6 +28,7 @@ import {
   type ClickHouseExecutor,
   type ClickHouseSink,
   type ClickHouseTarget,
+  type SinkRetryEvent,
   type TableName,
   type TableRow,
 } from "@livepeer-analytics/clickhouse";
@@ -45,10 +49,17 @@ export const DEFAULT_CLICKHOUSE_TARGET = `embedded:${DEFAULT_EMBEDDED_PATH}`;
  * in-memory engine is `embedded::memory:`); URLs and `embedded:PATH` follow
  * `parseClickHouseTarget`. Invalid values are usage errors.
  */
-export function resolveTarget(spec: string, database?: string): ClickHouseTarget {
+export function resolveTarget(
+  spec: string,
+  database?: string,
+  credentials: { readonly username?: string; readonly password?: string } = {},
+): ClickHouseTarget {
   const text = spec === "embedded" ? DEFAULT_CLICKHOUSE_TARGET : spec;
   try {
-    return parseClickHouseTarget(text, database === undefined ? {} : { database });
+    return parseClickHouseTarget(text, {
+      ...credentials,
+      ...(database === undefined ? {} : { database }),
+    });
   } catch (error) {
     throw new UsageError(`--clickhouse: ${(error as Error).message}`);
   }
@@ -61,9 +72,186 @@ export function describeTarget(target: ClickHouseTarget): string {
     : `ClickHouse ${target.url}, database ${target.database}`;
 }
 
-/** Opens an executor for a target (creating the database if needed). */
-export function openExecutor(target: ClickHouseTarget): Promise<ClickHouseExecutor> {
-  return createExecutor(target, { createDatabase: true });
+/** The ClickHouse flags of a command. */
+export interface ClickHouseFlags {
+  /** `--clickhouse TARGET`. */
+  readonly clickhouse?: string | undefined;
+  /** `--database NAME`. */
+  readonly database?: string | undefined;
+  /** `--password-file FILE`. */
+  readonly "password-file"?: string | undefined;
+}
+
+/** A target resolved from flags and environment, with what to tell the user about it. */
+export interface ResolvedClickHouseTarget {
+  /** The target. */
+  readonly target: ClickHouseTarget;
+  /** Values that were ignored or are risky (one line each, for stderr). */
+  readonly notices: readonly string[];
+  /** Where the database name came from, for error messages. */
+  readonly databaseSource: string;
+}
+
+/** Environment variables read by {@link resolveClickHouseTarget}. */
+export type ClickHouseEnv = Readonly<Record<string, string | undefined>>;
+
+const envValue = (env: ClickHouseEnv, key: string): string | undefined => {
+  const v = env[key];
+  return v === undefined || v === "" ? undefined : v;
+};
+
+/**
+ * Reads `--password-file`: the file's text without one trailing line end (`\n` or `\r\n`).
+ * A password given this way (or in `CLICKHOUSE_PASSWORD`) is not visible in the process list.
+ */
+export function readPasswordFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    // An I/O error (exit code 1) that names the option.
+    throw Object.assign(new Error(`--password-file ${path}: ${e.message}`, { cause: error }), {
+      code: e.code ?? "ERR_LPA_PASSWORD_FILE",
+    });
+  }
+}
+
+/**
+ * The ClickHouse target of a command from its flags and the environment, or `null` when there is
+ * none (no `--clickhouse`, no `CLICKHOUSE_URL` and no `fallback`).
+ *
+ * - Target: `--clickhouse`, else `CLICKHOUSE_URL` when `useUrlFromEnv` (`lpa query`, `lpa run`),
+ *   else `fallback`. `embedded` is `embedded:./lpa-data`.
+ * - Database: `--database`, else `CLICKHOUSE_DATABASE`, else the URL's last path segment, else
+ *   `livepeer_analytics`.
+ * - User: `CLICKHOUSE_USER`, else the URL's user, else `analytics_user`.
+ * - Password: `--password-file`, else `CLICKHOUSE_PASSWORD`, else the URL's password (with a
+ *   notice: a password in a command line is visible to other users through `ps`).
+ *
+ * Invalid targets are usage errors.
+ */
+export function resolveClickHouseTarget(
+  flags: ClickHouseFlags,
+  env: ClickHouseEnv,
+  options: { readonly useUrlFromEnv: boolean; readonly fallback: string | null },
+): ResolvedClickHouseTarget | null {
+  const notices: string[] = [];
+  const envUrl = options.useUrlFromEnv ? envValue(env, "CLICKHOUSE_URL") : undefined;
+  const envDatabase = envValue(env, "CLICKHOUSE_DATABASE");
+  const passwordFile = flags["password-file"];
+  const password =
+    passwordFile !== undefined
+      ? readPasswordFile(passwordFile)
+      : envValue(env, "CLICKHOUSE_PASSWORD");
+  const databaseSource =
+    flags.database !== undefined
+      ? "--database"
+      : envDatabase !== undefined
+        ? "CLICKHOUSE_DATABASE"
+        : flags.clickhouse === undefined && envUrl !== undefined
+          ? "the database of CLICKHOUSE_URL"
+          : "the database of --clickhouse";
+  let target: ClickHouseTarget;
+  if (flags.clickhouse === undefined && envUrl !== undefined) {
+    // The library's reading of the CLICKHOUSE_* variables (with its notices), then the flags.
+    try {
+      const fromEnv = clickHouseTargetFromEnv(env);
+      notices.push(...fromEnv.notices.map((n) => n.message));
+      target = fromEnv.target;
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (flags.database !== undefined) target = { ...target, database: flags.database };
+    if (passwordFile !== undefined && target.kind === "remote")
+      target = { ...target, password: password! };
+  } else {
+    const spec = flags.clickhouse ?? options.fallback;
+    if (spec === null) return null;
+    const username = envValue(env, "CLICKHOUSE_USER");
+    const database = flags.database ?? envDatabase;
+    target = resolveTarget(spec, database, {
+      ...(username === undefined ? {} : { username }),
+      ...(password === undefined ? {} : { password }),
+    });
+    if (
+      target.kind === "remote" &&
+      password === undefined &&
+      /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(spec)
+    )
+      notices.push(
+        "the password in the --clickhouse URL is visible to other users (ps); use CLICKHOUSE_PASSWORD or --password-file",
+      );
+  }
+  if (passwordFile !== undefined && target.kind === "embedded")
+    notices.push("--password-file has no effect with an embedded target");
+  return { target, notices, databaseSource };
+}
+
+/**
+ * Opens an executor for a target. The database is created first only with `createDatabase` (the
+ * commands that apply the DDL); `lpa query` sends nothing but its statement, so a read-only user
+ * can run it. The HTTP client's own logging is off (every failure reaches the user once, as the
+ * command's error line); `LPA_DEBUG=1` turns it back on.
+ */
+export function openExecutor(
+  target: ClickHouseTarget,
+  options: { readonly createDatabase: boolean } = { createDatabase: true },
+): Promise<ClickHouseExecutor> {
+  if (target.kind === "embedded") return createEmbeddedExecutor(target);
+  const debug = (process.env["LPA_DEBUG"] ?? "") !== "" && process.env["LPA_DEBUG"] !== "0";
+  return createRemoteExecutor({
+    ...target,
+    createDatabase: options.createDatabase,
+    // 127: the client's OFF level; 3: WARN (its default).
+    logLevel: debug ? 3 : 127,
+  });
+}
+
+/** A ClickHouse server that cannot be reached (exit code 1, one line). */
+export class ClickHouseUnreachableError extends Error {
+  override readonly name = "ClickHouseUnreachableError";
+  /** Error code, so the entry point reports it as an I/O error. */
+  readonly code = "LPA_CH_UNREACHABLE";
+}
+
+/**
+ * Runs `fn`; a failure to reach the server of `target` becomes a one-line
+ * {@link ClickHouseUnreachableError}, other errors pass unchanged.
+ */
+export async function reachingClickHouse<T>(
+  target: ClickHouseTarget,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const line = connectionFailure(target, error);
+    throw line === null ? error : new ClickHouseUnreachableError(line, { cause: error });
+  }
+}
+
+/**
+ * One line for a failure to reach a ClickHouse server (connection refused, unknown host, timeout),
+ * or `null` for any other error.
+ */
+export function connectionFailure(target: ClickHouseTarget, error: unknown): string | null {
+  if (target.kind !== "remote") return null;
+  const code = (error as { code?: unknown } | null)?.code;
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: "connection refused",
+    ENOTFOUND: "host not found",
+    EAI_AGAIN: "host name lookup failed",
+    ECONNRESET: "connection reset",
+    ETIMEDOUT: "timed out",
+    EHOSTUNREACH: "host unreachable",
+    ENETUNREACH: "network unreachable",
+  };
+  if (typeof code !== "string" || reasons[code] === undefined) {
+    if (error instanceof Error && /^Timeout error/i.test(error.message))
+      return `cannot reach ClickHouse at ${target.url}: timed out`;
+    return null;
+  }
+  return `cannot reach ClickHouse at ${target.url}: ${reasons[code]} (${code})`;
 }
 
 /** Options of {@link applySchema}. */
@@ -137,6 +325,20 @@ export function storableRow(table: string, row: object, metrics: MetricsCallback
 /** Rows per insert of `lpa replay --clickhouse` (a bulk load; the streaming default is 1 000). */
 export const DEFAULT_REPLAY_BATCH_ROWS = 10_000;
 
+/**
+ * One line about a retried insert: table, rows, attempt, delay and the first line of the error.
+ *
+ * @example
+ * retryLine({ table: "raw_x", sequence: 3, rows: 500, attempt: 1, delayMs: 200, error: new Error("boom") })
+ * // "ClickHouse insert into raw_x (500 rows) failed: boom; retry 1 in 200 ms"
+ */
+export function retryLine(e: SinkRetryEvent): string {
+  const message = e.error instanceof Error ? e.error.message : String(e.error);
+  const first = message.split("\n")[0]!.trim();
+  const short = first.length > 200 ? `${first.slice(0, 200)}…` : first;
+  return `ClickHouse insert into ${e.table} (${e.rows} rows) failed: ${short}; retry ${e.attempt} in ${e.delayMs} ms`;
+}
+
 /** What {@link ClickHouseOutput.finish} reports. */
 export interface ClickHouseOutputStats {
   /** Rows inserted per table. */
@@ -168,7 +370,11 @@ export class ClickHouseOutput implements RowConsumer {
    * ({@link DEFAULT_REPLAY_BATCH_ROWS}) is larger than the streaming sink's 1 000, with batch bytes
    * raised to 32 MiB and the buffer to 4 batches.
    */
-  constructor(executor: ClickHouseExecutor, batchRows: number = DEFAULT_REPLAY_BATCH_ROWS) {
+  constructor(
+    executor: ClickHouseExecutor,
+    batchRows: number = DEFAULT_REPLAY_BATCH_ROWS,
+    onRetryLine?: (line: string) => void,
+  ) {
     this.sink = createClickHouseSink(executor, {
       maxBatchSize: batchRows,
       maxBatchBytes: Math.max(DEFAULT_SINK_LIMITS.maxBatchBytes, 32 * 1024 * 1024),
@@ -179,13 +385,21 @@ export class ClickHouseOutput implements RowConsumer {
         this.batches += 1;
         this.inserted.set(e.table, (this.inserted.get(e.table) ?? 0) + e.rows);
       },
-      onRetry: () => {
+      onRetry: (e) => {
         this.retries += 1;
+        onRetryLine?.(retryLine(e));
       },
       onDrop: (e) => {
         this.dropped.set(e.table, (this.dropped.get(e.table) ?? 0) + 1);
       },
     });
+  }
+
+  /** Rows inserted so far, over every table (for the progress line). */
+  get insertedRows(): number {
+    let rows = 0;
+    for (const n of this.inserted.values()) rows += n;
+    return rows;
   }
 
   /**

@@ -21,6 +21,9 @@ export const ENGINE_FLAG_OPTIONS = {
   config: { type: "string" },
 } as const;
 
+/** Values `--resolver-mode` accepts (any case; `native` is short for `native_correct`). */
+const RESOLVER_MODES: readonly string[] = ["legacy_misnamed", "native_correct", "native"];
+
 /** Help lines of the engine flags. */
 export const ENGINE_FLAGS_HELP = `  --preset NAME              correction (default) | reference-compat
   --latency-semantics V      v1 (default) | v2 | both
@@ -75,7 +78,15 @@ export function engineInputFromFlags(values: EngineFlagValues): Record<string, u
     input["edgeSemanticsVersions"] = map[semantics];
     input["servingEdgeSemanticsVersion"] = map[semantics]![0];
   }
-  if (values["resolver-mode"] !== undefined) input["resolverMode"] = values["resolver-mode"];
+  const resolverMode = values["resolver-mode"];
+  if (resolverMode !== undefined) {
+    // The configuration key forgives typos (with a notice); a flag is a usage error instead.
+    if (!RESOLVER_MODES.includes(resolverMode.trim().toLowerCase()))
+      throw new UsageError(
+        `--resolver-mode must be legacy_misnamed or native_correct, got ${JSON.stringify(resolverMode)}`,
+      );
+    input["resolverMode"] = resolverMode;
+  }
   const lateness = parseMs("--lateness", values.lateness);
   if (lateness !== undefined) input["allowedLatenessMs"] = lateness;
   const ttl = parseMs("--dedup-ttl", values["dedup-ttl"]);

@@ -4,15 +4,17 @@
  *
  * @packageDocumentation
  */
-export { run, processIo, HELP } from "./main.js";
+export { run, processIo, HELP, COMMAND_HELP } from "./main.js";
 export type { CliIo } from "./main.js";
 export { validateCommand, renderReport, VALIDATE_HELP } from "./commands/validate.js";
 export type { ValidateReport } from "./commands/validate.js";
 export { replayCommand, REPLAY_HELP } from "./commands/replay.js";
-export { renderReplaySummary, percentile } from "./summary.js";
+export { renderReplaySummary, percentile, REPORT_SCHEMA_VERSION } from "./summary.js";
 export type {
   AssertionLine,
   ClickHouseReplaySummary,
+  EventCounts,
+  InputSummary,
   Percentiles,
   ReplaySummary,
 } from "./summary.js";

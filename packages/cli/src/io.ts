@@ -11,6 +11,7 @@ import { basename } from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { CliIo } from "./main.js";
+import { RunProgress } from "./progress.js";
 import {
   createContainerReader,
   type ContainerFormat,
@@ -206,7 +207,11 @@ export interface Progress {
   done(): void;
 }
 
-/** Creates a progress line for inputs larger than `minBytes` when `stream` is a TTY. */
+/**
+ * Creates a progress line for one input larger than `minBytes` when `stream` is a TTY.
+ *
+ * @deprecated The commands use {@link RunProgress} (phases, the whole run's bytes, an ETA).
+ */
 export function createProgress(
   stream: NodeJS.WritableStream & { isTTY?: boolean },
   label: string,
@@ -279,11 +284,26 @@ export interface InputLoopOptions {
    * to turn into a `record_too_large` DLQ envelope; awaited when it returns a promise.
    */
   readonly onOversize: (oversize: OversizeRecord) => void | Promise<void>;
+  /**
+   * The run's progress line, when the command goes on with later phases (it then calls `done`);
+   * without it, one is created for the reading and ended with it.
+   */
+  readonly progress?: RunProgress;
+}
+
+/** Size of all inputs, or `null` when one of them is standard input. */
+export function totalInputBytes(sources: readonly InputSource[]): number | null {
+  let total = 0;
+  for (const s of sources) {
+    if (s.size === null) return null;
+    total += s.size;
+  }
+  return total;
 }
 
 /**
- * Reads every record of every source in order (offsets continue across sources), with a progress
- * line per source, and calls `onRecord` for each (`onOversize` for records over the limit),
+ * Reads every record of every source in order (offsets continue across sources), with the run's progress
+ * line, and calls `onRecord` for each (`onOversize` for records over the limit),
  * awaiting it when it returns a promise. A capability API response stamped with the file's
  * modification time gets a note saying so.
  */
@@ -294,47 +314,49 @@ export async function forEachInputRecord(
 ): Promise<InputReport[]> {
   const { io } = options;
   const reports: InputReport[] = [];
+  const progress =
+    options.progress ??
+    new RunProgress(io.stderr, options.command, totalInputBytes(sources), io.clock);
   let offset = 0;
-  for (const source of sources) {
-    const summary: ReadSummary = { format: "empty", records: 0, skippedBlank: 0, notes: [] };
-    const progress = createProgress(
-      io.stderr,
-      `${options.command} ${source.name}`,
-      source.size,
-      io.clock,
-    );
-    let bytes = 0;
-    let records = 0;
-    const snapshotTimestamp = options.snapshotTs ?? io.mtimeMs(source.path);
-    for await (const item of readRecords(
-      source,
-      {
-        stdin: io.stdin,
-        firstOffset: offset,
-        maxRecordBytes: options.maxRecordBytes,
-        onBytes: (b) => (bytes = b),
-        ...(snapshotTimestamp !== null ? { snapshotTimestamp } : {}),
-      },
-      summary,
-    )) {
-      offset += 1;
-      records += 1;
-      const pending =
-        item.kind === "record" ? onRecord(item.record) : options.onOversize(item.oversize);
-      if (pending !== undefined) await pending;
-      if ((records & 1023) === 0) progress.update(bytes, records);
+  let records = 0;
+  try {
+    for (const source of sources) {
+      const summary: ReadSummary = { format: "empty", records: 0, skippedBlank: 0, notes: [] };
+      progress.startInput(source.name);
+      let bytes = 0;
+      const snapshotTimestamp = options.snapshotTs ?? io.mtimeMs(source.path);
+      for await (const item of readRecords(
+        source,
+        {
+          stdin: io.stdin,
+          firstOffset: offset,
+          maxRecordBytes: options.maxRecordBytes,
+          onBytes: (b) => (bytes = b),
+          ...(snapshotTimestamp !== null ? { snapshotTimestamp } : {}),
+        },
+        summary,
+      )) {
+        offset += 1;
+        records += 1;
+        const pending =
+          item.kind === "record" ? onRecord(item.record) : options.onOversize(item.oversize);
+        if (pending !== undefined) await pending;
+        if ((records & 63) === 0) progress.reading(bytes, records);
+      }
+      progress.reading(bytes, records);
+      if (
+        options.snapshotTs === undefined &&
+        summary.format === "capabilities-api" &&
+        snapshotTimestamp !== null
+      ) {
+        summary.notes.push(
+          `snapshot timestamp taken from the file's modification time (${snapshotTimestamp}); pass --snapshot-ts to fix it`,
+        );
+      }
+      reports.push({ name: source.name, ...summary });
     }
-    progress.done();
-    if (
-      options.snapshotTs === undefined &&
-      summary.format === "capabilities-api" &&
-      snapshotTimestamp !== null
-    ) {
-      summary.notes.push(
-        `snapshot timestamp taken from the file's modification time (${snapshotTimestamp}); pass --snapshot-ts to fix it`,
-      );
-    }
-    reports.push({ name: source.name, ...summary });
+  } finally {
+    if (options.progress === undefined) progress.done();
   }
   return reports;
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { ddlCommand, DDL_HELP, queryCommand, QUERY_HELP } from "./commands/query.js";
 import { devKafkaCommand, DEV_KAFKA_HELP } from "./commands/dev-kafka.js";
@@ -12,13 +12,20 @@ import { produceCommand, PRODUCE_HELP } from "./commands/produce.js";
 import { replayCommand, REPLAY_HELP } from "./commands/replay.js";
 import { runCommand, RUN_HELP } from "./commands/run.js";
 import { validateCommand, VALIDATE_HELP } from "./commands/validate.js";
+import { isParseArgsError, usageMessage } from "./args.js";
 import { UsageError } from "./io.js";
 import { OutputError, runInterruptCleanups } from "./output.js";
 
 /** What the CLI needs from its host; tests pass their own. */
 export interface CliIo {
+  /** Where reports, tables and JSON documents go. */
   readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where errors, warnings and the progress line go. */
+  readonly stderr: NodeJS.WritableStream & {
+    /** `true` on a terminal: only then is the progress line written. */
+    isTTY?: boolean;
+  };
+  /** Standard input, read for the input `-`. */
   readonly stdin: Readable;
   /** Wall clock, epoch ms (the CLI is the layer allowed to read it). */
   readonly clock: () => number;
@@ -33,7 +40,16 @@ export interface CliIo {
   readonly handleSignals?: boolean;
 }
 
-const VERSION = "0.1.0";
+/** The package's version, read from its `package.json` (one level above `src/` and `dist/`). */
+const VERSION = ((): string => {
+  try {
+    const text = readFileSync(new URL("../package.json", import.meta.url), "utf8");
+    const version = (JSON.parse(text) as { version?: unknown }).version;
+    return typeof version === "string" ? version : "unknown";
+  } catch {
+    return "unknown";
+  }
+})();
 
 /** Top-level help. */
 export const HELP = `lpa ${VERSION}: Livepeer streaming-telemetry analytics
@@ -56,8 +72,23 @@ Commands:
                          a local single-node Kafka broker (Apache Kafka from Maven Central;
                          needs Java 17+ and Maven) for trying lpa run and for tests
 
-Run "lpa <command> --help" for the options of a command.
+Run "lpa help <command>" or "lpa <command> --help" for the options of a command.
 `;
+
+/** The help text of every command, by name. */
+export const COMMAND_HELP: Readonly<Record<string, string>> = {
+  replay: REPLAY_HELP,
+  query: QUERY_HELP,
+  ddl: DDL_HELP,
+  validate: VALIDATE_HELP,
+  run: RUN_HELP,
+  produce: PRODUCE_HELP,
+  "dlq-replay": DLQ_REPLAY_HELP,
+  "dev-kafka": DEV_KAFKA_HELP,
+};
+
+const isCommand = (name: string | undefined): name is string =>
+  name !== undefined && Object.prototype.hasOwnProperty.call(COMMAND_HELP, name);
 
 /** The process's own I/O. */
 export function processIo(): CliIo {
@@ -128,9 +159,18 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       case undefined:
       case "help":
       case "-h":
-      case "--help":
+      case "--help": {
+        // `lpa help replay` is `lpa replay --help`.
+        const topic = rest[0];
+        if (topic !== undefined && !topic.startsWith("-")) {
+          if (!isCommand(topic))
+            throw new UsageError(`unknown command "${topic}" (lpa help lists the commands)`);
+          io.stdout.write(COMMAND_HELP[topic]!);
+          return 0;
+        }
         io.stdout.write(HELP);
         return command === undefined ? 2 : 0;
+      }
       case "--version":
       case "-v":
         io.stdout.write(`${VERSION}\n`);
@@ -152,27 +192,12 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       case "ddl":
         return ddlCommand(rest, io);
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(`unknown command "${command}" (lpa help lists the commands)`);
     }
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      (error instanceof TypeError &&
-        "code" in error &&
-        String(error.code).startsWith("ERR_PARSE_ARGS"))
-    ) {
-      const helps: Record<string, string> = {
-        validate: VALIDATE_HELP,
-        replay: REPLAY_HELP,
-        query: QUERY_HELP,
-        ddl: DDL_HELP,
-        run: RUN_HELP,
-        produce: PRODUCE_HELP,
-        "dev-kafka": DEV_KAFKA_HELP,
-        "dlq-replay": DLQ_REPLAY_HELP,
-      };
-      const help = helps[command ?? ""] ?? HELP;
-      io.stderr.write(`lpa: ${error.message}\n\n${help}`);
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      // One line: the message (the help is one "lpa help <command>" away).
+      io.stderr.write(`lpa: ${usageMessage(error, isCommand(command) ? command : undefined)}\n`);
       return 2;
     }
     const e = error as NodeJS.ErrnoException | null | undefined;

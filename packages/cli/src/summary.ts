@@ -33,53 +33,75 @@ export interface Percentiles {
   readonly p95: number | null;
 }
 
-/** The summary printed by `lpa replay` (and `--json`). */
-export interface ReplaySummary {
-  /** Every input, in order. */
-  readonly inputs: readonly {
-    /** Display name (file base name, or `stdin`). */
-    readonly name: string;
-    /** Detected container format. */
-    readonly format: string;
-    /** Records read from it. */
-    readonly records: number;
-    /** Notes about the input (blank lines skipped, snapshot timestamp source, …). */
-    readonly notes: readonly string[];
-  }[];
+/**
+ * Version of the `--json` documents of `lpa replay` ({@link ReplaySummary}) and `lpa validate`
+ * (`ValidateReport`), in their `schemaVersion` field. It changes when a field is removed, renamed
+ * or changes meaning; new fields may be added without a change.
+ */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** One input file (or standard input) of a run, as reported by `lpa replay` and `lpa validate`. */
+export interface InputSummary {
+  /** Display name (file base name, or `stdin`). */
+  readonly name: string;
+  /** Detected container format (`jsonl`, `json-array`, `capabilities-api`, `empty`, …). */
+  readonly format: string;
+  /** Records read from it (records over the size limit included). */
+  readonly records: number;
+  /** Blank lines skipped. */
+  readonly skippedBlank: number;
+  /** Notes about the input (blank lines skipped, snapshot timestamp source, …). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Event counts of a run, with the same names in `lpa replay` and `lpa validate`. The records read
+ * reconcile: `read = accepted + gateDlq + duplicates + futureEventTime`. Rejections after
+ * acceptance (parse failures, the row-size guard, quarantined signals of evicted session state)
+ * concern accepted events and come on top: `dlq = gateDlq + afterAcceptance.dlq`,
+ * `quarantine = duplicates + futureEventTime + afterAcceptance.quarantine`. Every field is always
+ * present (0 when nothing was counted).
+ */
+export interface EventCounts {
+  /** Records read over all inputs. */
+  readonly read: number;
+  /** Records accepted (passed the gate and dedup). */
+  readonly accepted: number;
+  /** Records rejected by the gate (decode, validation) into the DLQ. */
+  readonly gateDlq: number;
+  /** Records quarantined as duplicates of an accepted event. */
+  readonly duplicates: number;
   /**
-   * Event counts. The records read reconcile: `read = accepted + gateDlq + duplicates +
-   * futureEventTime`.
-   * Rejections after acceptance (parse failures, the row-size guard, quarantined signals of
-   * evicted session state) concern accepted events and come on top:
-   * `dlq = gateDlq + afterAcceptance.dlq`, `quarantine = duplicates + futureEventTime +
-   * afterAcceptance.quarantine`.
+   * Records quarantined before dedup because their event time lies too far after the receive
+   * time (`event_time_in_future`, see the engine's `maxFutureSkewMs`). Always 0 in
+   * `lpa validate`, which runs the gate without the engine's clock check.
    */
-  readonly events: {
-    /** Records read over all inputs. */
-    readonly read: number;
-    /** Records accepted (passed the gate and dedup). */
-    readonly accepted: number;
-    /** Records rejected by the gate (decode, validation) into the DLQ. */
-    readonly gateDlq: number;
-    /** Records quarantined as duplicates of an accepted event. */
-    readonly duplicates: number;
-    /**
-     * Records quarantined before dedup because their event time lies too far after the receive
-     * time (`event_time_in_future`, see the engine's `maxFutureSkewMs`).
-     */
-    readonly futureEventTime: number;
-    /** DLQ and quarantine envelopes produced for accepted events, on top of the above. */
-    readonly afterAcceptance: {
-      /** DLQ envelopes after acceptance (parse failures, oversized rows). */
-      readonly dlq: number;
-      /** Quarantine envelopes after acceptance (e.g. `session_state_evicted`). */
-      readonly quarantine: number;
-    };
-    /** Every DLQ envelope (the DLQ table's rows): `gateDlq + afterAcceptance.dlq`. */
+  readonly futureEventTime: number;
+  /** DLQ and quarantine envelopes produced for accepted events, on top of the above. */
+  readonly afterAcceptance: {
+    /** DLQ envelopes after acceptance (parse failures, oversized rows). */
     readonly dlq: number;
-    /** Every quarantine envelope: `duplicates + futureEventTime + afterAcceptance.quarantine`. */
+    /** Quarantine envelopes after acceptance (e.g. `session_state_evicted`). */
     readonly quarantine: number;
   };
+  /** Every DLQ envelope (the DLQ table's rows): `gateDlq + afterAcceptance.dlq`. */
+  readonly dlq: number;
+  /** Every quarantine envelope: `duplicates + futureEventTime + afterAcceptance.quarantine`. */
+  readonly quarantine: number;
+}
+
+/**
+ * The summary printed by `lpa replay` (and `--json`). Every field is always present; maps keyed by
+ * reason, table or method hold the keys that occurred (the counters and latency maps also hold
+ * zeros, see each field).
+ */
+export interface ReplaySummary {
+  /** {@link REPORT_SCHEMA_VERSION}. */
+  readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  /** Every input, in order. */
+  readonly inputs: readonly InputSummary[];
+  /** Event counts (the same names as in `lpa validate --json`). */
+  readonly events: EventCounts;
   /** DLQ envelopes per reason (at the gate and after acceptance). */
   readonly dlqByReason: Readonly<Record<string, number>>;
   /** Quarantine envelopes per reason (duplicates and after acceptance). */
@@ -104,7 +126,10 @@ export interface ReplaySummary {
     /** Sessions per attribution source. */
     readonly bySource: Readonly<Record<string, number>>;
   };
-  /** Latency percentiles per edge-semantics version and KPI. */
+  /**
+   * Latency percentiles per edge-semantics version and KPI: every configured version
+   * (`--latency-semantics`) and every KPI, `{ n: 0, p50: null, p95: null }` without samples.
+   */
   readonly latency: Readonly<Record<string, Readonly<Record<string, Percentiles>>>>;
   /**
    * Versioned rows emitted beyond the first version of their identity: counted with
@@ -112,8 +137,21 @@ export interface ReplaySummary {
    */
   readonly corrections: number | null;
   /** Rows per JSONL table file (final rows) and rows emitted (all versions). */
-  readonly tables: Readonly<Record<string, { readonly rows: number; readonly emitted: number }>>;
-  /** Every counter reported during the run (see `COUNTER_NAMES`), by name. */
+  readonly tables: Readonly<
+    Record<
+      string,
+      {
+        /** Rows in the table's JSONL file (final rows unless `--all-versions`). */
+        readonly rows: number;
+        /** Rows the engine emitted for the table (every version). */
+        readonly emitted: number;
+      }
+    >
+  >;
+  /**
+   * Counters by name: every name of `COUNTER_NAMES` (0 when not reported), then any other counter
+   * reported during the run (e.g. `out_of_range_values`).
+   */
   readonly counters: Readonly<Record<string, number>>;
   /** Notices about the configuration and the run. */
   readonly notices: readonly string[];
@@ -249,7 +287,10 @@ export class SummaryCollector {
     extra: Pick<
       ReplaySummary,
       "inputs" | "tables" | "notices" | "mode" | "flushed" | "outDir" | "wallTimeMs" | "clickhouse"
-    >,
+    > & {
+      /** Edge-semantics versions the run computes: each gets a latency entry, even without rows. */
+      readonly latencyVersions?: readonly string[];
+    },
   ): ReplaySummary {
     const sessions = [...this.sessions.values()];
     const unservedByReason: Record<string, number> = {};
@@ -261,6 +302,7 @@ export class SummaryCollector {
       bump(bySource, String(s["attribution_source"]));
     }
     const latency: Record<string, Record<string, Percentiles>> = {};
+    for (const v of extra.latencyVersions ?? []) latency[v] = {};
     for (const l of this.latency.values()) {
       const v = String(l["edge_semantics_version"]);
       latency[v] ??= {};
@@ -287,7 +329,11 @@ export class SummaryCollector {
     const gateDlq = this.counters["quality_gate.dlq"] ?? 0;
     const duplicates = this.counters["quality_gate.dedup.duplicates"] ?? 0;
     const futureEventTime = this.quarantine["event_time_in_future"] ?? 0;
+    const counters: Record<string, number> = {};
+    for (const name of COUNTER_NAMES) counters[name] = 0;
+    for (const [name, value] of Object.entries(sortedRecord(this.counters))) counters[name] = value;
     return {
+      schemaVersion: REPORT_SCHEMA_VERSION,
       inputs: extra.inputs,
       events: {
         read,
@@ -315,7 +361,7 @@ export class SummaryCollector {
       latency,
       corrections: this.countRevisions ? this.versionedRows - identities : null,
       tables: extra.tables,
-      counters: sortedRecord(this.counters),
+      counters,
       notices: extra.notices,
       mode: extra.mode,
       flushed: extra.flushed,

@@ -15,6 +15,7 @@ import {
 import { checkBrokers, dropKafkaClientTimerWarning, resolveBrokers } from "../brokers.js";
 import { parseCount, parseMs, UsageError } from "../io.js";
 import { formatTable } from "../table.js";
+import { givenFlags, warnNoEffect } from "../args.js";
 import type { CliIo } from "../main.js";
 
 /** Help text of `lpa dlq-replay`. */
@@ -117,6 +118,8 @@ export async function dlqReplayCommand(argv: readonly string[], io: CliIo): Prom
   const end = endFlag ?? settings.end;
   if (start !== undefined && end !== undefined && start > end)
     throw new UsageError(`the window start ${start} is after its end ${end}`);
+  if (values["dry-run"])
+    warnNoEffect(io.stderr, "dlq-replay", givenFlags(values, ["batch", "now"]), "with --dry-run");
   const batchSize = parseCount("--batch", values.batch) ?? 500;
   if (batchSize < 1) throw new UsageError("--batch must be at least 1");
   const now = parseMs("--now", values.now) ?? io.clock();

@@ -5,7 +5,13 @@
  */
 import { parseArgs } from "node:util";
 import { isPlainIdentifier, renderDdl, renderViewDdl } from "@livepeer-analytics/clickhouse";
-import { DEFAULT_CLICKHOUSE_TARGET, openExecutor, resolveTarget } from "../clickhouse.js";
+import {
+  DEFAULT_CLICKHOUSE_TARGET,
+  openExecutor,
+  reachingClickHouse,
+  resolveClickHouseTarget,
+} from "../clickhouse.js";
+import { givenFlags, warnNoEffect } from "../args.js";
 import { UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
 import { renderRows } from "../table.js";
@@ -26,10 +32,13 @@ export const QUERY_HELP = `Usage: lpa query [options] "SQL"
 
 Runs one SQL statement against ClickHouse and prints its rows. Unqualified table names resolve to
 the SDK database, so "SELECT * FROM v_api_sla_compliance" works after "lpa replay --clickhouse".
+Nothing else is sent (no CREATE DATABASE): a read-only user can query.
 
-Options:
-  --clickhouse TARGET   embedded (./lpa-data, default) | embedded:PATH | http(s)://...
-  --database NAME       database (default livepeer_analytics)
+Options (flags win over the environment variables in brackets):
+  --clickhouse TARGET   embedded (./lpa-data, the default) | embedded:PATH | http(s)://...
+                        [CLICKHOUSE_URL; user CLICKHOUSE_USER, password CLICKHOUSE_PASSWORD]
+  --database NAME       database (default livepeer_analytics) [CLICKHOUSE_DATABASE]
+  --password-file FILE  read the password from FILE (one line; not visible in ps)
   --format F            table (default) | vertical | json | jsonl
   -h, --help            show this help
 `;
@@ -55,8 +64,9 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
     allowPositionals: true,
     strict: true,
     options: {
-      clickhouse: { type: "string", default: DEFAULT_CLICKHOUSE_TARGET },
+      clickhouse: { type: "string" },
       database: { type: "string" },
+      "password-file": { type: "string" },
       format: { type: "string", default: "table" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -68,14 +78,21 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
   if (positionals.length !== 1) throw new UsageError("lpa query needs exactly one SQL argument");
   if (!["table", "vertical", "json", "jsonl"].includes(values.format))
     throw new UsageError("--format must be table, vertical, json or jsonl");
-  const target = resolveTarget(values.clickhouse, values.database);
-  checkDatabaseName(
-    target.database,
-    values.database !== undefined ? "--database" : "the database of --clickhouse",
+  const resolved = resolveClickHouseTarget(values, process.env, {
+    useUrlFromEnv: true,
+    fallback: DEFAULT_CLICKHOUSE_TARGET,
+  })!;
+  const { target } = resolved;
+  checkDatabaseName(target.database, resolved.databaseSource);
+  for (const n of resolved.notices) io.stderr.write(`lpa query: warning: ${n}\n`);
+  // Read-only: the database is not created, no DDL is sent.
+  const executor = await reachingClickHouse(target, () =>
+    openExecutor(target, { createDatabase: false }),
   );
-  const executor = await openExecutor(target);
   try {
-    const rows = await executor.query<Record<string, unknown>>(positionals[0]!);
+    const rows = await reachingClickHouse(target, () =>
+      executor.query<Record<string, unknown>>(positionals[0]!),
+    );
     io.stdout.write(renderRows(rows, values.format));
   } finally {
     await executor.close();
@@ -93,7 +110,7 @@ export function ddlCommand(argv: readonly string[], io: CliIo): number {
       database: { type: "string" },
       "no-ttl": { type: "boolean", default: false },
       "tables-only": { type: "boolean", default: false },
-      "latency-semantics": { type: "string", default: "v1" },
+      "latency-semantics": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -101,7 +118,9 @@ export function ddlCommand(argv: readonly string[], io: CliIo): number {
     io.stdout.write(DDL_HELP);
     return 0;
   }
-  const semantics = values["latency-semantics"];
+  if (values["tables-only"])
+    warnNoEffect(io.stderr, "ddl", givenFlags(values, ["latency-semantics"]), "with --tables-only");
+  const semantics = values["latency-semantics"] ?? "v1";
   if (semantics !== "v1" && semantics !== "v2")
     throw new UsageError("--latency-semantics must be v1 or v2");
   if (values.database !== undefined) checkDatabaseName(values.database);

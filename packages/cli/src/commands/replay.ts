@@ -17,7 +17,15 @@ import {
 } from "@livepeer-analytics/core/engine";
 import { oversizeRecordOutputs } from "@livepeer-analytics/core/quality";
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineInputFromFlags } from "../engine-flags.js";
-import { forEachInputRecord, describeInput, parseCount, parseMs, UsageError } from "../io.js";
+import {
+  forEachInputRecord,
+  describeInput,
+  parseCount,
+  parseMs,
+  totalInputBytes,
+  UsageError,
+} from "../io.js";
+import { RunProgress } from "../progress.js";
 import type { CliIo } from "../main.js";
 import type { ClickHouseExecutor } from "@livepeer-analytics/clickhouse";
 import {
@@ -26,8 +34,9 @@ import {
   DEFAULT_REPLAY_BATCH_ROWS,
   describeTarget,
   openExecutor,
+  reachingClickHouse,
   renderApiViews,
-  resolveTarget,
+  resolveClickHouseTarget,
   runSuite,
   storableRow,
   summarizeAssertion,
@@ -43,6 +52,7 @@ import {
   type TableStats,
 } from "../output.js";
 import { checkDatabaseName } from "./query.js";
+import { givenFlags, warnNoEffect } from "../args.js";
 import { renderReplaySummary, SummaryCollector, type ReplaySummary } from "../summary.js";
 
 /** Help text of `lpa replay`. */
@@ -66,8 +76,9 @@ the previous run into --out, all at the end of the run (one run per directory at
 With --clickhouse the outputs go into ClickHouse instead (JSONL only if --out is also given): the
 table DDL and serving views are applied first, the same rows the JSONL output holds (final rows of
 versioned facts unless --all-versions) go through the batched sink, and the SQL assertion suite runs
-at the end. Targets: "embedded" (chDB with its data in ./lpa-data),
-"embedded:PATH", or an http(s):// URL (user, password and database from the URL or the options).
+at the end. Targets: "embedded" (chDB with its data in ./lpa-data), "embedded:PATH", or an
+http(s):// URL. User CLICKHOUSE_USER, password --password-file or CLICKHOUSE_PASSWORD, database
+--database or CLICKHOUSE_DATABASE; each wins over what the URL says.
 
 Inputs are read as a stream of JSON values (JSONL with any line ends, JSON arrays, UI-export
 wrapper arrays, a capability API response); gzip is detected on files and stdin. Records over
@@ -76,7 +87,8 @@ maxRecordBytes are rejected while reading (record_too_large).
 Options:
   --out DIR                  JSONL output directory (default ./lpa-out without --clickhouse)
   --clickhouse TARGET        write into ClickHouse: embedded | embedded:PATH | http(s)://...
-  --database NAME            ClickHouse database (default livepeer_analytics)
+  --database NAME            ClickHouse database (default livepeer_analytics) [CLICKHOUSE_DATABASE]
+  --password-file FILE       read the ClickHouse password from FILE [CLICKHOUSE_PASSWORD]
   --reset-database           drop the ClickHouse database before applying the DDL
   --keep-ttl                 create tables with their row TTLs (off: a replay of an old capture
                              would be deleted by the TTL at the next merge)
@@ -93,6 +105,38 @@ ${ENGINE_FLAGS_HELP}  --snapshot-ts MS           envelope time for capability AP
   -h, --help                 show this help
 `;
 
+/** The ClickHouse-only flags of `lpa replay`. */
+const CLICKHOUSE_ONLY_FLAGS = [
+  "database",
+  "password-file",
+  "reset-database",
+  "keep-ttl",
+  "no-assertions",
+  "batch-rows",
+  "strict",
+  "show-views",
+] as const;
+
+/** Warns (one line per reason) about flags that have no effect with the other flags given. */
+function warnIneffectiveReplayFlags(
+  values: Readonly<Record<string, unknown>>,
+  stderr: NodeJS.WritableStream,
+): void {
+  if (values["clickhouse"] === undefined) {
+    warnNoEffect(
+      stderr,
+      "replay",
+      givenFlags(values, CLICKHOUSE_ONLY_FLAGS),
+      "without --clickhouse",
+    );
+    return;
+  }
+  if (values["no-assertions"] === true)
+    warnNoEffect(stderr, "replay", givenFlags(values, ["strict"]), "with --no-assertions");
+  if (values["json"] === true)
+    warnNoEffect(stderr, "replay", givenFlags(values, ["show-views"]), "with --json");
+}
+
 /** Runs `lpa replay`; returns the exit code. */
 export async function replayCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -103,6 +147,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
       out: { type: "string" },
       clickhouse: { type: "string" },
       database: { type: "string" },
+      "password-file": { type: "string" },
       "reset-database": { type: "boolean", default: false },
       "keep-ttl": { type: "boolean", default: false },
       "no-assertions": { type: "boolean", default: false },
@@ -169,13 +214,16 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   const fixedNow = parseMs("--now", values.now);
   const snapshotTs = parseMs("--snapshot-ts", values["snapshot-ts"]);
   const sources = positionals.map(describeInput);
-  const target =
-    values.clickhouse === undefined ? null : resolveTarget(values.clickhouse, values.database);
-  if (target !== null)
-    checkDatabaseName(
-      target.database,
-      values.database !== undefined ? "--database" : "the database of --clickhouse",
-    );
+  const resolvedTarget = resolveClickHouseTarget(values, process.env, {
+    useUrlFromEnv: false,
+    fallback: null,
+  });
+  const target = resolvedTarget?.target ?? null;
+  if (resolvedTarget !== null) {
+    checkDatabaseName(resolvedTarget.target.database, resolvedTarget.databaseSource);
+    for (const n of resolvedTarget.notices) io.stderr.write(`lpa replay: warning: ${n}\n`);
+  }
+  warnIneffectiveReplayFlags(values, io.stderr);
   // Fail before any work when the state could not be saved at the end.
   if (values.state !== undefined) checkOutputDirectory("--state", values.state);
   const outDir = values.out ?? (target === null ? "lpa-out" : null);
@@ -196,6 +244,9 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   const started = io.clock();
   const inputs: ReplaySummary["inputs"][number][] = [];
   const summary = new SummaryCollector(values["all-versions"]);
+  const progress = new RunProgress(io.stderr, "replay", totalInputBytes(sources), io.clock);
+  const rowsNote = (rows: number, what: string): string =>
+    `${rows.toLocaleString("en-US")} ${what}`;
   summary.add({ kind: "counter", name: "out_of_range_values", delta: 0 }); // always reported
   try {
     if (outDir !== null && resumedFrom !== null && readRunManifest(outDir)?.state === resumedFrom)
@@ -204,14 +255,19 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
       );
     if (target !== null) {
       io.stderr.write(`lpa: ${describeTarget(target)}\n`);
-      executor = await openExecutor(target);
-      const statements = await applySchema(executor, {
-        reset: values["reset-database"],
-        ttl: values["keep-ttl"],
-        servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
-      });
+      const opened = await reachingClickHouse(target, () => openExecutor(target));
+      executor = opened;
+      const statements = await reachingClickHouse(target, () =>
+        applySchema(opened, {
+          reset: values["reset-database"],
+          ttl: values["keep-ttl"],
+          servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
+        }),
+      );
       notices.push(`applied ${statements} DDL statements to ${describeTarget(target)}`);
-      chOutput = new ClickHouseOutput(executor, batchRows);
+      chOutput = new ClickHouseOutput(executor, batchRows, (line) =>
+        progress.note(`lpa replay: ${line}`),
+      );
     }
     const sink = (outs: readonly EngineOutput[]): void => {
       for (const o of outs) {
@@ -231,6 +287,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
         snapshotTs,
         maxRecordBytes: engine.config.gate.maxRecordBytes,
         onOversize: (o) => sink(oversizeRecordOutputs(o, ingestNow())),
+        progress,
       },
       (record) => {
         sink(runner.push({ record, now: ingestNow(), receivedAt: io.clock() }));
@@ -240,13 +297,20 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     for (const r of reports) {
       const notes = [...r.notes];
       if (r.skippedBlank > 0) notes.push(`${r.skippedBlank} blank line(s) skipped`);
-      inputs.push({ name: r.name, format: r.format, records: r.records, notes });
+      inputs.push({
+        name: r.name,
+        format: r.format,
+        records: r.records,
+        skippedBlank: r.skippedBlank,
+        notes,
+      });
     }
 
     // End of the run, in the order that makes a crash at any point safe: outputs complete and
     // durable (JSONL fsynced in the work directory, ClickHouse flushed), then the JSONL files put
     // in place, then the state, atomically. A kill before the state is replaced leaves the old
     // state, and running this part again from it rewrites the same outputs.
+    progress.phase("final rows");
     let snapshot: string | null = null;
     if (values.state !== undefined) snapshot = runner.snapshot();
     else {
@@ -255,7 +319,10 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     }
     const finals = await writer.finish();
     if (outDir !== null) tables = finals;
-    const chStats = chOutput === null ? null : await chOutput.finish();
+    const loading = chOutput;
+    if (loading !== null)
+      progress.phase("loading", () => rowsNote(loading.insertedRows, "rows inserted"));
+    const chStats = loading === null ? null : await loading.finish();
     crashPoint("before-commit");
     writer.commit({ resumedFrom, state: snapshot === null ? null : sha256(snapshot), flushed });
     crashPoint("after-commit");
@@ -265,6 +332,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     }
     writer.dispose();
     if (chStats !== null && executor !== null && target !== null) {
+      if (!values["no-assertions"]) progress.phase("assertions");
       const assertions = values["no-assertions"]
         ? null
         : await runSuite(executor, resolved.config.lifecycle.servingEdgeSemanticsVersion);
@@ -282,6 +350,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
         viewText = await renderApiViews(executor, showViews);
     }
   } finally {
+    progress.done();
     writer.dispose();
     await executor?.close();
   }
@@ -294,6 +363,7 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     outDir,
     wallTimeMs: io.clock() - started,
     clickhouse,
+    latencyVersions: resolved.config.lifecycle.edgeSemanticsVersions,
   });
   io.stdout.write(
     values.json ? JSON.stringify(report, null, 2) + "\n" : renderReplaySummary(report) + viewText,

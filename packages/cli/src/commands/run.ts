@@ -16,7 +16,6 @@ import { BACKFILL_EPOCH_STRIDE, VERSIONED_TABLES } from "@livepeer-analytics/cor
 import { parseSupportedVersions } from "@livepeer-analytics/core/quality";
 import {
   clickHouseSinkLimitsFromEnv,
-  clickHouseTargetFromEnv,
   qualifyTableName,
   type ClickHouseExecutor,
   type ClickHouseTarget,
@@ -38,7 +37,14 @@ import {
   type PipelineLog,
   type PipelineStatus,
 } from "@livepeer-analytics/kafka";
-import { applySchema, describeTarget, openExecutor, resolveTarget } from "../clickhouse.js";
+import {
+  applySchema,
+  describeTarget,
+  openExecutor,
+  reachingClickHouse,
+  resolveClickHouseTarget,
+} from "../clickhouse.js";
+import { givenFlags, warnNoEffect } from "../args.js";
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineInputFromFlags } from "../engine-flags.js";
 import { checkBrokers, dropKafkaClientTimerWarning, resolveBrokers } from "../brokers.js";
 import { parseCount, parseMs, UsageError } from "../io.js";
@@ -78,6 +84,7 @@ Options (flags win over the environment variables in brackets):
   --clickhouse TARGET        embedded | embedded:PATH | http(s)://... [CLICKHOUSE_URL,
                              CLICKHOUSE_USER, CLICKHOUSE_PASSWORD; sink limits CLICKHOUSE_SINK_*]
   --database NAME            ClickHouse database (default livepeer_analytics) [CLICKHOUSE_DATABASE]
+  --password-file FILE       read the ClickHouse password from FILE [CLICKHOUSE_PASSWORD]
   --keep-ttl                 create tables with their row TTLs
   --out DIR                  append rows to DIR/<table>.jsonl (rewound to the checkpoint on restart)
   --checkpoint-dir DIR       keep checkpoints in DIR instead of a Kafka topic
@@ -165,6 +172,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
       "no-rejection-topics": { type: "boolean", default: false },
       clickhouse: { type: "string" },
       database: { type: "string" },
+      "password-file": { type: "string" },
       "keep-ttl": { type: "boolean", default: false },
       out: { type: "string" },
       "checkpoint-dir": { type: "string" },
@@ -213,20 +221,34 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   });
 
   // Outputs.
-  let target: ClickHouseTarget | null = null;
-  if (values.clickhouse !== undefined) target = resolveTarget(values.clickhouse, values.database);
-  else if (env["CLICKHOUSE_URL"] !== undefined && env["CLICKHOUSE_URL"] !== "") {
-    const fromEnv = clickHouseTargetFromEnv(env);
-    notices.push(...fromEnv.notices.map((n) => n.message));
-    target =
-      values.database === undefined
-        ? fromEnv.target
-        : { ...fromEnv.target, database: values.database };
-  }
-  if (target !== null)
-    checkDatabaseName(
-      target.database,
-      values.database !== undefined ? "--database" : "the database of --clickhouse",
+  const resolvedTarget = resolveClickHouseTarget(values, env, {
+    useUrlFromEnv: true,
+    fallback: null,
+  });
+  const target: ClickHouseTarget | null = resolvedTarget?.target ?? null;
+  if (resolvedTarget !== null) {
+    notices.push(...resolvedTarget.notices);
+    checkDatabaseName(resolvedTarget.target.database, resolvedTarget.databaseSource);
+  } else
+    warnNoEffect(
+      io.stderr,
+      "run",
+      givenFlags(values, ["database", "password-file", "keep-ttl"]),
+      "without --clickhouse (or CLICKHOUSE_URL)",
+    );
+  if (values["no-rejection-topics"])
+    warnNoEffect(
+      io.stderr,
+      "run",
+      givenFlags(values, ["dlq-topic", "quarantine-topic"]),
+      "with --no-rejection-topics",
+    );
+  if (values["checkpoint-dir"] !== undefined)
+    warnNoEffect(
+      io.stderr,
+      "run",
+      givenFlags(values, ["checkpoint-topic"]),
+      "with --checkpoint-dir",
     );
   const outDir = values.out ?? null;
   if (target === null && outDir === null)
@@ -246,6 +268,8 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const sessionTimeoutMs = parseMs("--session-timeout", values["session-timeout"]) ?? 10_000;
   const shutdownTimeoutMs = parseMs("--shutdown-timeout", values["shutdown-timeout"]) ?? 60_000;
   const metricsPort = parseCount("--metrics-port", values["metrics-port"]);
+  if (metricsPort !== undefined && metricsPort > 65_535)
+    throw new UsageError(`--metrics-port must be a port number (0 to 65535), got ${metricsPort}`);
 
   for (const n of notices) log({ level: "warn", message: n });
   // The client retries through broker restarts on its own; its error lines are shown at most
@@ -271,12 +295,15 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   try {
     if (target !== null) {
       log({ level: "info", message: `writing to ${describeTarget(target)}` });
-      executor = await openExecutor(target);
-      await applySchema(executor, {
-        reset: false,
-        ttl: values["keep-ttl"],
-        servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
-      });
+      const opened = await reachingClickHouse(target, () => openExecutor(target));
+      executor = opened;
+      await reachingClickHouse(target, () =>
+        applySchema(opened, {
+          reset: false,
+          ttl: values["keep-ttl"],
+          servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
+        }),
+      );
     }
     dropKafkaClientTimerWarning();
     await checkBrokers(brokers);

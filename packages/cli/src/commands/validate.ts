@@ -24,6 +24,7 @@ import { forEachInputRecord, describeInput, parseMs, UsageError } from "../io.js
 import { AtomicFile } from "../output.js";
 import { formatTable } from "../table.js";
 import type { CliIo } from "../main.js";
+import { REPORT_SCHEMA_VERSION, type EventCounts, type InputSummary } from "../summary.js";
 
 /** Help text of `lpa validate`. */
 export const VALIDATE_HELP = `Usage: lpa validate [options] <file|->...
@@ -51,51 +52,73 @@ Options:
 `;
 
 /**
- * Report of one validation run (what `--json` prints). The record counts reconcile:
- * `records = accepted + gateDlq + duplicates`; rejections of rows of accepted events
- * (`afterAcceptance`) come on top, so `dlq = gateDlq + afterAcceptance.dlq` and
- * `quarantine = duplicates + afterAcceptance.quarantine`.
+ * Report of one validation run (what `--json` prints). Every field is always present; maps keyed
+ * by event type, table or reason hold the keys that occurred. The counts are in
+ * {@link ValidateReport.events}, with the same names as in `lpa replay --json`
+ * (`events.read = events.accepted + events.gateDlq + events.duplicates`; rejections of rows of
+ * accepted events, `events.afterAcceptance`, come on top).
  */
 export interface ValidateReport {
+  /** `REPORT_SCHEMA_VERSION`: the version of this document's shape. */
+  readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
   /** Every input, in order. */
-  readonly inputs: readonly {
-    /** Display name (file base name, or `stdin`). */
-    readonly name: string;
-    /** Detected container format. */
-    readonly format: string;
-    /** Records read from it. */
-    readonly records: number;
-    /** Blank lines skipped. */
-    readonly skippedBlank: number;
-    /** Notes about the input (e.g. where a snapshot timestamp came from). */
-    readonly notes: readonly string[];
-  }[];
-  /** Records read over all inputs. */
+  readonly inputs: readonly InputSummary[];
+  /** Event counts, named as in `lpa replay --json` (`futureEventTime` is always 0 here). */
+  readonly events: EventCounts;
+  /**
+   * Records read over all inputs: `events.read`.
+   *
+   * @deprecated Kept for scripts written before `schemaVersion` 1; read `events.read`.
+   */
   readonly records: number;
-  /** Records accepted (passed the gate and dedup). */
+  /**
+   * Records accepted: `events.accepted`.
+   *
+   * @deprecated Read `events.accepted`.
+   */
   readonly accepted: number;
-  /** Records rejected by the gate (decode, validation) into the DLQ. */
+  /**
+   * Records rejected by the gate: `events.gateDlq`.
+   *
+   * @deprecated Read `events.gateDlq`.
+   */
   readonly gateDlq: number;
-  /** Records quarantined as duplicates of an accepted event. */
+  /**
+   * Records quarantined as duplicates: `events.duplicates`.
+   *
+   * @deprecated Read `events.duplicates`.
+   */
   readonly duplicates: number;
-  /** Rejections of accepted events' rows (parse failures, the row-size guard), on top of the above. */
+  /**
+   * Rejections after acceptance: `events.afterAcceptance`.
+   *
+   * @deprecated Read `events.afterAcceptance`.
+   */
   readonly afterAcceptance: {
     /** DLQ envelopes after acceptance. */
     readonly dlq: number;
     /** Quarantine envelopes after acceptance. */
     readonly quarantine: number;
   };
+  /**
+   * Every DLQ envelope: `events.dlq`.
+   *
+   * @deprecated Read `events.dlq`.
+   */
+  readonly dlq: number;
+  /**
+   * Every quarantine envelope: `events.quarantine`.
+   *
+   * @deprecated Read `events.quarantine`.
+   */
+  readonly quarantine: number;
   /** Accepted events per event type. */
   readonly acceptedByType: Readonly<Record<string, number>>;
   /** Typed rows per raw table. */
   readonly rowsByTable: Readonly<Record<string, number>>;
-  /** Every DLQ envelope: `gateDlq + afterAcceptance.dlq`. */
-  readonly dlq: number;
-  /** DLQ envelopes per reason. */
+  /** DLQ envelopes per reason (they sum to `events.dlq`). */
   readonly dlqByReason: Readonly<Record<string, number>>;
-  /** Every quarantine envelope: `duplicates + afterAcceptance.quarantine`. */
-  readonly quarantine: number;
-  /** Quarantine envelopes per reason. */
+  /** Quarantine envelopes per reason (they sum to `events.quarantine`). */
   readonly quarantineByReason: Readonly<Record<string, number>>;
   /** Dedup strategies of the accepted events. */
   readonly dedupStrategies: Readonly<Record<string, number>>;
@@ -103,6 +126,8 @@ export interface ValidateReport {
   readonly config: GateConfig;
   /** Wall time of the run, ms. */
   readonly wallTimeMs: number;
+  /** Records read per second of wall time (as in `lpa replay`). */
+  readonly eventsPerSecond: number;
 }
 
 const sum = (r: Readonly<Record<string, number>>): number =>
@@ -185,7 +210,7 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
   } finally {
     rejects?.dispose();
   }
-  const inputs: ValidateReport["inputs"][number][] = read.map((r) => ({
+  const inputs: InputSummary[] = read.map((r) => ({
     name: r.name,
     format: r.format,
     records: r.records,
@@ -194,22 +219,37 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
   }));
   const dlq = sum(tally.dlqByReason);
   const quarantine = sum(tally.quarantineByReason);
-  const report: ValidateReport = {
-    inputs,
-    records: tally.input,
+  const afterAcceptance = { dlq: dlq - gateDlq, quarantine: quarantine - duplicates };
+  const events: EventCounts = {
+    read: tally.input,
     accepted: sum(tally.acceptedByType),
     gateDlq,
     duplicates,
-    afterAcceptance: { dlq: dlq - gateDlq, quarantine: quarantine - duplicates },
+    futureEventTime: 0,
+    afterAcceptance,
+    dlq,
+    quarantine,
+  };
+  const wallTimeMs = io.clock() - started;
+  const report: ValidateReport = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    inputs,
+    events,
+    records: events.read,
+    accepted: events.accepted,
+    gateDlq,
+    duplicates,
+    afterAcceptance: { ...afterAcceptance },
+    dlq,
+    quarantine,
     acceptedByType: sorted(tally.acceptedByType),
     rowsByTable: sorted(tally.rowsByTable),
-    dlq,
     dlqByReason: sorted(tally.dlqByReason),
-    quarantine,
     quarantineByReason: sorted(tally.quarantineByReason),
-    dedupStrategies: tally.dedupStrategies,
+    dedupStrategies: sorted(tally.dedupStrategies),
     config,
-    wallTimeMs: io.clock() - started,
+    wallTimeMs,
+    eventsPerSecond: Math.round(events.read / Math.max(wallTimeMs / 1000, 0.001)),
   };
   io.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report));
   return 0;
@@ -229,26 +269,22 @@ export function renderReport(r: ValidateReport): string {
   for (const i of r.inputs) for (const n of i.notes) parts.push(`note (${i.name}): ${n}`);
   parts.push(
     "",
-    `records ${n(r.records)} = accepted ${n(r.accepted)} + DLQ at the gate ${n(r.gateDlq)} + duplicates ${n(r.duplicates)}`,
-    `rejected after acceptance (not in the count above): DLQ ${n(r.afterAcceptance.dlq)}, quarantine ${n(r.afterAcceptance.quarantine)}`,
+    `records ${n(r.events.read)} = accepted ${n(r.events.accepted)} + DLQ at the gate ${n(r.events.gateDlq)} + duplicates ${n(r.events.duplicates)}`,
+    `rejected after acceptance (not in the count above): DLQ ${n(r.events.afterAcceptance.dlq)}, quarantine ${n(r.events.afterAcceptance.quarantine)}`,
     "",
     formatTable(["accepted event type", "events"], Object.entries(r.acceptedByType)),
     "",
     formatTable(["typed table", "rows"], Object.entries(r.rowsByTable)),
   );
-  if (r.dlq > 0)
+  if (r.events.dlq > 0)
     parts.push("", formatTable(["DLQ reason", "envelopes"], Object.entries(r.dlqByReason)));
-  if (r.quarantine > 0)
+  if (r.events.quarantine > 0)
     parts.push(
       "",
       formatTable(["quarantine reason", "envelopes"], Object.entries(r.quarantineByReason)),
     );
   const secs = r.wallTimeMs / 1000;
-  parts.push(
-    "",
-    `wall time ${secs.toFixed(3)} s (${Math.round(r.records / Math.max(secs, 0.001)).toLocaleString("en-US")} records/s)`,
-    "",
-  );
+  parts.push("", `wall time ${secs.toFixed(3)} s (${n(r.eventsPerSecond)} records/s)`, "");
   return parts.join("\n");
 }
 
