@@ -177,6 +177,15 @@ export function selectCandidate(
   let canonUrl: string | null = null;
   let ambiguousUrl = false;
 
+  // One-entry caches of the normalized forms: the candidates of a bucket mostly repeat the same
+  // model, canonical address and URL, and each normalization allocates.
+  let modelRaw: string | null = null;
+  let modelNorm = "";
+  let canonRaw: string | null = null;
+  let canonNorm = "";
+  let urlRaw: string | null = null;
+  let urlNorm = "";
+
   let best: Candidate | null = null;
   let bestStored = "";
   let bestModelRank = 0;
@@ -190,7 +199,11 @@ export function selectCandidate(
     const c = record[stored];
     if (c === undefined) continue;
     total++;
-    const modelKey = c.modelId === hint ? hintKey : normAddr(c.modelId);
+    if (c.modelId !== modelRaw) {
+      modelRaw = c.modelId;
+      modelNorm = c.modelId === hint ? hintKey : normAddr(c.modelId);
+    }
+    const modelKey = modelNorm;
     const modelBlank = modelKey === "";
     if (!hintBlank && !modelBlank && modelKey !== hintKey) continue;
     compatible++;
@@ -198,14 +211,21 @@ export function selectCandidate(
     const delta = t - c.snapshotTs;
     if (!isEligibleDelta(delta, maxPrior, maxFuture)) continue;
     const abs = Math.abs(delta);
-    const urlRank =
-      urlKey !== null &&
-      (c.orchestratorUrl === ctx.urlHint || compareKey(c.orchestratorUrl) === urlKey)
-        ? 0
-        : 1;
+    let urlRank = 1;
+    if (urlKey !== null) {
+      if (c.orchestratorUrl !== urlRaw) {
+        urlRaw = c.orchestratorUrl;
+        urlNorm = c.orchestratorUrl === ctx.urlHint ? urlKey : compareKey(c.orchestratorUrl);
+      }
+      if (urlNorm === urlKey) urlRank = 0;
+    }
 
     if (abs <= ttl) {
-      const canon = normAddr(c.canonicalOrchestratorAddress);
+      if (c.canonicalOrchestratorAddress !== canonRaw) {
+        canonRaw = c.canonicalOrchestratorAddress;
+        canonNorm = normAddr(c.canonicalOrchestratorAddress);
+      }
+      const canon = canonNorm;
       if (canon !== "") {
         if (canonAll === null) canonAll = canon;
         else if (canon !== canonAll) ambiguousAll = true;
@@ -265,11 +285,14 @@ export function selectCandidate(
 
 /** §5.4 positions 7–10: `key(modelId)`, `key(orchestratorUrl)`, `key(gpuId)`, candidate key. */
 function tieBreak(a: Candidate, aStored: string, b: Candidate, bStored: string): number {
+  // Equal raw values have equal keys: compare keys only when the values differ.
   return (
-    compareStrings(compareKey(a.modelId), compareKey(b.modelId)) ||
-    compareStrings(compareKey(a.orchestratorUrl), compareKey(b.orchestratorUrl)) ||
-    compareStrings(compareKey(a.gpuId), compareKey(b.gpuId)) ||
-    compareStrings(unescapeKey(aStored), unescapeKey(bStored))
+    (a.modelId === b.modelId ? 0 : compareStrings(compareKey(a.modelId), compareKey(b.modelId))) ||
+    (a.orchestratorUrl === b.orchestratorUrl
+      ? 0
+      : compareStrings(compareKey(a.orchestratorUrl), compareKey(b.orchestratorUrl))) ||
+    (a.gpuId === b.gpuId ? 0 : compareStrings(compareKey(a.gpuId), compareKey(b.gpuId))) ||
+    (aStored === bStored ? 0 : compareStrings(unescapeKey(aStored), unescapeKey(bStored)))
   );
 }
 
