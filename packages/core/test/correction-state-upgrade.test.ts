@@ -12,6 +12,7 @@ import {
   upgradeCorrectionState,
   type CorrectionState,
 } from "../src/lifecycle/correction.js";
+import { initCoverageState } from "../src/lifecycle/coverage.js";
 
 const NOW = 1_800_000_000_000;
 const CUT = 20;
@@ -48,6 +49,9 @@ describe("version-1 correction state", () => {
       expect(r.last === null || /^[A-Za-z0-9_-]{22}$/.test(r.last)).toBe(true);
       if (r.last !== null) expect(r.current).toBeNull();
     }
+    // Coverage accumulators (whole session accumulators in version 1) keep their coverage fields.
+    for (const cs of Object.values(lc.sessions))
+      expect(Object.keys(cs.coverage)).toEqual(Object.keys(initCoverageState()));
     const continued = [...feed(engine, restored.state, lines.slice(CUT))];
     continued.push(...engine.flushInPlace(restored.state));
 

@@ -26,6 +26,7 @@ import type { LifecycleInput, LifecycleOutput } from "../lifecycle/fold.js";
 import {
   initLifecycleState,
   lifecycleOperator,
+  upgradeLifecycleState,
   type LifecycleState,
 } from "../lifecycle/operator.js";
 import { getOwn, setOwn } from "../internal/own.js";
@@ -755,9 +756,13 @@ export function createEngine(
       const st = d.state as { dedup?: unknown; lifecycle?: unknown } | null;
       if (typeof st === "object" && st !== null && "dedup" in st)
         st.dedup = upgradeDedupState(st.dedup, options);
-      // A correction state saved with full retained-row contents (version 1) is upgraded too.
-      if (mode === "correction" && typeof st === "object" && st !== null && "lifecycle" in st)
-        st.lifecycle = upgradeCorrectionState(st.lifecycle);
+      // Lifecycle states of earlier versions (full retained-row contents and last session rows,
+      // whole coverage accumulators) are upgraded too.
+      if (typeof st === "object" && st !== null && "lifecycle" in st)
+        st.lifecycle =
+          mode === "correction"
+            ? upgradeCorrectionState(st.lifecycle)
+            : upgradeLifecycleState(st.lifecycle);
       const shape = validateEngineStateShape(d.state, mode);
       if (!shape.ok) {
         return {

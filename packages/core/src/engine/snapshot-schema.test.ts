@@ -483,8 +483,8 @@ describe("targeted corruptions are rejected with a path naming the broken field"
         `state.lifecycle.pendingSessions["x"]: expected 1, received 2`,
       ],
       [
-        (b) => ((b["coverage"] as Json)["pipelinesSeen"] = [1]),
-        `${refSession}.coverage.pipelinesSeen[0]: expected string, received number`,
+        (b) => ((b["coverage"] as Json)["firstProcessedTs"] = "soon"),
+        `${refSession}.coverage.firstProcessedTs: expected number or null, received string`,
       ],
     ];
     for (const [corrupt, prefix] of cases) {

@@ -27,6 +27,7 @@ import type { Tombstone } from "../lifecycle/fold.js";
 import type { LifecycleState, LifecycleTimers, SessionBundle } from "../lifecycle/operator.js";
 import type { ParamState } from "../lifecycle/params.js";
 import type { SegmentRow, SegmentState } from "../lifecycle/segment.js";
+import type { CoverageState } from "../lifecycle/coverage.js";
 import type { CapacityAnchor, SessionState } from "../lifecycle/session.js";
 import type {
   LifecycleSignal,
@@ -275,6 +276,24 @@ const sessionStateSchema = tied<SessionState>()(
   }),
 );
 
+const coverageStateSchema = tied<CoverageState>()(
+  z.object({
+    v: z.literal(1),
+    workflowSessionId: z.string(),
+    streamId: z.string(),
+    requestId: z.string(),
+    pipeline: z.string(),
+    gateway: z.string(),
+    modelId: nullableString,
+    version: count,
+    knownStream: z.boolean(),
+    firstStreamRequestTs: nullableTime,
+    firstProcessedTs: nullableTime,
+    startupSuccess: z.boolean(),
+    firstPlayableTs: nullableTime,
+  }),
+);
+
 const segmentReason = z.enum(["initial", "orchestrator_change", "stream_closed"]);
 
 const segmentStateSchema = tied<SegmentState>()(
@@ -370,7 +389,7 @@ const sessionBundleSchema = tied<SessionBundle>()(
     session: sessionStateSchema,
     segment: segmentStateSchema,
     params: paramStateSchema,
-    coverage: sessionStateSchema,
+    coverage: coverageStateSchema,
     alignment: alignmentStateSchema,
   }),
 );
@@ -385,7 +404,8 @@ const lifecycleTimersSchema = tied<LifecycleTimers>()(
 
 const lifecycleStateSchema = tied<LifecycleState>()(
   z.object({
-    v: z.literal(1),
+    // Version-1 states (whole coverage accumulators) are upgraded by `restore` before this check.
+    v: z.literal(2),
     index: capabilityIndexSchema,
     watermark: nullableTime,
     sessions: z.record(z.string(), sessionBundleSchema),
@@ -470,7 +490,7 @@ const correctionSessionSchema = tied<CorrectionSession>()(
     // before validation).
     lastSession: z.string().nullable(),
     lastSegments: z.array(jsonRecord.nullable()),
-    coverage: sessionStateSchema,
+    coverage: coverageStateSchema,
     due: sessionTimersSchema.exactOptional(),
     dirty: z.literal(true).exactOptional(),
   }),

@@ -30,7 +30,12 @@ import { encodeUtf8 } from "../primitives/utf8.js";
 import { compareStrings } from "../primitives/strings.js";
 import { alignSample, coveringSegment } from "./alignment.js";
 import { EVICTION_SWEEP_INTERVAL_MS, type LifecycleConfig } from "./config.js";
-import { coverageApply, initCoverageState } from "./coverage.js";
+import {
+  compactCoverageRecord,
+  coverageApply,
+  initCoverageState,
+  type CoverageState,
+} from "./coverage.js";
 import {
   admitSignal,
   emitSessionRows,
@@ -44,14 +49,7 @@ import {
 } from "./fold.js";
 import { isParamsUpdate, toParamUpdateRow } from "./params.js";
 import type { SegmentRow } from "./segment.js";
-import {
-  addToSet,
-  lookupKeyOf,
-  toSessionRow,
-  TRACE,
-  type SessionRow,
-  type SessionState,
-} from "./session.js";
+import { addToSet, lookupKeyOf, toSessionRow, TRACE, type SessionRow } from "./session.js";
 import type { LifecycleSignal, SampleInput, SignalType } from "./signal.js";
 import {
   compactTimerQueue,
@@ -73,8 +71,10 @@ import {
  * Current version of {@link CorrectionState}. Version 2 keeps digests of the contents last
  * emitted for retained rows instead of the contents, drops a retained row's
  * content once emitted, and stores a signal and its sample once. Version 3 keeps the digest of
- * a session's last emitted session row instead of the row ({@link CorrectionSession.lastSession}).
- * States of versions 1 and 2 are upgraded by {@link upgradeCorrectionState}.
+ * a session's last emitted session row instead of the row ({@link CorrectionSession.lastSession})
+ * and a compact {@link CoverageState} as its coverage accumulator instead of a whole session
+ * accumulator ({@link CorrectionSession.coverage}). States of versions 1 and 2 are upgraded by
+ * {@link upgradeCorrectionState}.
  */
 export const CORRECTION_STATE_VERSION = 3;
 
@@ -277,8 +277,11 @@ export interface CorrectionSession {
   lastSession: string | null;
   /** Last emitted segment row per index (`version` excluded), including retractions. */
   readonly lastSegments: (Record<string, unknown> | null)[];
-  /** Coverage accumulator (arrival order). */
-  readonly coverage: SessionState;
+  /**
+   * Coverage accumulator (arrival order). States saved with a whole session accumulator here are
+   * upgraded by {@link upgradeCorrectionState}.
+   */
+  readonly coverage: CoverageState;
   /**
    * The session's timers (see {@link CorrectionTimers}); absent in states saved before the timer
    * queues existed, rebuilt on first use.
@@ -413,8 +416,10 @@ function upgradeRetainedRow(row: unknown): unknown {
  * content is dropped when it equals the last one, a retained row drops its key, a status/trace
  * row its signal and an unsealed signal its sample (the retained row at the same position holds
  * it). In version-1 and version-2 states, a session's last emitted session row
- * ({@link CorrectionSession.lastSession}, a record) becomes its digest. Outputs do not change:
- * the next comparisons give what the full contents gave.
+ * ({@link CorrectionSession.lastSession}, a record) becomes its digest, and its coverage
+ * accumulator ({@link CorrectionSession.coverage}, a whole session accumulator) keeps only its
+ * {@link CoverageState} fields. Outputs do not change: the next comparisons give what the full
+ * contents gave, and coverage rows read nothing else.
  *
  * Anything else is returned unchanged (a current state, or a malformed value for the caller's
  * validation to report); values inside an upgraded state that are not of
@@ -447,15 +452,17 @@ export function upgradeCorrectionState(state: unknown): unknown {
       continue;
     }
     const lastSession = recordOf(cs["lastSession"]);
-    const digested = lastSession === null ? cs : { ...cs, lastSession: contentDigest(lastSession) };
+    const upgraded: Record<string, unknown> =
+      lastSession === null ? { ...cs } : { ...cs, lastSession: contentDigest(lastSession) };
+    if (Object.hasOwn(cs, "coverage")) upgraded["coverage"] = compactCoverageRecord(cs["coverage"]);
     if (!v1) {
-      put(stored, digested);
+      put(stored, upgraded);
       continue;
     }
     const unsealed = cs["unsealed"];
     const retained = cs["retained"];
     put(stored, {
-      ...digested,
+      ...upgraded,
       unsealed: Array.isArray(unsealed)
         ? unsealed.map((u) => {
             const x = recordOf(u);

@@ -1,11 +1,35 @@
 /**
  * Edge-coverage diagnostics (`lifecycle.md` §7): one `fact_lifecycle_edge_coverage` row per
- * signal, from a session accumulator fed the raw signal (no resolver, no attribution).
+ * signal, from a compact accumulator fed the raw signal (no resolver, no attribution) by the
+ * session reducer's own update of the fields it holds ({@link applySignalCore}).
  *
  * @module
  */
-import { applySignal, initSessionState, TRACE, type SessionState } from "./session.js";
+import {
+  applySignalCore,
+  initSessionState,
+  TRACE,
+  type SessionState,
+  type SignalCoreState,
+} from "./session.js";
 import type { LifecycleSignal } from "./signal.js";
+
+/** Current version of {@link CoverageState}. */
+export const COVERAGE_STATE_VERSION = 1;
+
+/**
+ * The coverage accumulator of a session: only what its rows need, the identity, signal count and
+ * edge milestones of a {@link SessionState} ({@link SignalCoreState}), updated by the session
+ * reducer's own {@link applySignalCore} from the raw signals. Plain JSON. (Until lifecycle state
+ * version 2 and correction state version 3, the accumulator was a whole {@link SessionState};
+ * restoring such a state keeps these fields.)
+ *
+ * @category Lifecycle
+ */
+export interface CoverageState extends SignalCoreState {
+  /** State schema version. */
+  readonly v: typeof COVERAGE_STATE_VERSION;
+}
 
 /**
  * `unmatched_reason` vocabulary (`lifecycle.md` §7).
@@ -65,12 +89,44 @@ export interface CoverageRow {
 }
 
 /**
- * A fresh coverage accumulator (a session accumulator of its own).
+ * A fresh coverage accumulator: the values of a fresh {@link SessionState} for its fields.
  *
  * @category Lifecycle
  */
-export function initCoverageState(): SessionState {
-  return initSessionState();
+export function initCoverageState(): CoverageState {
+  const s = initSessionState();
+  return {
+    v: COVERAGE_STATE_VERSION,
+    workflowSessionId: s.workflowSessionId,
+    streamId: s.streamId,
+    requestId: s.requestId,
+    pipeline: s.pipeline,
+    gateway: s.gateway,
+    modelId: s.modelId,
+    version: s.version,
+    knownStream: s.knownStream,
+    firstStreamRequestTs: s.firstStreamRequestTs,
+    firstProcessedTs: s.firstProcessedTs,
+    startupSuccess: s.startupSuccess,
+    firstPlayableTs: s.firstPlayableTs,
+  };
+}
+
+/**
+ * The coverage accumulator of a state saved when it was a whole {@link SessionState}: its
+ * {@link CoverageState} fields, in their current order (fields it lacks stay absent, values are
+ * carried over as they are, for validation to report). Anything but a plain record is returned
+ * unchanged. Pure.
+ *
+ * @internal
+ */
+export function compactCoverageRecord(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const full = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  // The fields in the order a fresh accumulator has them, so snapshots come out the same.
+  for (const k of Object.keys(initCoverageState())) if (Object.hasOwn(full, k)) out[k] = full[k];
+  return out;
 }
 
 /**
@@ -95,7 +151,22 @@ export function unmatchedReason(
  *
  * @category Lifecycle
  */
-export function toCoverageRow(st: SessionState, s: LifecycleSignal): CoverageRow {
+export function toCoverageRow(
+  st: Pick<
+    SessionState,
+    | "workflowSessionId"
+    | "streamId"
+    | "requestId"
+    | "pipeline"
+    | "gateway"
+    | "modelId"
+    | "knownStream"
+    | "firstProcessedTs"
+    | "firstPlayableTs"
+    | "version"
+  >,
+  s: LifecycleSignal,
+): CoverageRow {
   const terminal = s.signalType === "STREAM_TRACE" && s.traceType === TRACE.closed;
   const known = st.knownStream;
   return {
@@ -121,11 +192,12 @@ export function toCoverageRow(st: SessionState, s: LifecycleSignal): CoverageRow
 }
 
 /**
- * Applies one raw signal to the coverage accumulator and returns its row. Mutates `st`.
+ * Applies one raw signal to the coverage accumulator ({@link applySignalCore} with the signal's
+ * raw pipeline) and returns its row. Mutates `st`.
  *
  * @category Lifecycle
  */
-export function coverageApply(st: SessionState, s: LifecycleSignal): CoverageRow {
-  applySignal(st, s, s.pipeline);
+export function coverageApply(st: CoverageState, s: LifecycleSignal): CoverageRow {
+  applySignalCore(st, s, s.pipeline);
   return toCoverageRow(st, s);
 }

@@ -35,6 +35,7 @@ export {
   EXCUSABLE_ERROR_SUBSTRINGS,
   initSessionState,
   applySignal,
+  applySignalCore,
   applyAttribution,
   lookupAttribution,
   lookupSignalAttribution,
@@ -55,6 +56,8 @@ export type {
   CapacityAnchor,
   ServiceFailureReason,
   SelectionMemo,
+  SignalCoreField,
+  SignalCoreState,
 } from "./session.js";
 export {
   SEGMENT_STATE_VERSION,
@@ -72,8 +75,14 @@ export {
   toParamUpdateRow,
 } from "./params.js";
 export type { ParamState, ParamUpdateRow } from "./params.js";
-export { initCoverageState, coverageApply, toCoverageRow, unmatchedReason } from "./coverage.js";
-export type { CoverageRow, UnmatchedReason } from "./coverage.js";
+export {
+  COVERAGE_STATE_VERSION,
+  initCoverageState,
+  coverageApply,
+  toCoverageRow,
+  unmatchedReason,
+} from "./coverage.js";
+export type { CoverageState, CoverageRow, UnmatchedReason } from "./coverage.js";
 export {
   initAlignmentState,
   alignSample,
@@ -111,6 +120,7 @@ export {
   initLifecycleState,
   initSessionBundle,
   applySignalToBundle,
+  upgradeLifecycleState,
 } from "./operator.js";
 export type { LifecycleState, SessionBundle, LifecycleTimers } from "./operator.js";
 export type { TimerEntry, TimerQueue, TombstoneQueue } from "./timers.js";

@@ -25,7 +25,12 @@ import {
   EVICTION_SWEEP_INTERVAL_MS,
   type LifecycleConfig,
 } from "./config.js";
-import { coverageApply, initCoverageState } from "./coverage.js";
+import {
+  compactCoverageRecord,
+  coverageApply,
+  initCoverageState,
+  type CoverageState,
+} from "./coverage.js";
 import {
   admitSignal,
   emitSessionRows,
@@ -37,7 +42,7 @@ import {
   type SessionAccumulators,
   type Tombstone,
 } from "./fold.js";
-import { toSessionRow, type SessionState } from "./session.js";
+import { toSessionRow } from "./session.js";
 import type { LifecycleSignal, SampleInput } from "./signal.js";
 import {
   evictToTombstones,
@@ -52,8 +57,12 @@ import {
   type TombstoneQueue,
 } from "./timers.js";
 
-/** Current version of {@link LifecycleState}. */
-export const LIFECYCLE_STATE_VERSION = 1;
+/**
+ * Current version of {@link LifecycleState}. Version 2 keeps a compact {@link CoverageState} as a
+ * session's coverage accumulator ({@link SessionBundle.coverage}) instead of a whole session
+ * accumulator. States of version 1 are upgraded by {@link upgradeLifecycleState}.
+ */
+export const LIFECYCLE_STATE_VERSION = 2;
 
 /**
  * Every accumulator of one session in arrival-order processing: the fold's
@@ -62,8 +71,11 @@ export const LIFECYCLE_STATE_VERSION = 1;
  * @category Lifecycle
  */
 export interface SessionBundle extends SessionAccumulators {
-  /** Coverage accumulator (raw signals only). */
-  readonly coverage: SessionState;
+  /**
+   * Coverage accumulator (raw signals only). States saved with a whole session accumulator here
+   * are upgraded by {@link upgradeLifecycleState}.
+   */
+  readonly coverage: CoverageState;
   /** Segment-window join state. */
   readonly alignment: AlignmentState;
 }
@@ -129,6 +141,46 @@ export function initLifecycleState(): LifecycleState {
     lastSweepWatermark: null,
     timers: { evict: [], tombstones: [], candidatesFrom: null },
   };
+}
+
+/**
+ * Upgrades a saved {@link LifecycleState} of version 1 to the current version: a session's
+ * coverage accumulator ({@link SessionBundle.coverage}), a whole session accumulator in version 1,
+ * keeps only its {@link CoverageState} fields. Outputs do not change: coverage rows read nothing
+ * else.
+ *
+ * Anything else is returned unchanged (a current state, or a malformed value for the caller's
+ * validation to report); values inside an upgraded state that are not of the expected type are
+ * carried over as they are. Pure: the input is not modified.
+ *
+ * @category Lifecycle
+ * @example
+ * const state = upgradeLifecycleState(JSON.parse(saved)) as LifecycleState;
+ */
+export function upgradeLifecycleState(state: unknown): unknown {
+  if (!isRecord(state) || state["v"] !== 1) return state;
+  const sessions = state["sessions"];
+  if (!isRecord(sessions)) return state;
+  const next: Record<string, unknown> = {};
+  for (const stored of Object.keys(sessions)) {
+    const b = sessions[stored];
+    // Stored keys are escaped, but a malformed snapshot could hold `__proto__`: never a setter.
+    Object.defineProperty(next, stored, {
+      value:
+        isRecord(b) && Object.hasOwn(b, "coverage")
+          ? { ...b, coverage: compactCoverageRecord(b["coverage"]) }
+          : b,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return { ...state, v: LIFECYCLE_STATE_VERSION, sessions: next };
+}
+
+/** `true` for a plain record (not `null`, not an array). */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** The state's timers; rebuilt from the sessions when the state was saved before they existed. */

@@ -221,21 +221,83 @@ export function isExcusableError(message: string | null | undefined): boolean {
 }
 
 /**
- * The common and type-specific update of one signal (`lifecycle.md` §4.3–4.4, §6.2, §8.1), with
- * `pipeline` standing for the signal's (possibly resolved) pipeline. Mutates `st`.
+ * The fields of {@link SessionState} that {@link applySignalCore} updates: the session's identity
+ * (first non-blank values), its signal count (`version`) and its edge milestones.
  *
  * @category Lifecycle
  */
-export function applySignal(st: SessionState, s: LifecycleSignal, pipeline: string | null): void {
+export type SignalCoreField =
+  | "workflowSessionId"
+  | "streamId"
+  | "requestId"
+  | "pipeline"
+  | "modelId"
+  | "gateway"
+  | "version"
+  | "knownStream"
+  | "firstStreamRequestTs"
+  | "firstProcessedTs"
+  | "startupSuccess"
+  | "firstPlayableTs";
+
+/**
+ * The part of a session accumulator that {@link applySignalCore} maintains: the whole
+ * {@link SessionState} or a compact accumulator that needs only these fields (coverage's
+ * `CoverageState`).
+ *
+ * @category Lifecycle
+ */
+export type SignalCoreState = Pick<SessionState, SignalCoreField>;
+
+/**
+ * The update of the {@link SignalCoreField}s by one signal (`lifecycle.md` §4.3–4.4), with
+ * `pipeline` standing for the signal's (possibly resolved) pipeline: the identity fields keep
+ * their first non-blank value (`modelId` from the signal's model hint, `null` while blank),
+ * `version` counts the signal, and the request, first-processed and playable traces set their
+ * milestones (flag and earliest time). Each field is computed from its own value and the signal
+ * only. Part of {@link applySignal}; the coverage accumulator applies it alone. Mutates `st`.
+ *
+ * @category Lifecycle
+ */
+export function applySignalCore(
+  st: SignalCoreState,
+  s: LifecycleSignal,
+  pipeline: string | null,
+): void {
   st.workflowSessionId = firstNonBlank(st.workflowSessionId, s.workflowSessionId);
   st.streamId = firstNonBlank(st.streamId, s.streamId);
   st.requestId = firstNonBlank(st.requestId, s.requestId);
   st.pipeline = firstNonBlank(st.pipeline, pipeline);
   st.modelId = blankToNull(firstNonBlank(st.modelId, s.modelHint));
+  st.gateway = firstNonBlank(st.gateway, s.gateway);
+  st.version += 1;
+  if (s.signalType !== "STREAM_TRACE") return;
+  const t = s.traceType ?? "";
+  const ts = s.signalTimestamp;
+  if (t === TRACE.request) {
+    st.knownStream = true;
+    st.firstStreamRequestTs = minTs(st.firstStreamRequestTs, ts);
+  } else if (t === TRACE.firstProcessed) st.firstProcessedTs = minTs(st.firstProcessedTs, ts);
+  else if (t === TRACE.playable) {
+    st.startupSuccess = true;
+    st.firstPlayableTs = minTs(st.firstPlayableTs, ts);
+  }
+}
+
+/**
+ * The common and type-specific update of one signal (`lifecycle.md` §4.3–4.4, §6.2, §8.1), with
+ * `pipeline` standing for the signal's (possibly resolved) pipeline: {@link applySignalCore},
+ * then the fields that depend on others (the change-flag sets, `workflowId`) and the rest.
+ * Mutates `st`.
+ *
+ * @category Lifecycle
+ */
+export function applySignal(st: SessionState, s: LifecycleSignal, pipeline: string | null): void {
+  applySignalCore(st, s, pipeline);
+  // After the core: these read the updated pipeline and model id.
   if (!isBlank(st.pipeline)) addToPairSet(st.pipelinesSeen, st.pipeline);
   if (!isBlank(st.modelId)) addToPairSet(st.modelIdsSeen, st.modelId);
   st.workflowId = firstNonBlank(st.workflowId, st.pipeline, WORKFLOW_TYPE);
-  st.gateway = firstNonBlank(st.gateway, s.gateway);
   if (!isBlank(s.orchestratorUrl)) st.orchestratorUrl = s.orchestratorUrl;
   const ts = s.signalTimestamp;
   st.sessionStartTs = minTs(st.sessionStartTs, ts);
@@ -245,21 +307,14 @@ export function applySignal(st: SessionState, s: LifecycleSignal, pipeline: stri
     if (s.startTimeMs > 0) st.firstStartTimeMs = minTs(st.firstStartTimeMs, s.startTimeMs);
   }
   st.eventCount += 1;
-  st.version += 1;
   if (isBlank(st.sourceFirstEventUid)) st.sourceFirstEventUid = s.sourceEventUid;
   st.sourceLastEventUid = s.sourceEventUid;
 
   switch (s.signalType) {
     case "STREAM_TRACE": {
+      // The request, first-processed and playable edges are applied by applySignalCore.
       const t = s.traceType ?? "";
-      if (t === TRACE.request) {
-        st.knownStream = true;
-        st.firstStreamRequestTs = minTs(st.firstStreamRequestTs, ts);
-      } else if (t === TRACE.firstProcessed) st.firstProcessedTs = minTs(st.firstProcessedTs, ts);
-      else if (t === TRACE.playable) {
-        st.startupSuccess = true;
-        st.firstPlayableTs = minTs(st.firstPlayableTs, ts);
-      } else if (t === TRACE.noOrchestrators) st.noOrchestratorsAvailable = true;
+      if (t === TRACE.noOrchestrators) st.noOrchestratorsAvailable = true;
       else if (t === TRACE.swap) st.explicitSwapCount += 1;
       else if (t === TRACE.closed) st.streamClosedTs = minTs(st.streamClosedTs, ts);
       else if (t === TRACE.firstIngestSent) st.firstIngestSentTs = minTs(st.firstIngestSentTs, ts);
