@@ -9,9 +9,11 @@
 //   (b) a CommonJS consumer (`.cts`, `import x = require(...)`, run as `.cjs`);
 //   (c) a bundler consumer: esbuild bundles an entry importing `@livepeer-analytics/core/engine`
 //       from the installed package, and node runs the bundle;
-//   (d) the examples gate-and-dedup, validate-file, engine-service and batch-clickhouse, copied
-//       as they are, type-checked and run (this project alone installs `chdb`, which
-//       batch-clickhouse needs for embedded ClickHouse).
+//   (d) the examples gate-and-dedup, validate-file, engine-service and batch-clickhouse, and the
+//       testing package's property test (examples/snippets/testing-package.ts), copied as they
+//       are, type-checked and run (this project alone installs `chdb`, which batch-clickhouse
+//       needs for embedded ClickHouse); kafka-to-clickhouse is copied and type-checked only (it
+//       needs a Kafka broker: its own test runs it against a real one).
 //
 // Every step checks a real value (sessions, served sessions, counts), and the report holds the
 // values and the time of each step. Nothing is built here: build first (`npm run build`; `npm test`
@@ -29,7 +31,17 @@ import { build } from "esbuild";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PACKAGES = ["core", "testing", "clickhouse", "kafka", "cli"];
-const EXAMPLES = ["gate-and-dedup", "validate-file", "engine-service", "batch-clickhouse"];
+const EXAMPLES = [
+  "gate-and-dedup",
+  "validate-file",
+  "engine-service",
+  "batch-clickhouse",
+  "testing-property",
+];
+/** Examples copied and type-checked against the tarballs, not run. */
+const TYPECHECKED_ONLY = ["kafka-to-clickhouse"];
+/** Where an example's `main.ts` comes from, when not `examples/<name>/main.ts`. */
+const SOURCES = { "testing-property": join("snippets", "testing-package.ts") };
 const SESSION = "stream-o5s73x-mk5zc8fy|db936fab";
 const FIXTURE = "streaming-events-2026-01-08.jsonl";
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -259,6 +271,11 @@ try {
   await service.close();
 }
 `,
+  "testing-property": `import { testingPackage } from "./main.js";
+
+testingPackage(); // fast-check: throws when the property fails
+console.log(JSON.stringify({ passed: true }));
+`,
   "batch-clickhouse": `import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -415,10 +432,12 @@ export async function packCheck({ log = () => undefined, keep = false } = {}) {
     const ex = join(tmp, "examples");
     const chdbSpec = readJson(join(ROOT, "package.json")).devDependencies["chdb"];
     writeProject(ex, "lpa-pack-check-examples", { ...tarballs, chdb: chdbSpec });
-    for (const name of EXAMPLES) {
+    for (const name of [...EXAMPLES, ...TYPECHECKED_ONLY]) {
       mkdirSync(join(ex, "src", name));
-      copyFileSync(join(ROOT, "examples", name, "main.ts"), join(ex, "src", name, "main.ts"));
-      writeFileSync(join(ex, "src", name, "run.ts"), DRIVERS[name]);
+      const source = join(ROOT, "examples", SOURCES[name] ?? join(name, "main.ts"));
+      copyFileSync(source, join(ex, "src", name, "main.ts"));
+      if (DRIVERS[name] !== undefined)
+        writeFileSync(join(ex, "src", name, "run.ts"), DRIVERS[name]);
     }
     await step("install examples (tarballs and chdb)", () => install(ex));
     const chdbBytes = ["chdb", "@chdb"]
@@ -460,6 +479,9 @@ export async function packCheck({ log = () => undefined, keep = false } = {}) {
       "(d) engine-service",
       service,
     );
+    check(examples["testing-property"].passed === true, "(d) testing-property", examples);
+    for (const name of TYPECHECKED_ONLY)
+      check(existsSync(join(ex, "dist", name, "main.js")), `(d) ${name} type-checked`, name);
     const batch = examples["batch-clickhouse"];
     check(
       batch.records === 65 &&

@@ -50,5 +50,6 @@ test(
       sessions: [{ id: SESSION, orchestrator: "0xd00354656922168815fcd1e51cbddb9e359e3c7f" }],
       demand: { sessions: 1, served: 1, unserved: 0 },
     });
+    expect(examples["testing-property"]).toEqual({ passed: true });
   },
 );
