@@ -503,8 +503,17 @@ function latestFold(cs: CorrectionSession): FoldState {
 function cloneJson<T>(value: T): T {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(cloneJson) as unknown as T;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value)) out[k] = cloneJson((value as Record<string, unknown>)[k]);
+  // A spread copies the source's shape at once (compact, fast-mode objects in V8); adding the
+  // keys one by one to `{}` left large accumulators with out-of-object property stores.
+  const out = { ...value } as Record<string, unknown>;
+  for (const k of Object.keys(out)) {
+    const v = out[k];
+    if (v === null || typeof v !== "object") continue;
+    // (An own `__proto__` key must not reach the prototype setter.)
+    if (k === "__proto__")
+      Object.defineProperty(out, k, { value: cloneJson(v), enumerable: true, writable: true });
+    else out[k] = cloneJson(v);
+  }
   return out as T;
 }
 
