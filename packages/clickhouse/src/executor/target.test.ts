@@ -228,3 +228,24 @@ describe("clickHouseTargetFromEnv", () => {
     },
   );
 });
+
+describe("errors about a malformed target never print its password", () => {
+  const cases: [string, () => unknown][] = [
+    ["query string", () => parseClickHouseTarget("http://u:S3CRET@127.0.0.1:1/?x=1")],
+    ["not a URL", () => parseClickHouseTarget("http://u:S3CRET@[bad")],
+    ["other scheme", () => parseClickHouseTarget("ftp://u:S3CRET@host")],
+    ["env, other scheme", () => clickHouseTargetFromEnv({ CLICKHOUSE_URL: "ftp://u:S3CRET@h" })],
+    ["env, not a URL", () => clickHouseTargetFromEnv({ CLICKHOUSE_URL: "http://u:S3CRET@[bad" })],
+  ];
+  it.each(cases)("%s", (_name, parse) => {
+    let message = "";
+    try {
+      parse();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).not.toBe("");
+    expect(message).not.toContain("S3CRET");
+    expect(message).toContain("u:***@");
+  });
+});

@@ -137,6 +137,15 @@ function decodeUserInfo(part: string): string | undefined {
   }
 }
 
+/**
+ * `text` with the password of every URL user information (`//user:password@`) masked as `***`, for
+ * error messages: a target that fails to parse must not print its credentials.
+ * For example `http://u:secret@host:8123/?x` becomes `http://u:***@host:8123/?x`.
+ */
+function redactCredentials(text: string): string {
+  return text.replace(/(\/\/[^/?#@:\s]*):[^/?#@\s]*@/g, "$1:***@");
+}
+
 function resolveRemote(
   raw: string,
   explicit: ClickHouseTargetOptions,
@@ -152,11 +161,11 @@ function resolveRemote(
   try {
     u = new URL(raw);
   } catch (cause) {
-    throw invalidTarget(`${names.url}: not a valid URL: ${raw}`, cause);
+    throw invalidTarget(`${names.url}: not a valid URL: ${redactCredentials(raw)}`, cause);
   }
   if ((u.protocol !== "http:" && u.protocol !== "https:") || u.host === "")
     throw invalidTarget(
-      `${names.url}: expected http://host[:port] or https://host[:port], got ${raw}`,
+      `${names.url}: expected http://host[:port] or https://host[:port], got ${redactCredentials(raw)}`,
     );
   if (u.search !== "" || u.hash !== "")
     notices.push({
@@ -243,15 +252,18 @@ export function parseClickHouseTarget(
 ): ClickHouseTarget {
   const path = embeddedPath(spec);
   if (path !== null) {
-    if (path === "") throw invalidTarget(`ClickHouse target "${spec}": the path is empty`);
+    if (path === "")
+      throw invalidTarget(`ClickHouse target "${redactCredentials(spec)}": the path is empty`);
     return { kind: "embedded", path, database: options.database ?? DEFAULT_CLICKHOUSE_DATABASE };
   }
   if (!HTTP_URL.test(spec))
     throw invalidTarget(
-      `ClickHouse target "${spec}": expected embedded, embedded:PATH, http://… or https://…`,
+      `ClickHouse target "${redactCredentials(spec)}": expected embedded, embedded:PATH, http://… or https://…`,
     );
   if (spec.includes("?") || spec.includes("#"))
-    throw invalidTarget(`ClickHouse target "${spec}": query strings are not supported`);
+    throw invalidTarget(
+      `ClickHouse target "${redactCredentials(spec)}": query strings are not supported`,
+    );
   return resolveRemote(spec, options, [], {
     url: "target",
     user: "the user option",
@@ -296,7 +308,8 @@ export function clickHouseTargetFromEnv(env: EnvSource): ClickHouseEnvTarget {
   const database = envValue(env, "CLICKHOUSE_DATABASE");
   const path = embeddedPath(raw);
   if (path !== null) {
-    if (path === "") throw invalidTarget(`CLICKHOUSE_URL="${raw}": the embedded path is empty`);
+    if (path === "")
+      throw invalidTarget(`CLICKHOUSE_URL="${redactCredentials(raw)}": the embedded path is empty`);
     for (const [key, value] of [
       ["CLICKHOUSE_USER", username],
       ["CLICKHOUSE_PASSWORD", password],
@@ -315,7 +328,7 @@ export function clickHouseTargetFromEnv(env: EnvSource): ClickHouseEnvTarget {
   }
   if (!HTTP_URL.test(raw))
     throw invalidTarget(
-      `CLICKHOUSE_URL="${raw}": expected an http(s) URL, embedded or embedded:PATH`,
+      `CLICKHOUSE_URL="${redactCredentials(raw)}": expected an http(s) URL, embedded or embedded:PATH`,
     );
   const target = resolveRemote(
     raw,

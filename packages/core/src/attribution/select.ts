@@ -179,10 +179,14 @@ export function selectCandidate(
 
   // One-entry caches of the normalized forms: the candidates of a bucket mostly repeat the same
   // model, canonical address and URL, and each normalization allocates.
+  // (Each starts empty: the first candidate always computes.)
+  let modelCached = false;
   let modelRaw: string | null = null;
   let modelNorm = "";
+  let canonCached = false;
   let canonRaw: string | null = null;
   let canonNorm = "";
+  let urlCached = false;
   let urlRaw: string | null = null;
   let urlNorm = "";
 
@@ -199,7 +203,8 @@ export function selectCandidate(
     const c = record[stored];
     if (c === undefined) continue;
     total++;
-    if (c.modelId !== modelRaw) {
+    if (!modelCached || c.modelId !== modelRaw) {
+      modelCached = true;
       modelRaw = c.modelId;
       modelNorm = c.modelId === hint ? hintKey : normAddr(c.modelId);
     }
@@ -213,7 +218,8 @@ export function selectCandidate(
     const abs = Math.abs(delta);
     let urlRank = 1;
     if (urlKey !== null) {
-      if (c.orchestratorUrl !== urlRaw) {
+      if (!urlCached || c.orchestratorUrl !== urlRaw) {
+        urlCached = true;
         urlRaw = c.orchestratorUrl;
         urlNorm = c.orchestratorUrl === ctx.urlHint ? urlKey : compareKey(c.orchestratorUrl);
       }
@@ -221,7 +227,8 @@ export function selectCandidate(
     }
 
     if (abs <= ttl) {
-      if (c.canonicalOrchestratorAddress !== canonRaw) {
+      if (!canonCached || c.canonicalOrchestratorAddress !== canonRaw) {
+        canonCached = true;
         canonRaw = c.canonicalOrchestratorAddress;
         canonNorm = normAddr(c.canonicalOrchestratorAddress);
       }

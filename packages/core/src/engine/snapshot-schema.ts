@@ -706,8 +706,9 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown, nullable: boolea
  * retained rows, emission counters, the key index and tombstones) present with the declared type —
  * nullable fields may be `null`, epoch times and counters must be finite numbers (counters
  * non-negative integers), enumerations must hold one of their values. Unknown extra fields are
- * ignored. Opaque emitted row content (retained rows, last emitted session/segment rows, rows held
- * by coalesced emission) is only required to be records of JSON values.
+ * ignored. Opaque emitted row content (retained rows, last emitted segment rows, rows held by
+ * coalesced emission) is only required to be records of JSON values; the last emitted session row
+ * is kept as a digest string.
  *
  * Pure; it never throws. Semantic invariants between fields (sorted sets, `size` equal to the
  * number of dedup entries, …) are not checked.

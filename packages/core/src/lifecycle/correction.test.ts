@@ -530,6 +530,13 @@ describe("the last emitted session row is kept as a digest", () => {
     expect(upgradeCorrectionState(current)).toBe(current);
     const malformed = { ...old, v: CORRECTION_STATE_VERSION };
     expect(upgradeCorrectionState(malformed)).toBe(malformed);
+    // A version-3 state of an unreleased build with a whole coverage accumulator is compacted.
+    const current3 = JSON.parse(saved) as {
+      sessions: Record<string, { coverage: Record<string, unknown> }>;
+    };
+    const compact = current3.sessions[SESSION]!.coverage;
+    current3.sessions[SESSION]!.coverage = { ...compact, pipelinesSeen: [], errorCount: 0 };
+    expect(upgradeCorrectionState(current3)).toEqual(JSON.parse(saved));
 
     const resume = (state: CorrectionState) => {
       const out: LifecycleOutput[] = [];

@@ -73,7 +73,8 @@ import {
  * content once emitted, and stores a signal and its sample once. Version 3 keeps the digest of
  * a session's last emitted session row instead of the row ({@link CorrectionSession.lastSession})
  * and a compact {@link CoverageState} as its coverage accumulator instead of a whole session
- * accumulator ({@link CorrectionSession.coverage}). States of versions 1 and 2 are upgraded by
+ * accumulator ({@link CorrectionSession.coverage}). States of versions 1 and 2, and version-3
+ * states of unreleased builds that still hold whole coverage accumulators, are upgraded by
  * {@link upgradeCorrectionState}.
  */
 export const CORRECTION_STATE_VERSION = 3;
@@ -409,6 +410,14 @@ function upgradeRetainedRow(row: unknown): unknown {
   return out;
 }
 
+/** `true` when a saved session's coverage accumulator has a key a {@link CoverageState} lacks. */
+function holdsWholeCoverage(session: unknown): boolean {
+  const coverage = recordOf(recordOf(session)?.["coverage"]);
+  return coverage !== null && Object.keys(coverage).some((k) => !COVERAGE_KEYS.has(k));
+}
+
+const COVERAGE_KEYS: ReadonlySet<string> = new Set(Object.keys(initCoverageState()));
+
 /**
  * Upgrades a saved {@link CorrectionState} of version 1 or 2 to the current version. In a
  * version-1 state (retained rows holding the content last emitted and their signal, unsealed
@@ -419,7 +428,8 @@ function upgradeRetainedRow(row: unknown): unknown {
  * ({@link CorrectionSession.lastSession}, a record) becomes its digest, and its coverage
  * accumulator ({@link CorrectionSession.coverage}, a whole session accumulator) keeps only its
  * {@link CoverageState} fields. Outputs do not change: the next comparisons give what the full
- * contents gave, and coverage rows read nothing else.
+ * contents gave, and coverage rows read nothing else. A version-3 state whose sessions still hold
+ * whole coverage accumulators (written by unreleased builds) gets its coverage compacted too.
  *
  * Anything else is returned unchanged (a current state, or a malformed value for the caller's
  * validation to report); values inside an upgraded state that are not of
@@ -431,9 +441,17 @@ function upgradeRetainedRow(row: unknown): unknown {
  */
 export function upgradeCorrectionState(state: unknown): unknown {
   const s = recordOf(state);
-  if (s === null || (s["v"] !== 1 && s["v"] !== 2)) return state;
+  if (s === null || (s["v"] !== 1 && s["v"] !== 2 && s["v"] !== CORRECTION_STATE_VERSION))
+    return state;
   const sessions = recordOf(s["sessions"]);
   if (sessions === null) return state;
+  // Unreleased builds wrote version-3 states with whole coverage accumulators: compact those too
+  // (a current state is returned as it is).
+  if (
+    s["v"] === CORRECTION_STATE_VERSION &&
+    !Object.keys(sessions).some((k) => holdsWholeCoverage(sessions[k]))
+  )
+    return state;
   const v1 = s["v"] === 1;
   const next: Record<string, unknown> = {};
   const put = (key: string, value: unknown): void => {

@@ -18,8 +18,9 @@ import type { LifecycleSignal } from "./signal.js";
 export const COVERAGE_STATE_VERSION = 1;
 
 /**
- * The coverage accumulator of a session: only what its rows need, the identity, signal count and
- * edge milestones of a {@link SessionState} ({@link SignalCoreState}), updated by the session
+ * The coverage accumulator of a session: the fields {@link applySignalCore} maintains (identity,
+ * signal count and edge milestones of a {@link SessionState}, {@link SignalCoreState}), which hold
+ * everything coverage rows read, updated by the session
  * reducer's own {@link applySignalCore} from the raw signals. Plain JSON. (Until lifecycle state
  * version 2 and correction state version 3, the accumulator was a whole {@link SessionState};
  * restoring such a state keeps these fields.)
@@ -126,6 +127,8 @@ export function compactCoverageRecord(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   // The fields in the order a fresh accumulator has them, so snapshots come out the same.
   for (const k of Object.keys(initCoverageState())) if (Object.hasOwn(full, k)) out[k] = full[k];
+  // The tag is the coverage state's own version, not the saved session accumulator's.
+  if (Object.hasOwn(out, "v")) out["v"] = COVERAGE_STATE_VERSION;
   return out;
 }
 

@@ -11,8 +11,10 @@
  *   fold order until they seal, folds them again from a sealed checkpoint when an out-of-order
  *   signal or a late capability changes the past, and emits rows by its emission mode.
  *
- * Everything that decides a row's *content* lives in the reducers this module composes
- * (`session.ts`, `segment.ts`, `params.ts`); nothing here or in the schedulers does.
+ * The content of session, segment and parameter-update rows is decided by the reducers this
+ * module composes (`session.ts`, `segment.ts`, `params.ts`) and nowhere else; the schedulers
+ * decide when rows come out, and how status samples and trace edges are joined to their segment
+ * (`alignment.ts`: at arrival, or as of their event time).
  *
  * @module
  */
