@@ -77,6 +77,19 @@ function run(command, args, cwd) {
   });
 }
 
+/** Runs a command that is expected to fail; resolves with its exit code and output. */
+function runFailing(command, args, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** The stdout of a node script (or its last line), parsed as JSON. */
 async function runNodeJson(args, cwd) {
   const out = (await run(process.execPath, args, cwd)).trim();
@@ -376,9 +389,28 @@ export async function packCheck({ log = () => undefined, keep = false } = {}) {
       runNodeJson(
         [join(libs, "node_modules", ".bin", "lpa"), "validate", join(fixture, FIXTURE), "--json"],
         libs,
-      ).then((r) => ({ records: r.records, accepted: r.accepted, dlq: r.dlq })),
+      ).then((r) => ({ records: r.events.read, accepted: r.events.accepted, dlq: r.events.dlq })),
     );
     check(lpa.records === 65 && lpa.accepted === 65 && lpa.dlq === 0, "(a) lpa validate", lpa);
+    const lpaBin = join(libs, "node_modules", ".bin", "lpa");
+    const version = (await run(process.execPath, [lpaBin, "--version"], libs)).trim();
+    const cliVersion = readJson(join(ROOT, "packages", "cli", "package.json")).version;
+    check(version === cliVersion, "(a) lpa --version is the packed package's version", version);
+    // chdb is an optional peer, not installed here: the embedded target says how to add it.
+    const noChdb = await runFailing(
+      process.execPath,
+      [lpaBin, "replay", join(fixture, FIXTURE), "--clickhouse", "embedded:./no-chdb-data"],
+      libs,
+    );
+    // (the target line, then one error line naming the install; no stack trace)
+    const noChdbLines = noChdb.stderr.trimEnd().split("\n");
+    check(
+      noChdb.code === 1 &&
+        noChdbLines.length <= 2 &&
+        noChdbLines[noChdbLines.length - 1].includes("npm install chdb"),
+      "(a) lpa replay --clickhouse embedded without chdb: an error line naming the install",
+      noChdb,
+    );
 
     const cjsSource = readFileSync(join(libs, "dist", "cjs.cjs"), "utf8");
     check(

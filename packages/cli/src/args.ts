@@ -29,7 +29,11 @@ export function isParseArgsError(error: unknown): error is TypeError & ParseArgs
 export function usageMessage(error: Error, command: string | undefined): string {
   if (!isParseArgsError(error)) return error.message;
   const code = String(error.code);
-  const option = /'(-[^' ]+)/.exec(error.message)?.[1];
+  // Node quotes the option, as '-h, --help' when it has a short alias: prefer the long name.
+  const names = (/'(-[^']*)'/.exec(error.message)?.[1] ?? "")
+    .split(/[,\s]+/)
+    .filter((n) => n !== "");
+  const option = names.find((n) => n.startsWith("--")) ?? names[0];
   const help = command === undefined ? "lpa help" : `lpa ${command} --help`;
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined)
     return `unknown option ${option} (${help} lists the options)`;

@@ -32,6 +32,10 @@ describe("help", () => {
     },
   );
 
+  it("bare lpa is a usage error: the help on stderr, exit 2", async () => {
+    expect(await lpa([])).toEqual({ code: 2, out: "", err: HELP });
+  });
+
   it("lpa --version prints the version of the package's package.json", async () => {
     const manifest = JSON.parse(
       readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -69,6 +73,7 @@ describe("usage errors: exit 2, one short line, no usage dump", () => {
       "lpa: unknown option --bogus (lpa replay --help lists the options)",
     ],
     [["replay", jsonl, "--out"], "lpa: --out needs a value"],
+    [["replay", jsonl, "--help=1"], "lpa: --help does not take a value"],
     [
       ["validate", jsonl, "--dedup-ttl", "soon"],
       'lpa: --dedup-ttl expects a non-negative integer number of milliseconds, got "soon"',

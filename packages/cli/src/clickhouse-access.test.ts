@@ -142,7 +142,12 @@ describe("target resolution (flags, environment, URL)", () => {
         password: "env_pw",
         database: "env_db",
       },
-      notices: [],
+      notices: [
+        "--clickhouse: the user in the URL is ignored because CLICKHOUSE_USER is set",
+        "--clickhouse: the password in the URL is ignored because a password (CLICKHOUSE_PASSWORD or --password-file) is set",
+        '--clickhouse: database "url_db" in the URL is ignored because --database or CLICKHOUSE_DATABASE is set',
+        "the password in the --clickhouse URL is visible to other users (ps); use CLICKHOUSE_PASSWORD or --password-file",
+      ],
       databaseSource: "CLICKHOUSE_DATABASE",
     });
     const flags = resolveClickHouseTarget(
@@ -192,6 +197,22 @@ describe("target resolution (flags, environment, URL)", () => {
       { useUrlFromEnv: false, fallback: null },
     );
     expect(embedded?.notices).toEqual(["--password-file has no effect with an embedded target"]);
+    // Without effect, the file is not even read: a missing one does not fail the run.
+    const missing = join(tmp, "no-such-password-file");
+    expect(
+      resolveClickHouseTarget(
+        { clickhouse: "embedded:/tmp/x", "password-file": missing },
+        {},
+        { useUrlFromEnv: false, fallback: null },
+      )?.notices,
+    ).toEqual(["--password-file has no effect with an embedded target"]);
+    expect(
+      resolveClickHouseTarget(
+        { "password-file": missing },
+        {},
+        { useUrlFromEnv: false, fallback: null },
+      ),
+    ).toBeNull();
   });
 
   it("one line per insert retry", () => {

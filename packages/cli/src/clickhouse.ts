@@ -36,6 +36,7 @@ import { renderRows } from "./table.js";
 import { UsageError } from "./io.js";
 import type { RowConsumer } from "./output.js";
 import type { AssertionLine } from "./summary.js";
+import type { ConfigNotice } from "@livepeer-analytics/core/engine";
 import type { MetricsCallback } from "@livepeer-analytics/core/quality";
 
 /** Data directory the CLI's `embedded` target uses, so later `lpa query` runs see the data. */
@@ -53,13 +54,26 @@ export function resolveTarget(
   spec: string,
   database?: string,
   credentials: { readonly username?: string; readonly password?: string } = {},
+  notices: string[] = [],
 ): ClickHouseTarget {
   const text = spec === "embedded" ? DEFAULT_CLICKHOUSE_TARGET : spec;
   try {
-    return parseClickHouseTarget(text, {
-      ...credentials,
-      ...(database === undefined ? {} : { database }),
-    });
+    const found: ConfigNotice[] = [];
+    const target = parseClickHouseTarget(
+      text,
+      { ...credentials, ...(database === undefined ? {} : { database }) },
+      found,
+    );
+    // The library names its options generically; here they are the CLI's sources.
+    for (const n of found)
+      notices.push(
+        `--clickhouse: ${n.message
+          .replace(/^target: /, "")
+          .replace("the user option", "CLICKHOUSE_USER")
+          .replace("the password option", "a password (CLICKHOUSE_PASSWORD or --password-file)")
+          .replace("the database option", "--database or CLICKHOUSE_DATABASE")}`,
+      );
+    return target;
   } catch (error) {
     throw new UsageError(`--clickhouse: ${(error as Error).message}`);
   }
@@ -139,8 +153,9 @@ export function resolveClickHouseTarget(
   const envUrl = options.useUrlFromEnv ? envValue(env, "CLICKHOUSE_URL") : undefined;
   const envDatabase = envValue(env, "CLICKHOUSE_DATABASE");
   const passwordFile = flags["password-file"];
-  const password =
-    passwordFile !== undefined
+  // The file is read only for a remote target: with none, or an embedded one, it has no effect.
+  const passwordFor = (remote: boolean): string | undefined =>
+    passwordFile !== undefined && remote
       ? readPasswordFile(passwordFile)
       : envValue(env, "CLICKHOUSE_PASSWORD");
   const databaseSource =
@@ -163,21 +178,23 @@ export function resolveClickHouseTarget(
     }
     if (flags.database !== undefined) target = { ...target, database: flags.database };
     if (passwordFile !== undefined && target.kind === "remote")
-      target = { ...target, password: password! };
+      target = { ...target, password: passwordFor(true)! };
   } else {
     const spec = flags.clickhouse ?? options.fallback;
     if (spec === null) return null;
     const username = envValue(env, "CLICKHOUSE_USER");
     const database = flags.database ?? envDatabase;
-    target = resolveTarget(spec, database, {
-      ...(username === undefined ? {} : { username }),
-      ...(password === undefined ? {} : { password }),
-    });
-    if (
-      target.kind === "remote" &&
-      password === undefined &&
-      /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(spec)
-    )
+    const password = passwordFor(!/^embedded(:|$)/.test(spec));
+    target = resolveTarget(
+      spec,
+      database,
+      {
+        ...(username === undefined ? {} : { username }),
+        ...(password === undefined ? {} : { password }),
+      },
+      notices,
+    );
+    if (target.kind === "remote" && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(spec))
       notices.push(
         "the password in the --clickhouse URL is visible to other users (ps); use CLICKHOUSE_PASSWORD or --password-file",
       );

@@ -201,48 +201,6 @@ export async function* readRecords(
   summary.notes.splice(0, summary.notes.length, ...s.notes);
 }
 
-/** A one-line progress indicator on a TTY stream; silent elsewhere. */
-export interface Progress {
-  update(bytes: number, records: number): void;
-  done(): void;
-}
-
-/**
- * Creates a progress line for one input larger than `minBytes` when `stream` is a TTY.
- *
- * @deprecated The commands use {@link RunProgress} (phases, the whole run's bytes, an ETA).
- */
-export function createProgress(
-  stream: NodeJS.WritableStream & { isTTY?: boolean },
-  label: string,
-  totalBytes: number | null,
-  clock: () => number,
-  minBytes = 8 * 1024 * 1024,
-): Progress {
-  const active = stream.isTTY === true && (totalBytes === null || totalBytes >= minBytes);
-  const start = clock();
-  let last = 0;
-  let shown = false;
-  return {
-    update(bytes, records) {
-      if (!active) return;
-      const now = clock();
-      if (now - last < 200) return;
-      last = now;
-      shown = true;
-      const secs = Math.max((now - start) / 1000, 0.001);
-      const pct = totalBytes ? ` ${((100 * bytes) / totalBytes).toFixed(1)}%` : "";
-      const mb = (bytes / 1048576).toFixed(1);
-      stream.write(
-        `\r${label}:${pct} ${mb} MiB, ${records.toLocaleString("en-US")} records, ${Math.round(records / secs).toLocaleString("en-US")} rec/s   `,
-      );
-    },
-    done() {
-      if (shown) stream.write("\n");
-    },
-  };
-}
-
 function parseNonNegativeInt(
   flag: string,
   value: string | undefined,

@@ -168,8 +168,13 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
           io.stdout.write(COMMAND_HELP[topic]!);
           return 0;
         }
+        // Bare `lpa` is a usage error: the help goes to stderr, as its diagnostic.
+        if (command === undefined) {
+          io.stderr.write(HELP);
+          return 2;
+        }
         io.stdout.write(HELP);
-        return command === undefined ? 2 : 0;
+        return 0;
       }
       case "--version":
       case "-v":

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { ASSERTIONS, VIEW_NAMES } from "@livepeer-analytics/clickhouse";
 import { REAL_SAMPLE_EXPECTED, realFixturePath } from "@livepeer-analytics/testing/fixtures";
 import { run } from "../src/main.js";
@@ -349,5 +349,17 @@ describe("lpa ddl", () => {
     expect(all.out).toMatch(/\bTTL\b/);
     expect((await lpa(["ddl", "--no-ttl"])).out).not.toMatch(/\n\s*TTL\b/);
     expect((await lpa(["ddl", "--database", "bad name"])).code).toBe(2);
+    // CLICKHOUSE_DATABASE as for every ClickHouse command; --database wins.
+    vi.stubEnv("CLICKHOUSE_DATABASE", "env_db");
+    try {
+      expect((await lpa(["ddl", "--tables-only"])).out).toMatch(
+        /`?env_db`?\.`?fact_workflow_sessions/,
+      );
+      expect((await lpa(["ddl", "--tables-only", "--database", "flag_db"])).out).not.toMatch(
+        /env_db/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
@@ -182,35 +181,5 @@ describe("lpa validate", () => {
       encoding: "utf8",
     });
     expect((JSON.parse(out) as ValidateReport).accepted).toBe(65);
-  });
-});
-
-describe("progress indicator", () => {
-  it("writes a progress line only on a TTY and only for large inputs", async () => {
-    const { createProgress } = await import("../src/io.js");
-    let t = 0;
-    const tty = Object.assign(new PassThrough(), { isTTY: true });
-    let text = "";
-    tty.on("data", (c: Buffer) => (text += c.toString()));
-    const p = createProgress(tty, "validate big.jsonl", 100 * 1024 * 1024, () => (t += 1000));
-    p.update(50 * 1024 * 1024, 1000);
-    p.done();
-    expect(text).toMatch(
-      /^\rvalidate big\.jsonl: 50\.0% 50\.0 MiB, 1,000 records, \d[\d,]* rec\/s\s*\n$/,
-    );
-
-    const small = Object.assign(new PassThrough(), { isTTY: true });
-    let smallText = "";
-    small.on("data", (c: Buffer) => (smallText += c.toString()));
-    const q = createProgress(small, "x", 1024, () => (t += 1000));
-    q.update(512, 10);
-    q.done();
-    const pipe = new PassThrough();
-    let pipeText = "";
-    pipe.on("data", (c: Buffer) => (pipeText += c.toString()));
-    const r = createProgress(pipe, "x", 100 * 1024 * 1024, () => (t += 1000));
-    r.update(1, 1);
-    r.done();
-    expect([smallText, pipeText]).toEqual(["", ""]);
   });
 });

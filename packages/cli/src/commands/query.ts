@@ -50,7 +50,7 @@ Prints the SDK's ClickHouse DDL: every table, materialized view and serving view
 must be applied. Every statement is idempotent (IF NOT EXISTS / CREATE OR REPLACE VIEW).
 
 Options:
-  --database NAME       database (default livepeer_analytics)
+  --database NAME       database (default livepeer_analytics) [CLICKHOUSE_DATABASE]
   --no-ttl              omit the row TTLs (for loading old captures)
   --tables-only         omit the serving views
   --latency-semantics V latency definition the serving views read: v1 (default) | v2
@@ -123,8 +123,10 @@ export function ddlCommand(argv: readonly string[], io: CliIo): number {
   const semantics = values["latency-semantics"] ?? "v1";
   if (semantics !== "v1" && semantics !== "v2")
     throw new UsageError("--latency-semantics must be v1 or v2");
-  if (values.database !== undefined) checkDatabaseName(values.database);
-  const database = values.database === undefined ? {} : { database: values.database };
+  // The database as every ClickHouse command takes it: --database, else CLICKHOUSE_DATABASE.
+  const name = values.database ?? (process.env["CLICKHOUSE_DATABASE"] || undefined);
+  if (name !== undefined) checkDatabaseName(name);
+  const database = name === undefined ? {} : { database: name };
   let text: string;
   try {
     text = renderDdl({ ...database, ttl: !values["no-ttl"] });

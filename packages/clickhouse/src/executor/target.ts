@@ -238,6 +238,9 @@ function embeddedPath(spec: string): string | null {
  *   URL's last path segment under the §8.1 rule ({@link databaseFromUrl}), else
  *   `livepeer_analytics`. Query strings are rejected (they would be silently ignored).
  *
+ * Values of the URL that `options` override (user, password, database) are ignored; with
+ * `notices`, a notice per ignored value is appended to it.
+ *
  * @category Configuration
  * @throws {@link ClickHouseAdapterError} `LPA_CH_INVALID_TARGET` for anything else.
  * @example
@@ -249,6 +252,7 @@ function embeddedPath(spec: string): string | null {
 export function parseClickHouseTarget(
   spec: string,
   options: ClickHouseTargetOptions = {},
+  notices: ConfigNotice[] = [],
 ): ClickHouseTarget {
   const path = embeddedPath(spec);
   if (path !== null) {
@@ -264,7 +268,7 @@ export function parseClickHouseTarget(
     throw invalidTarget(
       `ClickHouse target "${redactCredentials(spec)}": query strings are not supported`,
     );
-  return resolveRemote(spec, options, [], {
+  return resolveRemote(spec, options, notices, {
     url: "target",
     user: "the user option",
     password: "the password option",
