@@ -317,6 +317,52 @@ export class EngineConfigError extends Error {
   }
 }
 
+/**
+ * The engine's two stages, for the partitioned engine (`partition.ts`): the record stage keyed by
+ * dedup key (gate, event-time screen, dedup, parse) and the lifecycle stage keyed by
+ * `workflow_session_id` (capability snapshots broadcast). `stepInPlace` is exactly `gate`
+ * followed by `lifecycle` on the same state, with the frontier moved by the accepted event.
+ *
+ * @internal
+ */
+export interface EngineStages {
+  /**
+   * The record stage, in place on `state.dedup`: the outputs of the quality pipeline (counters,
+   * DLQ, quarantine, raw rows), the accepted event (or `null`: rejected, kept aside or a
+   * duplicate) and the lifecycle input it makes, if any. Moves no frontier.
+   */
+  gate(
+    state: EngineState,
+    input: EngineInput,
+  ): {
+    readonly outputs: EngineOutput[];
+    readonly event: AcceptedEvent | null;
+    readonly lifecycle: LifecycleInput | null;
+  };
+  /** The lifecycle stage, in place: one lifecycle input of an accepted event. */
+  lifecycle(
+    state: EngineState,
+    input: LifecycleInput,
+    event: AcceptedEvent,
+    now: number,
+  ): EngineOutput[];
+}
+
+/** The stages of each engine made by {@link createEngine}. */
+const STAGES = new WeakMap<Engine, EngineStages>();
+
+/**
+ * The stages of an engine made by {@link createEngine} (see {@link EngineStages}).
+ *
+ * @internal
+ */
+export function engineStages(engine: Engine): EngineStages {
+  const stages = STAGES.get(engine);
+  if (stages === undefined)
+    throw new Error("@livepeer-analytics/core: engineStages: not an engine made by createEngine");
+  return stages;
+}
+
 const immer = new Immer({ autoFreeze: false });
 const freezingImmer = new Immer({ autoFreeze: true });
 /** The outputs of no step: what the step scratch points to between steps (never written). */
@@ -504,6 +550,7 @@ export function createEngine(
   // closures per record).
   const stepScratch: {
     state: EngineState | null;
+    frontier: boolean;
     out: EngineOutput[];
     receivedAt: number | undefined;
     now: number;
@@ -511,6 +558,7 @@ export function createEngine(
     lifecycleRow: RawRow["row"] | null;
   } = {
     state: null,
+    frontier: true,
     out: DETACHED,
     receivedAt: undefined,
     now: 0,
@@ -521,7 +569,7 @@ export function createEngine(
     const step = stepScratch;
     if (o.kind === "accepted") {
       step.accepted = o.event;
-      eventTimeFrontier(step.state!, o.event.timestamp, config.frontierQuorum);
+      if (step.frontier) eventTimeFrontier(step.state!, o.event.timestamp, config.frontierQuorum);
     } else if (o.kind === "row") {
       if (config.emitRawRows)
         step.out.push({ kind: "row", table: o.table, row: o.row } as EngineOutput);
@@ -539,6 +587,41 @@ export function createEngine(
   };
 
   let lastEventTime: number | null = null;
+  /** Stages 1–5 and the event-time screen on `state.dedup` (and the frontier when `frontier`). */
+  const gateInPlace = (
+    state: EngineState,
+    input: EngineInput,
+    out: EngineOutput[],
+    frontier: boolean,
+  ): { event: AcceptedEvent | null; lifecycle: LifecycleInput | null } => {
+    const step = stepScratch;
+    step.state = state;
+    step.frontier = frontier;
+    step.out = out;
+    step.receivedAt = input.receivedAt;
+    step.now = input.now;
+    step.accepted = null;
+    step.lifecycleRow = null;
+    qualityStepInPlace(state, input, qualityConfig, fromQuality, qualityHooks);
+    const event = step.accepted as AcceptedEvent | null;
+    lastEventTime = event === null ? null : event.timestamp;
+    const lifecycleRow = step.lifecycleRow;
+    step.state = null;
+    step.out = DETACHED;
+    if (event === null) return { event, lifecycle: null };
+    if (event.eventType === "network_capabilities") {
+      const snapshots = parseCapabilitySnapshots(event).rows;
+      return { event, lifecycle: snapshots.length > 0 ? { kind: "capability", snapshots } : null };
+    }
+    if (LIFECYCLE_FAMILIES.has(event.eventType) && lifecycleRow !== null) {
+      const inputs = toLifecycleInputs(event, {
+        row: lifecycleRow as StreamTraceRow | AiStreamStatusRow | AiStreamEventRow,
+        ...(options.sha256Hex ? { sha256Hex: options.sha256Hex } : {}),
+      });
+      if (inputs !== null) return { event, lifecycle: { kind: "signal", ...inputs } };
+    }
+    return { event, lifecycle: null };
+  };
   const stepInPlace = (state: EngineState, input: EngineInput): EngineOutput[] => {
     if (state.flushed)
       throw new EngineUsageError(
@@ -549,45 +632,9 @@ export function createEngine(
     const emit = (o: EngineOutput): void => {
       out.push(o);
     };
-    const now = input.now;
-    const step = stepScratch;
-    step.state = state;
-    step.out = out;
-    step.receivedAt = input.receivedAt;
-    step.now = now;
-    step.accepted = null;
-    step.lifecycleRow = null;
-    qualityStepInPlace(state, input, qualityConfig, fromQuality, qualityHooks);
-    const event = step.accepted as AcceptedEvent | null;
-    lastEventTime = event === null ? null : event.timestamp;
-    const lifecycleRow = step.lifecycleRow;
-    step.state = null;
-    step.out = DETACHED;
-    if (event === null) return out;
-    if (event.eventType === "network_capabilities") {
-      const snapshots = parseCapabilitySnapshots(event).rows;
-      if (snapshots.length > 0)
-        routeLifecycle(
-          state,
-          lifecycleStep(state, { kind: "capability", snapshots }),
-          event,
-          now,
-          emit,
-        );
-    } else if (LIFECYCLE_FAMILIES.has(event.eventType) && lifecycleRow !== null) {
-      const inputs = toLifecycleInputs(event, {
-        row: lifecycleRow as StreamTraceRow | AiStreamStatusRow | AiStreamEventRow,
-        ...(options.sha256Hex ? { sha256Hex: options.sha256Hex } : {}),
-      });
-      if (inputs !== null)
-        routeLifecycle(
-          state,
-          lifecycleStep(state, { kind: "signal", ...inputs }),
-          event,
-          now,
-          emit,
-        );
-    }
+    const g = gateInPlace(state, input, out, true);
+    if (g.event !== null && g.lifecycle !== null)
+      routeLifecycle(state, lifecycleStep(state, g.lifecycle), g.event, input.now, emit);
     return out;
   };
 
@@ -691,7 +738,7 @@ export function createEngine(
       return { state: next, outputs };
     };
 
-  return {
+  const engine: Engine = {
     config,
     init,
     step: pure(stepInPlace),
@@ -780,4 +827,17 @@ export function createEngine(
       return { ok: true, state };
     },
   };
+  STAGES.set(engine, {
+    gate(state, input) {
+      const outputs: EngineOutput[] = [];
+      const g = gateInPlace(state, input, outputs, false);
+      return { outputs, event: g.event, lifecycle: g.lifecycle };
+    },
+    lifecycle(state, input, event, now) {
+      const outputs: EngineOutput[] = [];
+      routeLifecycle(state, lifecycleStep(state, input), event, now, (o) => outputs.push(o));
+      return outputs;
+    },
+  });
+  return engine;
 }

@@ -1,6 +1,7 @@
 /**
  * The composed engine: `createEngine(config)` with `step` / `advance` / `flush`, snapshots, and
- * the zod-validated configuration with its presets.
+ * the zod-validated configuration with its presets; `createPartitionedEngine(config)` runs the
+ * same topology as keyed partitions (scale-out).
  *
  * @packageDocumentation
  */
@@ -37,6 +38,24 @@ export type {
   OutputTable,
   RestoreResult,
 } from "./engine.js";
+export {
+  assembleState,
+  clockOf,
+  createPartitionedEngine,
+  mergeStates,
+  sliceState,
+  splitState,
+} from "./partition.js";
+export type {
+  EventClock,
+  ItemRoute,
+  LifecycleItem,
+  PartitionedEngine,
+  RecordRoute,
+  RecordStageResult,
+  SessionSlice,
+  StateSlices,
+} from "./partition.js";
 export { createRunner } from "./runner.js";
 export type { EngineRunner } from "./runner.js";
 export { collectFinalTables } from "./results.js";
