@@ -56,28 +56,7 @@ function childEnv() {
   return env;
 }
 
-/** Runs a command; resolves with its stdout, rejects with its output when it fails. */
-function run(command, args, cwd) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(stdout);
-      else
-        reject(
-          new Error(
-            `${command} ${args.join(" ")} (in ${cwd}) exited with ${code}\n${stdout}\n${stderr}`,
-          ),
-        );
-    });
-  });
-}
-
-/** Runs a command that is expected to fail; resolves with its exit code and output. */
+/** Runs a command that may fail; resolves with its exit code and output. */
 function runFailing(command, args, cwd) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
@@ -88,6 +67,16 @@ function runFailing(command, args, cwd) {
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Runs a command; resolves with its stdout, rejects with its output when it fails. */
+async function run(command, args, cwd) {
+  const { code, stdout, stderr } = await runFailing(command, args, cwd);
+  if (code !== 0)
+    throw new Error(
+      `${command} ${args.join(" ")} (in ${cwd}) exited with ${code}\n${stdout}\n${stderr}`,
+    );
+  return stdout;
 }
 
 /** The stdout of a node script (or its last line), parsed as JSON. */
