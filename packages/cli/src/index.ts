@@ -29,3 +29,14 @@ export {
 } from "./clickhouse.js";
 export type { ClickHouseOutputStats } from "./clickhouse.js";
 export type { RowConsumer } from "./output.js";
+export {
+  startSidecar,
+  SIDECAR_PROTOCOL,
+  DEFAULT_MAX_BATCH_RECORDS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from "./sidecar/server.js";
+export type { Sidecar, SidecarLimits, SidecarOptions } from "./sidecar/server.js";
+export { sidecarCommand, SIDECAR_HELP } from "./sidecar/command.js";
+export { PROTOCOL_SCHEMA, validateJson } from "./sidecar/schema.js";
+export type { JsonSchema, SchemaError } from "./sidecar/schema.js";

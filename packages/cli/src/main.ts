@@ -11,6 +11,7 @@ import { dlqReplayCommand, DLQ_REPLAY_HELP } from "./commands/dlq-replay.js";
 import { produceCommand, PRODUCE_HELP } from "./commands/produce.js";
 import { replayCommand, REPLAY_HELP } from "./commands/replay.js";
 import { runCommand, RUN_HELP } from "./commands/run.js";
+import { sidecarCommand, SIDECAR_HELP } from "./sidecar/command.js";
 import { validateCommand, VALIDATE_HELP } from "./commands/validate.js";
 import { isParseArgsError, usageMessage } from "./args.js";
 import { UsageError } from "./io.js";
@@ -71,6 +72,8 @@ Commands:
   dev-kafka start|stop|status
                          a local single-node Kafka broker (Apache Kafka from Maven Central;
                          needs Java 17+ and Maven) for trying lpa run and for tests
+  sidecar --port N       serve the partitioned engine's stages over HTTP for Apache Flink
+                         (stateless: the host owns every state)
 
 Run "lpa help <command>" or "lpa <command> --help" for the options of a command.
 `;
@@ -85,6 +88,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   produce: PRODUCE_HELP,
   "dlq-replay": DLQ_REPLAY_HELP,
   "dev-kafka": DEV_KAFKA_HELP,
+  sidecar: SIDECAR_HELP,
 };
 
 const isCommand = (name: string | undefined): name is string =>
@@ -151,9 +155,11 @@ function debugging(): boolean {
  */
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
-  // `lpa run` handles its signals itself (a graceful stop: flush, checkpoint, commit, exit 0).
+  // `lpa run` and `lpa sidecar` handle their signals themselves (a graceful stop, exit 0).
   const stopHandlingSignals =
-    io.handleSignals === true && command !== "run" ? handleSignals(io) : () => undefined;
+    io.handleSignals === true && command !== "run" && command !== "sidecar"
+      ? handleSignals(io)
+      : () => undefined;
   try {
     switch (command) {
       case undefined:
@@ -196,6 +202,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         return await dlqReplayCommand(rest, io);
       case "ddl":
         return ddlCommand(rest, io);
+      case "sidecar":
+        return await sidecarCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}" (lpa help lists the commands)`);
     }

@@ -1,0 +1,50 @@
+// `lpa sidecar` as a real process (the built CLI: run `npm run build -w @livepeer-analytics/core
+// -w @livepeer-analytics/cli` first): the last stdout line is the bound address, /v1/health
+// answers, SIGTERM stops it with exit code 0.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const bin = join(import.meta.dirname, "..", "..", "bin", "lpa.js");
+
+describe("lpa sidecar", () => {
+  it(
+    "prints its address, serves /v1/health and exits 0 on SIGTERM",
+    { timeout: 60_000 },
+    async () => {
+      const child = spawn(process.execPath, [bin, "sidecar", "--port", "0"], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on("exit", (code) => resolve(code)),
+      );
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          const m = /(http:\/\/\S+)\n$/.exec(out);
+          if (m !== null) resolve(m[1]!);
+        });
+        child.on("exit", () => reject(new Error(`lpa sidecar exited: ${err}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const res = await fetch(`${url}/v1/health`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ protocol: 1 });
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(err).toBe("");
+    },
+  );
+
+  it("needs --port", { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, [bin, "sidecar"], { stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(2);
+    expect(err).toMatch(/--port is required/);
+  });
+});
