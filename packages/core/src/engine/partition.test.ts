@@ -14,9 +14,11 @@ import type { JsonObject } from "../primitives/json.js";
 import type { EngineConfigInput } from "./config.js";
 import { createEngine, type EngineInput, type EngineOutput, type EngineState } from "./engine.js";
 import {
+  assembleState,
   clockOf,
   createPartitionedEngine,
   mergeStates,
+  sliceState,
   splitState,
   type EventClock,
   type LifecycleItem,
@@ -192,6 +194,8 @@ const configArbitrary: fc.Arbitrary<EngineConfigInput> = fc.record({
   tombstoneTtlMs: fc.constantFrom(604_800_000, 30_000),
   advanceGranularityMs: fc.constantFrom(1_000, 0, 20_000),
   initialEmitDelayMs: fc.constantFrom(15_000, 0),
+  // 1: the capability cap evicts, so relevant evictions (counted per partition) occur.
+  maxCandidatesPerKey: fc.constantFrom(32, 1),
 });
 
 /**
@@ -329,8 +333,25 @@ describe("partitioned engine", () => {
     );
     expect(merged.dedup.size).toBe(state.dedup.size);
     expect(() => mergeStates([b!, b!], clock)).toThrow(/two partitions/);
+    expect(() => mergeStates([a!, a!], clock)).toThrow(/dedup key .* two partitions/);
     const other = { ...a!, watermark: (a!.watermark ?? 0) + 1 };
     expect(() => mergeStates([other, b!], clock)).toThrow(/shared states differ/);
+    expect(() =>
+      mergeStates([a!, b!], { ...clock, watermark: (clock.watermark ?? 0) + 1 }),
+    ).toThrow(/clock is at another watermark/);
+    // Bad arguments are named errors, not TypeErrors from inside.
+    expect(() => splitState(state, 0, { dedup: () => 0, session: () => 0 })).toThrow(
+      /positive integer/,
+    );
+    expect(() => splitState(state, 2, { dedup: () => 2, session: () => 0 })).toThrow(
+      /not an integer in \[0, 2\)/,
+    );
+    // Assembling onto a whole state keeps only its shared part: the sizes stay exact.
+    const slices = sliceState(state);
+    const again = assembleState(state, slices.dedup, slices.sessions);
+    expect(again.dedup.size).toBe(state.dedup.size);
+    expect(Object.keys(again.dedup.seen).length).toBe(state.dedup.size);
+    expect(() => assembleState(slices.shared, { x: Number.NaN }, {})).toThrow(/not a time/);
   });
 
   it("routes records by dedup key, signals by session and capability snapshots to every partition", () => {

@@ -1,5 +1,5 @@
 /**
- * The partitioned engine (`ARCHITECTURE.md`, "Scale-out"): the engine's topology cut into the two
+ * The partitioned engine (`docs/engine.md`, "Partitioned engine"): the engine's topology cut into the two
  * keyed stages a stream processor such as Flink runs in parallel, with the same final tables as
  * the single engine.
  *
@@ -291,10 +291,12 @@ export function createPartitionedEngine(
       if (newest !== undefined) state.newestEventTs.push(newest);
       const frontier = state.frontier;
       state.frontier = null;
-      const out = engine.flushInPlace(state);
-      state.newestEventTs.splice(0, state.newestEventTs.length, ...saved);
-      state.frontier = frontier;
-      return out;
+      try {
+        return engine.flushInPlace(state);
+      } finally {
+        state.newestEventTs.splice(0, state.newestEventTs.length, ...saved);
+        state.frontier = frontier;
+      }
     },
     flushClockInPlace(clock) {
       if (clock.flushed) return [];
@@ -406,8 +408,10 @@ export function sliceState(state: EngineState): StateSlices {
 
 /**
  * Assembles a state from a shared state and any set of keyed slices (the inverse of
- * {@link sliceState}; a partition takes the slices of the keys routed to it). The timer indexes
- * and the dedup expiry index are rebuilt by the operators on first use. Pure.
+ * {@link sliceState}; a partition takes the slices of the keys routed to it). Only the shared part
+ * of `shared` is used (keyed parts it may still hold are dropped, as {@link sliceState} would).
+ * The timer indexes and the dedup expiry index are rebuilt by the operators on first use. Throws
+ * on a dedup slice whose first-seen time is not a finite number. Pure.
  *
  * @category Partitioned engine
  */
@@ -416,11 +420,15 @@ export function assembleState(
   dedup: Readonly<Record<string, number>>,
   sessions: Readonly<Record<string, SessionSlice>>,
 ): EngineState {
-  const s = cloneJson(shared) as { -readonly [K in keyof EngineState]: EngineState[K] };
+  const s = sliceState(shared).shared as { -readonly [K in keyof EngineState]: EngineState[K] };
   const d = s.dedup as { -readonly [K in keyof EngineState["dedup"]]: EngineState["dedup"][K] };
   for (const stored of Object.keys(dedup)) {
     const seenAt = dedup[stored]!;
+    if (typeof seenAt !== "number" || !Number.isFinite(seenAt))
+      throw new Error(`@livepeer-analytics/core: assembleState: dedup slice ${stored}: not a time`);
     const digest = unescapeKey(stored);
+    // Two stored spellings of one digest count once.
+    if (getOwn(d.seen, digest) !== undefined) continue;
     setOwn(d.seen, digest, seenAt);
     d.size += 1;
     const bucket = String(Math.floor(seenAt / d.bucketMs));
@@ -497,16 +505,26 @@ export function splitState(
     readonly session: (key: string) => number;
   },
 ): EngineState[] {
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`@livepeer-analytics/core: splitState: n must be a positive integer, got ${n}`);
   const slices = sliceState(state);
   const dedup = Array.from({ length: n }, (): Record<string, number> => ({}));
   const sessions = Array.from({ length: n }, (): Record<string, SessionSlice> => ({}));
+  const partitionOf = (kind: "dedup" | "session", key: string): number => {
+    const p = assign[kind](key);
+    if (!Number.isInteger(p) || p < 0 || p >= n)
+      throw new Error(
+        `@livepeer-analytics/core: splitState: assign.${kind}(${JSON.stringify(key)}) gave ${p}, not an integer in [0, ${n})`,
+      );
+    return p;
+  };
   for (const stored of Object.keys(slices.dedup)) {
     const key = unescapeKey(stored);
-    setOwn(dedup[assign.dedup(key)]!, key, slices.dedup[stored]!);
+    setOwn(dedup[partitionOf("dedup", key)]!, key, slices.dedup[stored]!);
   }
   for (const stored of Object.keys(slices.sessions)) {
     const key = unescapeKey(stored);
-    setOwn(sessions[assign.session(key)]!, key, slices.sessions[stored]!);
+    setOwn(sessions[partitionOf("session", key)]!, key, slices.sessions[stored]!);
   }
   return dedup.map((d, i) => assembleState(slices.shared, d, sessions[i]!));
 }
@@ -514,7 +532,9 @@ export function splitState(
 /**
  * Merges partition states into one state holding every key, with the frontier of `clock`: the
  * single engine's state of the same run, up to the order of keys and the timer indexes. Throws
- * when the partitions' shared states differ (states of different runs or positions). Pure.
+ * when the partitions' shared states differ (states of different runs or positions), when a
+ * dedup key or a session is in two partitions, or when `clock` is at another watermark or flush
+ * state than the partitions. Pure.
  *
  * @category Partitioned engine
  */
@@ -532,8 +552,14 @@ export function mergeStates(
       throw new Error(
         "@livepeer-analytics/core: mergeStates: the partitions' shared states differ (capability index or watermarks)",
       );
-    for (const stored of Object.keys(sl.dedup))
-      setOwn(dedup, unescapeKey(stored), sl.dedup[stored]!);
+    for (const stored of Object.keys(sl.dedup)) {
+      const key = unescapeKey(stored);
+      if (getOwn(dedup, key) !== undefined)
+        throw new Error(
+          `@livepeer-analytics/core: mergeStates: dedup key ${key} is in two partitions`,
+        );
+      setOwn(dedup, key, sl.dedup[stored]!);
+    }
     for (const stored of Object.keys(sl.sessions)) {
       const key = unescapeKey(stored);
       if (getOwn(sessions, key) !== undefined)
@@ -543,7 +569,12 @@ export function mergeStates(
       setOwn(sessions, key, sl.sessions[stored]!);
     }
   }
-  const merged = assembleState(all[0]!.shared, dedup, sessions) as {
+  const first = all[0]!.shared;
+  if (clock.watermark !== first.watermark || clock.flushed !== first.flushed)
+    throw new Error(
+      "@livepeer-analytics/core: mergeStates: the clock is at another watermark or flush state than the partitions",
+    );
+  const merged = assembleState(first, dedup, sessions) as {
     -readonly [K in keyof EngineState]: EngineState[K];
   };
   merged.frontier = clock.frontier;
