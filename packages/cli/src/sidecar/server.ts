@@ -105,9 +105,13 @@ function badRequest(type: string, detail: string, errors?: readonly SchemaError[
     "invalid-state": "Invalid state",
     misrouted: "Record or input routed to the wrong key",
     "engine-usage": "Engine usage error",
+    "invalid-input": "An input could not be applied",
   };
   return new Problem(400, PROBLEM_BASE + type, titles[type] ?? "Bad request", detail, errors);
 }
+
+/** Strict UTF-8: a body with invalid bytes is refused, not silently altered. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Reads a body up to `max` bytes; a larger one is a 413 problem. */
 async function readBody(req: IncomingMessage, max: number): Promise<string> {
@@ -120,7 +124,11 @@ async function readBody(req: IncomingMessage, max: number): Promise<string> {
     if (size > max) throw tooLarge(size, max);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  try {
+    return UTF8.decode(Buffer.concat(chunks));
+  } catch {
+    throw badRequest("invalid-json", "the body is not valid UTF-8");
+  }
 }
 
 const tooLarge = (size: number, max: number): Problem =>
@@ -273,9 +281,27 @@ function handlers(config: EngineConfigInput, maxBatch: number) {
         "engine-usage",
         "step_after_flush: the partition was flushed (a flushed state takes no further input)",
       );
-    const state = assembleState(shared, {}, slices);
+    let state: EngineState;
+    try {
+      state = assembleState(shared, {}, slices);
+    } catch (error) {
+      throw badRequest("invalid-state", `items: ${(error as Error).message}`);
+    }
+    // The slices come from the request: the assembled state must have a partition state's shape.
+    const shape = validateEngineStateShape(state, mode);
+    if (!shape.ok) throw badRequest("invalid-state", `items: ${shape.issues[0]!}`);
     const outputs: EngineOutput[] = [];
     inputs.forEach((input, i) => {
+      try {
+        applyInput(input, i);
+      } catch (error) {
+        if (error instanceof Problem) throw error;
+        // A lifecycle item is checked only for its outer shape: one the engine cannot apply
+        // (fields missing or of the wrong type) is the request's fault, not the server's.
+        throw badRequest("invalid-input", `inputs/${i} could not be applied`);
+      }
+    });
+    function applyInput(input: Input, i: number): void {
       if ("item" in input) {
         const to = p.routeItem(input.item);
         if (to.kind === "key" && !given.has(to.key))
@@ -296,7 +322,7 @@ function handlers(config: EngineConfigInput, maxBatch: number) {
           }),
         );
       }
-    });
+    }
     const out = sliceState(state);
     for (const k of Object.keys(out.sessions))
       if (!given.has(k))
@@ -443,11 +469,22 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     port: address.port,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        // `close` stops Node's request-timeout checks too: a client still sending a body would
+        // keep the server open for ever, so connections left after a grace period are cut.
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        cut.unref();
+        server.close((error) => {
+          clearTimeout(cut);
+          if (error === undefined) resolve();
+          else reject(error);
+        });
         server.closeIdleConnections();
       }),
   };
 }
+
+/** How long `close` waits for requests in progress before it cuts their connections, ms. */
+const CLOSE_GRACE_MS = 5_000;
 
 const methodNotAllowed = (allowed: string): Problem =>
   new Problem(405, PROBLEM_BASE + "method-not-allowed", "Method not allowed", `use ${allowed}`);

@@ -2,6 +2,7 @@
 // -w @livepeer-analytics/cli` first): the last stdout line is the bound address, /v1/health
 // answers, SIGTERM stops it with exit code 0.
 import { spawn } from "node:child_process";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -33,8 +34,20 @@ describe("lpa sidecar", () => {
       const res = await fetch(`${url}/v1/health`);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ protocol: 1 });
+      // A client that never finishes its body must not keep a stopping sidecar alive: after a
+      // grace period its connection is cut and the process exits 0.
+      const { port } = new URL(url);
+      const slow = connect(Number(port), "127.0.0.1");
+      await new Promise<void>((resolve) => slow.on("connect", resolve));
+      slow.on("error", () => undefined);
+      slow.write(
+        "POST /v1/route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+      );
+      const started = Date.now();
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      slow.destroy();
       expect(err).toBe("");
     },
   );

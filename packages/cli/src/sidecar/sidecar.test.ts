@@ -30,7 +30,12 @@ interface Reply {
   readonly body: Record<string, unknown>;
 }
 
-async function call(url: string, path: string, body?: unknown, raw?: string): Promise<Reply> {
+async function call(
+  url: string,
+  path: string,
+  body?: unknown,
+  raw?: string | Uint8Array,
+): Promise<Reply> {
   const res = await fetch(url + path, {
     method: body === undefined && raw === undefined ? "GET" : "POST",
     ...(body === undefined && raw === undefined
@@ -403,6 +408,33 @@ describe("sidecar", () => {
       expect(JSON.stringify(r.body)).not.toMatch(/\bat .*\.(ts|js):\d+/);
     };
     problem(await call(sidecar.url, "/v1/records", undefined, "{nope"), 400, "invalid-json");
+    // Bytes that are not UTF-8 are refused, not replaced.
+    const notUtf8 = Uint8Array.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
+    problem(await call(sidecar.url, "/v1/records", undefined, notUtf8), 400, "invalid-json");
+    // A session slice that is not one (the schema checks only that it is an object).
+    problem(
+      await call(sidecar.url, "/v1/lifecycle", {
+        protocol: 1,
+        shared: null,
+        primary: true,
+        items: [{ key: "s", slice: { session: { foo: 1 } } }],
+        inputs: [],
+      }),
+      400,
+      "invalid-state",
+    );
+    // A lifecycle item the engine cannot apply is the request's fault: 400, not 500.
+    problem(
+      await call(sidecar.url, "/v1/lifecycle", {
+        protocol: 1,
+        shared: null,
+        primary: true,
+        items: [{ key: "k", slice: null }],
+        inputs: [{ item: { event: {}, input: {}, now: 1 } }],
+      }),
+      400,
+      "invalid-input",
+    );
     const schema = await call(sidecar.url, "/v1/records", { protocol: 1, items: [{ key: "" }] });
     problem(schema, 400, "schema-violation");
     expect(schema.body["errors"]).toEqual(
