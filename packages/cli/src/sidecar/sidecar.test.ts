@@ -7,6 +7,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  canonicalFinalTables,
   collectFinalTables,
   createEngine,
   createPartitionedEngine,
@@ -278,24 +279,13 @@ function single(config: EngineConfigInput, records: readonly WireRecord[]): Engi
   return out;
 }
 
-/** Final tables in a canonical order (partitions interleave their outputs differently). */
-function canonical(outputs: readonly EngineOutput[]) {
-  const f = collectFinalTables(outputs);
-  const sorted = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
-  const tables: Record<string, string[]> = {};
-  for (const t of Object.keys(f.tables).sort()) tables[t] = sorted(f.tables[t]!);
-  const counters: Record<string, number> = {};
-  for (const c of Object.keys(f.counters).sort()) counters[c] = f.counters[c]!;
-  return { tables, dlq: sorted(f.dlq), quarantine: sorted(f.quarantine), counters };
-}
-
 /** Equal final tables; `relevant_evictions` counts per partition (≥ the single engine's). */
 function expectSameFinalTables(
   parted: readonly EngineOutput[],
   one: readonly EngineOutput[],
 ): void {
-  const p = canonical(parted);
-  const s = canonical(one);
+  const p = canonicalFinalTables(parted);
+  const s = canonicalFinalTables(one);
   expect(p.counters["relevant_evictions"] ?? 0).toBeGreaterThanOrEqual(
     s.counters["relevant_evictions"] ?? 0,
   );

@@ -58,7 +58,7 @@ export type {
 } from "./partition.js";
 export { createRunner } from "./runner.js";
 export type { EngineRunner } from "./runner.js";
-export { collectFinalTables } from "./results.js";
+export { collectFinalTables, canonicalFinalTables } from "./results.js";
 export { validateEngineStateShape } from "./snapshot-schema.js";
 export type { EngineStateShapeResult } from "./snapshot-schema.js";
-export type { FinalTables } from "./results.js";
+export type { FinalTables, CanonicalFinalTables } from "./results.js";

@@ -23,7 +23,7 @@ import {
   type EventClock,
   type LifecycleItem,
 } from "./partition.js";
-import { collectFinalTables } from "./results.js";
+import { canonicalFinalTables } from "./results.js";
 
 const NOW = 1_800_000_000_000;
 const START = 1_767_900_000_000;
@@ -135,22 +135,6 @@ function runPartitioned(
   return out;
 }
 
-/** Final tables in a canonical order (partitions interleave their outputs differently). */
-function canonical(outputs: readonly EngineOutput[]): {
-  readonly tables: Record<string, string[]>;
-  readonly dlq: string[];
-  readonly quarantine: string[];
-  readonly counters: Record<string, number>;
-} {
-  const f = collectFinalTables(outputs);
-  const sorted = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
-  const tables: Record<string, string[]> = {};
-  for (const t of Object.keys(f.tables).sort()) tables[t] = sorted(f.tables[t]!);
-  const counters: Record<string, number> = {};
-  for (const c of Object.keys(f.counters).sort()) counters[c] = f.counters[c]!;
-  return { tables, dlq: sorted(f.dlq), quarantine: sorted(f.quarantine), counters };
-}
-
 /**
  * The partitioned run's final tables equal the single run's. The one documented exception:
  * `relevant_evictions` counts per partition (a capability eviction relevant to sessions of two
@@ -161,8 +145,8 @@ function expectSameFinalTables(
   single: readonly EngineOutput[],
   onePartition: boolean,
 ): void {
-  const p = canonical(parted);
-  const s = canonical(single);
+  const p = canonicalFinalTables(parted);
+  const s = canonicalFinalTables(single);
   const pr = p.counters["relevant_evictions"] ?? 0;
   const sr = s.counters["relevant_evictions"] ?? 0;
   if (onePartition) expect(pr).toBe(sr);

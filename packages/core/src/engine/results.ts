@@ -59,3 +59,39 @@ export function collectFinalTables(outputs: Iterable<EngineOutput>): FinalTables
   }
   return { tables, dlq, quarantine, counters };
 }
+
+/**
+ * Final tables in a canonical, order-independent form, for comparing two runs of the same input
+ * whose outputs interleave differently (partitions, a sidecar, a resumed run): every row, DLQ and
+ * quarantine envelope as JSON text, sorted; tables and counters in name order. Two runs have the
+ * same final tables exactly when their canonical forms are deeply equal.
+ *
+ * @category Engine
+ * @example
+ * expect(canonicalFinalTables(partitioned)).toEqual(canonicalFinalTables(single));
+ */
+export function canonicalFinalTables(outputs: Iterable<EngineOutput>): CanonicalFinalTables {
+  const f = collectFinalTables(outputs);
+  const sorted = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
+  const tables: Record<string, string[]> = {};
+  for (const t of Object.keys(f.tables).sort()) tables[t] = sorted(f.tables[t]!);
+  const counters: Record<string, number> = {};
+  for (const c of Object.keys(f.counters).sort()) counters[c] = f.counters[c]!;
+  return { tables, dlq: sorted(f.dlq), quarantine: sorted(f.quarantine), counters };
+}
+
+/**
+ * The canonical form of final tables ({@link canonicalFinalTables}).
+ *
+ * @category Engine
+ */
+export interface CanonicalFinalTables {
+  /** Table name (in name order) → its final rows as JSON text, sorted. */
+  readonly tables: Record<string, string[]>;
+  /** DLQ envelopes as JSON text, sorted. */
+  readonly dlq: string[];
+  /** Quarantine envelopes as JSON text, sorted. */
+  readonly quarantine: string[];
+  /** Counter totals, in name order. */
+  readonly counters: Record<string, number>;
+}
