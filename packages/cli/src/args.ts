@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { UsageError } from "./io.js";
 
 /** What {@link usageMessage} needs from a `parseArgs` error. */
 interface ParseArgsError {
@@ -74,19 +73,4 @@ export function warnNoEffect(
   if (flags.length === 0) return;
   const verb = flags.length === 1 ? "has" : "have";
   stderr.write(`lpa ${command}: warning: ${flags.join(", ")} ${verb} no effect ${why}\n`);
-}
-
-/** Throws a usage error unless `value` is one of `allowed` (`undefined` passes). */
-export function checkChoice<T extends string>(
-  flag: string,
-  value: string | undefined,
-  allowed: readonly T[],
-): T | undefined {
-  if (value === undefined) return undefined;
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  const list =
-    allowed.length === 2
-      ? `${allowed[0]} or ${allowed[1]}`
-      : `${allowed.slice(0, -1).join(", ")} or ${allowed[allowed.length - 1]}`;
-  throw new UsageError(`${flag} must be ${list}, got ${JSON.stringify(value)}`);
 }

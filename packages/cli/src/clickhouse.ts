@@ -33,7 +33,7 @@ import {
   type TableRow,
 } from "@livepeer-analytics/clickhouse";
 import { renderRows } from "./table.js";
-import { UsageError } from "./io.js";
+import { debugging, UsageError } from "./io.js";
 import type { RowConsumer } from "./output.js";
 import type { AssertionLine } from "./summary.js";
 import type { ConfigNotice } from "@livepeer-analytics/core/engine";
@@ -215,7 +215,7 @@ export function openExecutor(
   options: { readonly createDatabase: boolean } = { createDatabase: true },
 ): Promise<ClickHouseExecutor> {
   if (target.kind === "embedded") return createEmbeddedExecutor(target);
-  const debug = (process.env["LPA_DEBUG"] ?? "") !== "" && process.env["LPA_DEBUG"] !== "0";
+  const debug = debugging();
   return createRemoteExecutor({
     ...target,
     createDatabase: options.createDatabase,

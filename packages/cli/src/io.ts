@@ -318,3 +318,14 @@ export async function forEachInputRecord(
   }
   return reports;
 }
+
+/**
+ * Whether `LPA_DEBUG` is set (to anything but `""` or `"0"`): stack traces for internal errors,
+ * the ClickHouse and Kafka clients' own logging.
+ */
+export function debugging(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): boolean {
+  const v = env["LPA_DEBUG"];
+  return v !== undefined && v !== "" && v !== "0";
+}

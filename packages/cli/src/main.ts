@@ -14,7 +14,7 @@ import { runCommand, RUN_HELP } from "./commands/run.js";
 import { sidecarCommand, SIDECAR_HELP } from "./sidecar/command.js";
 import { validateCommand, VALIDATE_HELP } from "./commands/validate.js";
 import { isParseArgsError, usageMessage } from "./args.js";
-import { UsageError } from "./io.js";
+import { debugging, UsageError } from "./io.js";
 import { OutputError, runInterruptCleanups } from "./output.js";
 
 /** What the CLI needs from its host; tests pass their own. */
@@ -138,12 +138,6 @@ function handleSignals(io: CliIo): () => void {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   return stop;
-}
-
-/** Whether `LPA_DEBUG` asks for stack traces. */
-function debugging(): boolean {
-  const v = process.env["LPA_DEBUG"];
-  return v !== undefined && v !== "" && v !== "0";
 }
 
 /**

@@ -47,7 +47,7 @@ import {
 import { givenFlags, warnNoEffect } from "../args.js";
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineInputFromFlags } from "../engine-flags.js";
 import { checkBrokers, dropKafkaClientTimerWarning, resolveBrokers } from "../brokers.js";
-import { parseCount, parseMs, UsageError } from "../io.js";
+import { debugging, parseCount, parseMs, UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
 import { checkDatabaseName } from "./query.js";
 
@@ -274,7 +274,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   for (const n of notices) log({ level: "warn", message: n });
   // The client retries through broker restarts on its own; its error lines are shown at most
   // every 30 s (all of them with LPA_DEBUG=1), so a broker outage is visible without flooding.
-  const verbose = (env["LPA_DEBUG"] ?? "") !== "" && env["LPA_DEBUG"] !== "0";
+  const verbose = debugging(env);
   let lastClientWarning = -Infinity;
   const client = createKafkaJsClient({
     brokers,
