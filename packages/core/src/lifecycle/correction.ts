@@ -49,7 +49,7 @@ import {
 } from "./fold.js";
 import { isParamsUpdate, toParamUpdateRow } from "./params.js";
 import type { SegmentRow } from "./segment.js";
-import { addToSet, lookupKeyOf, toSessionRow, TRACE, type SessionRow } from "./session.js";
+import { addToSet, toSessionRow, type SessionRow } from "./session.js";
 import type { LifecycleSignal, SampleInput, SignalType } from "./signal.js";
 import {
   compactTimerQueue,
@@ -684,21 +684,8 @@ function foldStep(
   config: LifecycleConfig,
   keys: string[] | null,
 ): void {
-  if (keys !== null) {
-    for (const k of [
-      lookupKeyOf(s.orchestratorAddress, f.session.orchestratorAddress),
-      lookupKeyOf(s.orchestratorAddress, f.segment.orchestratorAddress),
-      lookupKeyOf(s.orchestratorAddress, f.params.orchestratorAddress),
-    ]) {
-      if (k !== "") addToSet(keys, k);
-    }
-  }
   // The parameter-update row is a retained row here, evaluated against the fold by position.
-  const { segments } = foldSignal(f, s, index, config);
-  if (keys !== null && s.signalType === "STREAM_TRACE" && s.traceType === TRACE.closed) {
-    const k = lookupKeyOf(s.orchestratorAddress, f.session.orchestratorAddress);
-    if (k !== "") addToSet(keys, k);
-  }
+  const { segments } = foldSignal(f, s, index, config, keys);
   // Segment indices are contiguous from 0, so this never leaves a hole.
   for (const row of segments) f.segments[row.segment_index] = row;
 }

@@ -28,9 +28,12 @@ import { initParamState, paramApply, type ParamState, type ParamUpdateRow } from
 import type { FactRow } from "./rows.js";
 import { initSegmentState, segmentApply, type SegmentRow, type SegmentState } from "./segment.js";
 import {
+  addToSet,
   createSelectionMemo,
   initSessionState,
+  lookupKeyOf,
   sessionApply,
+  TRACE,
   type SessionRow,
   type SessionState,
 } from "./session.js";
@@ -130,7 +133,9 @@ export interface FoldStepRows {
  * Folds one signal into a session's accumulators: the session reducer, then the segment
  * reducer, then the parameter-update reducer, sharing one attribution selection (so the three
  * see the same candidate for the same lookup). Mutates `acc`; the session row is not built here
- * (the schedulers build it when they emit).
+ * (the schedulers build it when they emit). With `keys`, every non-blank capability lookup key
+ * the step used is added to that sorted set (a scheduler that re-folds on late capabilities
+ * indexes its sessions by them).
  *
  * @category Lifecycle
  */
@@ -139,12 +144,28 @@ export function foldSignal(
   signal: LifecycleSignal,
   index: CapabilityIndex,
   config: LifecycleConfig,
+  keys: string[] | null = null,
 ): FoldStepRows {
+  if (keys !== null) {
+    // Each reducer looks up with the signal's hot wallet, else its own canonical address.
+    addLookupKey(keys, signal.orchestratorAddress, acc.session.orchestratorAddress);
+    addLookupKey(keys, signal.orchestratorAddress, acc.segment.orchestratorAddress);
+    addLookupKey(keys, signal.orchestratorAddress, acc.params.orchestratorAddress);
+  }
   const memo = createSelectionMemo();
   sessionApply(acc.session, signal, index, config, memo);
+  // A close looks up again with the session's address after the step.
+  if (keys !== null && signal.signalType === "STREAM_TRACE" && signal.traceType === TRACE.closed)
+    addLookupKey(keys, signal.orchestratorAddress, acc.session.orchestratorAddress);
   const segments = segmentApply(acc.segment, signal, index, config, memo);
   const param = paramApply(acc.params, signal, index, config, memo);
   return { segments, param };
+}
+
+/** Adds the lookup key of a signal address over a state address to `keys`, unless blank. */
+function addLookupKey(keys: string[], signalAddress: string | null, stateAddress: string): void {
+  const k = lookupKeyOf(signalAddress, stateAddress);
+  if (k !== "") addToSet(keys, k);
 }
 
 /**
