@@ -9,6 +9,7 @@ export type { CliIo } from "./main.js";
 export { validateCommand, renderReport, VALIDATE_HELP } from "./commands/validate.js";
 export type { ValidateReport } from "./commands/validate.js";
 export { replayCommand, REPLAY_HELP } from "./commands/replay.js";
+export { loadCommand, LOAD_HELP } from "./commands/load.js";
 export { renderReplaySummary, percentile, REPORT_SCHEMA_VERSION } from "./summary.js";
 export type {
   AssertionLine,

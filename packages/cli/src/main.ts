@@ -8,6 +8,7 @@ import type { Readable } from "node:stream";
 import { ddlCommand, DDL_HELP, queryCommand, QUERY_HELP } from "./commands/query.js";
 import { devKafkaCommand, DEV_KAFKA_HELP } from "./commands/dev-kafka.js";
 import { dlqReplayCommand, DLQ_REPLAY_HELP } from "./commands/dlq-replay.js";
+import { loadCommand, LOAD_HELP } from "./commands/load.js";
 import { produceCommand, PRODUCE_HELP } from "./commands/produce.js";
 import { replayCommand, REPLAY_HELP } from "./commands/replay.js";
 import { runCommand, RUN_HELP } from "./commands/run.js";
@@ -61,6 +62,8 @@ Commands:
   replay <file|->...     run the engine over telemetry files and write every output table
                          (raw rows, facts, DLQ, quarantine) as JSONL or into ClickHouse
                          (--clickhouse embedded), with a summary and the SQL assertions
+  load <file|dir>...     load engine outputs (one EngineOutput JSON per line, e.g. from a Flink
+                         job around lpa sidecar) as lpa replay writes them: JSONL or ClickHouse
   query "SQL"            run SQL against ClickHouse (embedded ./lpa-data by default)
   ddl                    print the ClickHouse DDL (tables, materialized and serving views)
   validate <file|->...   run the quality gate and dedup over telemetry files and report
@@ -81,6 +84,7 @@ Run "lpa help <command>" or "lpa <command> --help" for the options of a command.
 /** The help text of every command, by name. */
 export const COMMAND_HELP: Readonly<Record<string, string>> = {
   replay: REPLAY_HELP,
+  load: LOAD_HELP,
   query: QUERY_HELP,
   ddl: DDL_HELP,
   validate: VALIDATE_HELP,
@@ -184,6 +188,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         return await validateCommand(rest, io);
       case "replay":
         return await replayCommand(rest, io);
+      case "load":
+        return await loadCommand(rest, io);
       case "query":
         return await queryCommand(rest, io);
       case "run":

@@ -381,7 +381,7 @@ class DirLock {
 
 /** The manifest a replay writes into its output directory after every table file is in place. */
 export interface RunManifest {
-  /** Always `"lpa replay"`. */
+  /** The command that wrote the directory: `"lpa replay"` or `"lpa load"`. */
   readonly writer: string;
   /** Manifest format version. */
   readonly v: 1;
@@ -432,6 +432,8 @@ export interface OutputWriterOptions {
    * the consumer hold the same values. Default: rows unchanged.
    */
   readonly storable?: (table: string, row: object) => object;
+  /** The command named in the manifest ({@link RunManifest.writer}). Default `"lpa replay"`. */
+  readonly writer?: string;
 }
 
 /** A table's output: its JSONL file (or only a line count without a directory). */
@@ -606,7 +608,7 @@ export class OutputWriter {
     }
     fsyncDir(dir);
     const manifest: RunManifest = {
-      writer: "lpa replay",
+      writer: this.options.writer ?? "lpa replay",
       v: 1,
       ...info,
       tables: Object.fromEntries(Object.entries(this.stats).map(([t, s]) => [t, s.rows])),

@@ -12,48 +12,20 @@ import {
   createRunner,
   resolveEngineConfig,
   type EngineConfigInput,
-  type EngineOutput,
   type EngineState,
 } from "@livepeer-analytics/core/engine";
 import { oversizeRecordOutputs } from "@livepeer-analytics/core/quality";
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineInputFromFlags } from "../engine-flags.js";
-import {
-  forEachInputRecord,
-  describeInput,
-  parseCount,
-  parseMs,
-  totalInputBytes,
-  UsageError,
-} from "../io.js";
-import { RunProgress } from "../progress.js";
+import { forEachInputRecord, describeInput, parseMs, totalInputBytes, UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
-import type { ClickHouseExecutor } from "@livepeer-analytics/clickhouse";
+import { AtomicFile, checkOutputDirectory, crashPoint, readRunManifest } from "../output.js";
 import {
-  applySchema,
-  ClickHouseOutput,
-  DEFAULT_REPLAY_BATCH_ROWS,
-  describeTarget,
-  openExecutor,
-  reachingClickHouse,
-  renderApiViews,
-  resolveClickHouseTarget,
-  runSuite,
-  storableRow,
-  summarizeAssertion,
-  viewRowCounts,
-} from "../clickhouse.js";
-import {
-  AtomicFile,
-  checkOutputDirectory,
-  crashPoint,
-  OutputWriter,
-  readRunManifest,
-  type RowConsumer,
-  type TableStats,
-} from "../output.js";
-import { checkDatabaseName } from "./query.js";
-import { givenFlags, warnNoEffect } from "../args.js";
-import { renderReplaySummary, SummaryCollector, type ReplaySummary } from "../summary.js";
+  OUTPUT_FLAG_OPTIONS,
+  outputFlagsHelp,
+  resolveOutputSettings,
+  writeOutputs,
+} from "../output-pipeline.js";
+import type { InputSummary } from "../summary.js";
 
 /** Help text of `lpa replay`. */
 export const REPLAY_HELP = `Usage: lpa replay [options] <file|->...
@@ -85,18 +57,7 @@ wrapper arrays, a capability API response); gzip is detected on files and stdin.
 maxRecordBytes are rejected while reading (record_too_large).
 
 Options:
-  --out DIR                  JSONL output directory (default ./lpa-out without --clickhouse)
-  --clickhouse TARGET        write into ClickHouse: embedded | embedded:PATH | http(s)://...
-  --database NAME            ClickHouse database (default livepeer_analytics) [CLICKHOUSE_DATABASE]
-  --password-file FILE       read the ClickHouse password from FILE [CLICKHOUSE_PASSWORD]
-  --reset-database           drop the ClickHouse database before applying the DDL
-  --keep-ttl                 create tables with their row TTLs (off: a replay of an old capture
-                             would be deleted by the TTL at the next merge)
-  --no-assertions            skip the SQL assertion suite after a ClickHouse replay
-  --batch-rows N             rows per ClickHouse insert (default 10000: a bulk load)
-  --strict                   exit with code 3 when an assertion fails
-  --show-views N             after a ClickHouse replay, print up to N rows of every v_api_* view
-  --all-versions             write every emitted version, not only final rows
+${outputFlagsHelp("replay")}  --all-versions             write every emitted version, not only final rows
   --json                     print the summary as JSON
   --state FILE               save the engine state at the end instead of flushing
   --resume FILE              start from a saved state
@@ -105,38 +66,6 @@ ${ENGINE_FLAGS_HELP}  --snapshot-ts MS           envelope time for capability AP
   -h, --help                 show this help
 `;
 
-/** The ClickHouse-only flags of `lpa replay`. */
-const CLICKHOUSE_ONLY_FLAGS = [
-  "database",
-  "password-file",
-  "reset-database",
-  "keep-ttl",
-  "no-assertions",
-  "batch-rows",
-  "strict",
-  "show-views",
-] as const;
-
-/** Warns (one line per reason) about flags that have no effect with the other flags given. */
-function warnIneffectiveReplayFlags(
-  values: Readonly<Record<string, unknown>>,
-  stderr: NodeJS.WritableStream,
-): void {
-  if (values["clickhouse"] === undefined) {
-    warnNoEffect(
-      stderr,
-      "replay",
-      givenFlags(values, CLICKHOUSE_ONLY_FLAGS),
-      "without --clickhouse",
-    );
-    return;
-  }
-  if (values["no-assertions"] === true)
-    warnNoEffect(stderr, "replay", givenFlags(values, ["strict"]), "with --no-assertions");
-  if (values["json"] === true)
-    warnNoEffect(stderr, "replay", givenFlags(values, ["show-views"]), "with --json");
-}
-
 /** Runs `lpa replay`; returns the exit code. */
 export async function replayCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -144,18 +73,8 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     allowPositionals: true,
     strict: true,
     options: {
-      out: { type: "string" },
-      clickhouse: { type: "string" },
-      database: { type: "string" },
-      "password-file": { type: "string" },
-      "reset-database": { type: "boolean", default: false },
-      "keep-ttl": { type: "boolean", default: false },
-      "no-assertions": { type: "boolean", default: false },
-      "batch-rows": { type: "string" },
-      strict: { type: "boolean", default: false },
-      "show-views": { type: "string" },
+      ...OUTPUT_FLAG_OPTIONS,
       "all-versions": { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
       state: { type: "string" },
       resume: { type: "string" },
       ...ENGINE_FLAG_OPTIONS,
@@ -208,166 +127,86 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     notices.push(`${values.state} will be overwritten with the new state`);
   }
 
-  const showViews = parseCount("--show-views", values["show-views"]);
-  const batchRows = parseCount("--batch-rows", values["batch-rows"]) ?? DEFAULT_REPLAY_BATCH_ROWS;
-  if (batchRows < 1) throw new UsageError("--batch-rows must be at least 1");
   const fixedNow = parseMs("--now", values.now);
   const snapshotTs = parseMs("--snapshot-ts", values["snapshot-ts"]);
   const sources = positionals.map(describeInput);
-  const resolvedTarget = resolveClickHouseTarget(values, process.env, {
-    useUrlFromEnv: false,
-    fallback: null,
-  });
-  const target = resolvedTarget?.target ?? null;
-  if (resolvedTarget !== null) {
-    checkDatabaseName(resolvedTarget.target.database, resolvedTarget.databaseSource);
-    for (const n of resolvedTarget.notices) io.stderr.write(`lpa replay: warning: ${n}\n`);
-  }
-  warnIneffectiveReplayFlags(values, io.stderr);
+  const settings = resolveOutputSettings("replay", values, io);
   // Fail before any work when the state could not be saved at the end.
   if (values.state !== undefined) checkOutputDirectory("--state", values.state);
-  const outDir = values.out ?? (target === null ? "lpa-out" : null);
-  let executor: ClickHouseExecutor | null = null;
-  let chOutput: ClickHouseOutput | null = null;
-  // The output directory is locked (and checked) before ClickHouse is touched.
-  const forward: RowConsumer = { row: (table, row) => chOutput!.row(table, row) };
-  const writer = new OutputWriter(outDir, {
-    ...(target === null ? {} : { consumer: forward }),
-    // One storage rule for JSONL and ClickHouse: values that do not fit their column.
-    storable: (table, row) =>
-      storableRow(table, row, (name, delta) => summary.add({ kind: "counter", name, delta })),
-  });
-  let clickhouse: ReplaySummary["clickhouse"] = null;
-  let viewText = "";
-  let flushed = false;
-  let tables: Record<string, TableStats> = {};
-  const started = io.clock();
-  const inputs: ReplaySummary["inputs"][number][] = [];
-  const summary = new SummaryCollector(values["all-versions"]);
-  const progress = new RunProgress(io.stderr, "replay", totalInputBytes(sources), io.clock);
-  const rowsNote = (rows: number, what: string): string =>
-    `${rows.toLocaleString("en-US")} ${what}`;
-  summary.add({ kind: "counter", name: "out_of_range_values", delta: 0 }); // always reported
-  try {
-    if (outDir !== null && resumedFrom !== null && readRunManifest(outDir)?.state === resumedFrom)
-      throw new UsageError(
-        `--out ${outDir} holds the outputs of the run that saved --resume ${values.resume}; give each part its own --out`,
-      );
-    if (target !== null) {
-      io.stderr.write(`lpa: ${describeTarget(target)}\n`);
-      const opened = await reachingClickHouse(target, () => openExecutor(target));
-      executor = opened;
-      const statements = await reachingClickHouse(target, () =>
-        applySchema(opened, {
-          reset: values["reset-database"],
-          ttl: values["keep-ttl"],
-          servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
-        }),
-      );
-      notices.push(`applied ${statements} DDL statements to ${describeTarget(target)}`);
-      chOutput = new ClickHouseOutput(executor, batchRows, (line) =>
-        progress.note(`lpa replay: ${line}`),
-      );
-    }
-    const sink = (outs: readonly EngineOutput[]): void => {
-      for (const o of outs) {
-        writer.add(o);
-        summary.add(o);
-      }
-    };
-    // Ingestion time defaults to the replay's event-time clock, so outputs are reproducible;
-    // the wall clock only bounds plausible event times (maxFutureSkewMs).
-    const ingestNow = (): number => fixedNow ?? runner.state.frontier ?? 0;
-
-    const reports = await forEachInputRecord(
-      sources,
-      {
-        command: "replay",
-        io,
-        snapshotTs,
-        maxRecordBytes: engine.config.gate.maxRecordBytes,
-        onOversize: (o) => sink(oversizeRecordOutputs(o, ingestNow())),
-        progress,
+  const { outDir } = settings;
+  let snapshot: string | null = null;
+  return writeOutputs(
+    {
+      command: "replay",
+      io,
+      settings,
+      totalBytes: totalInputBytes(sources),
+      countRevisions: values["all-versions"],
+      servingEdgeSemanticsVersion: resolved.config.lifecycle.servingEdgeSemanticsVersion,
+      latencyVersions: resolved.config.lifecycle.edgeSemanticsVersions,
+      mode: resolved.config.preset,
+      notices,
+    },
+    {
+      beforeTarget: () => {
+        if (
+          outDir !== null &&
+          resumedFrom !== null &&
+          readRunManifest(outDir)?.state === resumedFrom
+        )
+          throw new UsageError(
+            `--out ${outDir} holds the outputs of the run that saved --resume ${values.resume}; give each part its own --out`,
+          );
       },
-      (record) => {
-        sink(runner.push({ record, now: ingestNow(), receivedAt: io.clock() }));
-        return writer.pendingCount >= 4096 ? writer.drain() : undefined;
+      produce: async (sink, progress) => {
+        // Ingestion time defaults to the replay's event-time clock, so outputs are reproducible;
+        // the wall clock only bounds plausible event times (maxFutureSkewMs).
+        const ingestNow = (): number => fixedNow ?? runner.state.frontier ?? 0;
+        const reports = await forEachInputRecord(
+          sources,
+          {
+            command: "replay",
+            io,
+            snapshotTs,
+            maxRecordBytes: engine.config.gate.maxRecordBytes,
+            onOversize: (o) => sink.addAll(oversizeRecordOutputs(o, ingestNow())),
+            progress,
+          },
+          (record) => {
+            sink.addAll(runner.push({ record, now: ingestNow(), receivedAt: io.clock() }));
+            return sink.throttle();
+          },
+        );
+        return reports.map((r): InputSummary => {
+          const notes = [...r.notes];
+          if (r.skippedBlank > 0) notes.push(`${r.skippedBlank} blank line(s) skipped`);
+          return {
+            name: r.name,
+            format: r.format,
+            records: r.records,
+            skippedBlank: r.skippedBlank,
+            notes,
+          };
+        });
       },
-    );
-    for (const r of reports) {
-      const notes = [...r.notes];
-      if (r.skippedBlank > 0) notes.push(`${r.skippedBlank} blank line(s) skipped`);
-      inputs.push({
-        name: r.name,
-        format: r.format,
-        records: r.records,
-        skippedBlank: r.skippedBlank,
-        notes,
-      });
-    }
-
-    // End of the run, in the order that makes a crash at any point safe: outputs complete and
-    // durable (JSONL fsynced in the work directory, ClickHouse flushed), then the JSONL files put
-    // in place, then the state, atomically. A kill before the state is replaced leaves the old
-    // state, and running this part again from it rewrites the same outputs.
-    progress.phase("final rows");
-    let snapshot: string | null = null;
-    if (values.state !== undefined) snapshot = runner.snapshot();
-    else {
-      sink(runner.flush());
-      flushed = true;
-    }
-    const finals = await writer.finish();
-    if (outDir !== null) tables = finals;
-    const loading = chOutput;
-    if (loading !== null)
-      progress.phase("loading", () => rowsNote(loading.insertedRows, "rows inserted"));
-    const chStats = loading === null ? null : await loading.finish();
-    crashPoint("before-commit");
-    writer.commit({ resumedFrom, state: snapshot === null ? null : sha256(snapshot), flushed });
-    crashPoint("after-commit");
-    if (values.state !== undefined && snapshot !== null) {
-      AtomicFile.write(values.state, "--state", snapshot, "state-temp-written");
-      crashPoint("after-state");
-    }
-    writer.dispose();
-    if (chStats !== null && executor !== null && target !== null) {
-      if (!values["no-assertions"]) progress.phase("assertions");
-      const assertions = values["no-assertions"]
-        ? null
-        : await runSuite(executor, resolved.config.lifecycle.servingEdgeSemanticsVersion);
-      const views = await viewRowCounts(executor);
-      clickhouse = {
-        target: describeTarget(target),
-        inserted: chStats.tables,
-        dropped: chStats.dropped,
-        batches: chStats.batches,
-        retries: chStats.retries,
-        views,
-        assertions: assertions === null ? null : assertions.map(summarizeAssertion),
-      };
-      if (showViews !== undefined && showViews > 0 && !values.json)
-        viewText = await renderApiViews(executor, showViews);
-    }
-  } finally {
-    progress.done();
-    writer.dispose();
-    await executor?.close();
-  }
-  const report = summary.summarize({
-    inputs,
-    tables,
-    notices,
-    mode: resolved.config.preset,
-    flushed,
-    outDir,
-    wallTimeMs: io.clock() - started,
-    clickhouse,
-    latencyVersions: resolved.config.lifecycle.edgeSemanticsVersions,
-  });
-  io.stdout.write(
-    values.json ? JSON.stringify(report, null, 2) + "\n" : renderReplaySummary(report) + viewText,
+      // A kill before the state is replaced leaves the old state, and running this part again
+      // from it rewrites the same outputs.
+      end: (sink, progress) => {
+        progress.phase("final rows");
+        let flushed = false;
+        if (values.state !== undefined) snapshot = runner.snapshot();
+        else {
+          sink.addAll(runner.flush());
+          flushed = true;
+        }
+        return { resumedFrom, state: snapshot === null ? null : sha256(snapshot), flushed };
+      },
+      afterCommit: () => {
+        if (values.state !== undefined && snapshot !== null) {
+          AtomicFile.write(values.state, "--state", snapshot, "state-temp-written");
+          crashPoint("after-state");
+        }
+      },
+    },
   );
-  const failed = clickhouse?.assertions?.some((a) => !a.passed) ?? false;
-  return values.strict && failed ? 3 : 0;
 }

@@ -22,8 +22,14 @@ Options:
   --host H                   interface to listen on (default 127.0.0.1)
   --max-batch-records N      most records or lifecycle inputs per request (default ${DEFAULT_MAX_BATCH_RECORDS})
   --max-body-bytes N         largest request body (default ${DEFAULT_MAX_BODY_BYTES})
+  --emission MODE            when fact rows are emitted: coalesced (default) | final (each row
+                             once, when it can no longer change: what lpa replay writes) |
+                             every-change
 ${ENGINE_FLAGS_HELP}  -h, --help                 show this help
 `;
+
+/** Values of `--emission` (the engine's `emission` modes). */
+const EMISSION_MODES: readonly string[] = ["coalesced", "final", "every-change"];
 
 /** Runs `lpa sidecar`; resolves with the exit code once a signal stopped the server. */
 export async function sidecarCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -35,6 +41,7 @@ export async function sidecarCommand(argv: readonly string[], io: CliIo): Promis
       host: { type: "string" },
       "max-batch-records": { type: "string" },
       "max-body-bytes": { type: "string" },
+      emission: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     allowPositionals: true,
@@ -53,6 +60,13 @@ export async function sidecarCommand(argv: readonly string[], io: CliIo): Promis
   if (maxBatch === 0 || maxBody === 0)
     throw new UsageError("--max-batch-records and --max-body-bytes must be positive");
   const config = engineInputFromFlags(values) as EngineConfigInput;
+  if (values.emission !== undefined) {
+    if (!EMISSION_MODES.includes(values.emission))
+      throw new UsageError(
+        `--emission must be ${EMISSION_MODES.join(", ")}, got "${values.emission}"`,
+      );
+    (config as { emission?: string }).emission = values.emission;
+  }
   const sidecar = await startSidecar({
     port,
     ...(values.host === undefined ? {} : { host: values.host }),

@@ -59,6 +59,19 @@ export const PROTOCOL_SCHEMA: JsonSchema = {
       {
         value: { type: ["string", "null"], description: "The record value (one JSON envelope)." },
         offset: { type: "integer", description: "Source offset, copied into DLQ envelopes." },
+        topic: {
+          type: ["string", "null"],
+          description: "Source topic (Kafka), copied into DLQ and quarantine envelopes.",
+        },
+        partition: {
+          type: "integer",
+          description: "Source partition, copied into DLQ and quarantine envelopes.",
+        },
+        recordTimestamp: {
+          ...ms,
+          description:
+            "Kafka record timestamp, epoch ms, copied into DLQ and quarantine envelopes.",
+        },
         now: { ...ms, description: "Processing time of the record, epoch ms (EngineInput.now)." },
         receivedAt: {
           ...ms,

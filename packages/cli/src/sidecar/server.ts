@@ -9,9 +9,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import {
   assembleState,
+  assembleStateInPlace,
   createPartitionedEngine,
   EngineUsageError,
   sliceState,
+  sliceStateInPlace,
   validateEngineStateShape,
   type EngineConfigInput,
   type EngineOutput,
@@ -169,13 +171,22 @@ function parseRequest(text: string, def: string): Record<string, unknown> {
 interface WireRecord {
   readonly value: string | null;
   readonly offset?: number;
+  readonly topic?: string | null;
+  readonly partition?: number;
+  readonly recordTimestamp?: number;
   readonly now: number;
   readonly receivedAt?: number;
   readonly watermark?: number | null;
 }
 
 const engineInput = (r: WireRecord) => ({
-  record: { value: r.value, ...(r.offset === undefined ? {} : { offset: r.offset }) },
+  record: {
+    value: r.value,
+    ...(r.offset === undefined ? {} : { offset: r.offset }),
+    ...(r.topic === undefined ? {} : { topic: r.topic }),
+    ...(r.partition === undefined ? {} : { partition: r.partition }),
+    ...(r.recordTimestamp === undefined ? {} : { recordTimestamp: r.recordTimestamp }),
+  },
   now: r.now,
   ...(r.receivedAt === undefined ? {} : { receivedAt: r.receivedAt }),
 });
@@ -281,9 +292,11 @@ function handlers(config: EngineConfigInput, maxBatch: number) {
         "engine-usage",
         "step_after_flush: the partition was flushed (a flushed state takes no further input)",
       );
+    // The request's states are this call's own (just parsed): assembled and sliced in place.
+    const sharedBefore = JSON.stringify(shared);
     let state: EngineState;
     try {
-      state = assembleState(shared, {}, slices);
+      state = assembleStateInPlace(sharedIn ?? structuredClone(freshShared), {}, slices);
     } catch (error) {
       throw badRequest("invalid-state", `items: ${(error as Error).message}`);
     }
@@ -323,14 +336,14 @@ function handlers(config: EngineConfigInput, maxBatch: number) {
         );
       }
     }
-    const out = sliceState(state);
+    const out = sliceStateInPlace(state);
     for (const k of Object.keys(out.sessions))
       if (!given.has(k))
         throw new Error(`the lifecycle stage made state for key ${k} not in items`);
     const sharedText = JSON.stringify(out.shared);
     return {
       protocol: SIDECAR_PROTOCOL,
-      shared: sharedText === JSON.stringify(shared) ? null : out.shared,
+      shared: sharedText === sharedBefore ? null : out.shared,
       items: items.map((it) => ({
         key: it.key,
         slice: Object.prototype.hasOwnProperty.call(out.sessions, it.key)

@@ -52,6 +52,17 @@ describe("lpa sidecar", () => {
     },
   );
 
+  it("refuses an unknown --emission", { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, [bin, "sidecar", "--port", "0", "--emission", "all"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(2);
+    expect(err).toMatch(/--emission must be coalesced, final, every-change, got "all"/);
+  });
+
   it("needs --port", { timeout: 60_000 }, async () => {
     const child = spawn(process.execPath, [bin, "sidecar"], { stdio: ["ignore", "pipe", "pipe"] });
     let err = "";

@@ -378,6 +378,38 @@ describe("sidecar", () => {
     }
   });
 
+  it("copies a record's Kafka coordinates into its rejection envelope, as the engine does", async () => {
+    const record = {
+      value: '{"id":"x","type":"stream_trace","timestamp":"soon"}',
+      topic: "streaming_events",
+      partition: 3,
+      offset: 41,
+      recordTimestamp: 1_767_900_000_000,
+      now: NOW,
+      receivedAt: 1_767_900_000_500,
+    };
+    const { routes } = await ok(sidecar.url, "/v1/route", "Route", {
+      protocol: 1,
+      records: [record],
+    });
+    const key = routes[0]!.kind === "key" ? routes[0]!.key! : "any";
+    const res = await ok(sidecar.url, "/v1/records", "Records", {
+      protocol: 1,
+      items: [{ key, slice: null, records: [record] }],
+    });
+    const outputs = res.items[0]!.results[0]!.outputs;
+    const { value, topic, partition, offset, recordTimestamp, now, receivedAt } = record;
+    const engine = createRunner(createEngine()).push({
+      record: { value, topic, partition, offset, recordTimestamp },
+      now,
+      receivedAt,
+    });
+    expect(outputs).toEqual(JSON.parse(JSON.stringify(engine)));
+    const rejected = outputs.find((o) => o.kind === "dlq" || o.kind === "quarantine");
+    expect(rejected).toBeDefined();
+    expect(JSON.stringify(rejected)).toContain('"streaming_events"');
+  });
+
   it("a misrouted record is a 400", async () => {
     const lines = realEventLines();
     const r = await call(sidecar.url, "/v1/records", {

@@ -40,10 +40,12 @@ export type {
 } from "./engine.js";
 export {
   assembleState,
+  assembleStateInPlace,
   clockOf,
   createPartitionedEngine,
   mergeStates,
   sliceState,
+  sliceStateInPlace,
   splitState,
 } from "./partition.js";
 export type {

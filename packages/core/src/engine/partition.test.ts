@@ -15,10 +15,12 @@ import type { EngineConfigInput } from "./config.js";
 import { createEngine, type EngineInput, type EngineOutput, type EngineState } from "./engine.js";
 import {
   assembleState,
+  assembleStateInPlace,
   clockOf,
   createPartitionedEngine,
   mergeStates,
   sliceState,
+  sliceStateInPlace,
   splitState,
   type EventClock,
   type LifecycleItem,
@@ -336,6 +338,18 @@ describe("partitioned engine", () => {
     expect(again.dedup.size).toBe(state.dedup.size);
     expect(Object.keys(again.dedup.seen).length).toBe(state.dedup.size);
     expect(() => assembleState(slices.shared, { x: Number.NaN }, {})).toThrow(/not a time/);
+    // The in-place variants give the same states as the copying ones, and the copying ones leave
+    // their inputs untouched.
+    const before = JSON.stringify(state);
+    expect(sliceStateInPlace(structuredClone(state))).toEqual(slices);
+    expect(
+      assembleStateInPlace(
+        structuredClone(slices.shared),
+        slices.dedup,
+        structuredClone(slices.sessions),
+      ),
+    ).toEqual(assembleState(slices.shared, slices.dedup, slices.sessions));
+    expect(JSON.stringify(state)).toBe(before);
   });
 
   it("routes records by dedup key, signals by session and capability snapshots to every partition", () => {

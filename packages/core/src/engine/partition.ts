@@ -367,7 +367,18 @@ function sliceFor(slices: Record<string, SessionSlice>, id: string): Record<stri
  * @category Partitioned engine
  */
 export function sliceState(state: EngineState): StateSlices {
-  const s = cloneJson(state) as {
+  return sliceStateInPlace(cloneJson(state));
+}
+
+/**
+ * {@link sliceState} without the copy: the slices are made of the state's own objects, and the
+ * state is consumed (modified; do not use it afterwards). For a host that owns a state it has
+ * just parsed or assembled, e.g. a sidecar answering one call.
+ *
+ * @category Partitioned engine
+ */
+export function sliceStateInPlace(state: EngineState): StateSlices {
+  const s = state as {
     -readonly [K in keyof EngineState]: EngineState[K];
   };
   const dedup: Record<string, number> = {};
@@ -420,7 +431,31 @@ export function assembleState(
   dedup: Readonly<Record<string, number>>,
   sessions: Readonly<Record<string, SessionSlice>>,
 ): EngineState {
-  const s = sliceState(shared).shared as { -readonly [K in keyof EngineState]: EngineState[K] };
+  return assembleFrom(sliceState(shared).shared, dedup, sessions, cloneJson);
+}
+
+/**
+ * {@link assembleState} without the copies: the state is built of the objects of `shared` and
+ * `sessions`, which are consumed (do not use them afterwards). For a host that owns what it
+ * passes, e.g. a sidecar answering one call with the states it has just parsed.
+ *
+ * @category Partitioned engine
+ */
+export function assembleStateInPlace(
+  shared: EngineState,
+  dedup: Readonly<Record<string, number>>,
+  sessions: Readonly<Record<string, SessionSlice>>,
+): EngineState {
+  return assembleFrom(sliceStateInPlace(shared).shared, dedup, sessions, (slice) => slice);
+}
+
+function assembleFrom(
+  sharedPart: EngineState,
+  dedup: Readonly<Record<string, number>>,
+  sessions: Readonly<Record<string, SessionSlice>>,
+  own: (slice: SessionSlice) => SessionSlice,
+): EngineState {
+  const s = sharedPart as { -readonly [K in keyof EngineState]: EngineState[K] };
   const d = s.dedup as { -readonly [K in keyof EngineState["dedup"]]: EngineState["dedup"][K] };
   for (const stored of Object.keys(dedup)) {
     const seenAt = dedup[stored]!;
@@ -447,7 +482,7 @@ export function assembleState(
   };
   for (const stored of Object.keys(sessions)) {
     const id = unescapeKey(stored);
-    const slice = cloneJson(sessions[stored]!);
+    const slice = own(sessions[stored]!);
     if (slice.session !== undefined) {
       setOwn(lc.sessions, id, slice.session);
       if (lc.keyIndex !== undefined) {

@@ -1,0 +1,420 @@
+// The runner of the Flink example (`./run`): builds the job if needed, starts a Kafka broker
+// (`lpa dev-kafka`), the sidecar (`lpa sidecar`) and the job on a local Flink MiniCluster, produces
+// the input, runs the job until every record is consumed, writes the final tables the way
+// `lpa replay --out` does (`lpa load`), stops everything it started and exits 0. See README.md.
+import { spawn, spawnSync } from "node:child_process";
+import { createInterface } from "node:readline";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath, URL } from "node:url";
+import { parseArgs } from "node:util";
+import { defaultCacheDir } from "@livepeer-analytics/kafka";
+
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+const LPA = fileURLToPath(new URL("../../packages/cli/bin/lpa.js", import.meta.url));
+const JOB_JAR = join(HERE, "target", "lpa-flink-sidecar-0.1.0.jar");
+const JOB_LIB = join(HERE, "target", "lib");
+const BUILT_MARKER = join(HERE, "target", ".lpa-built");
+const MAIN_CLASS = "io.livepeer.analytics.flink.LpaFlinkJob";
+const COUNT_CLASS = "io.livepeer.analytics.flink.CountTopic";
+
+/** `--add-opens` flags Flink's Kryo serialisation of JDK types needs on Java 17. */
+const ADD_OPENS = [
+  "java.base/java.lang",
+  "java.base/java.net",
+  "java.base/java.io",
+  "java.base/java.nio",
+  "java.base/sun.nio.ch",
+  "java.base/java.lang.reflect",
+  "java.base/java.text",
+  "java.base/java.time",
+  "java.base/java.util",
+  "java.base/java.util.concurrent",
+  "java.base/java.util.concurrent.atomic",
+  "java.base/java.util.concurrent.locks",
+].map((p) => `--add-opens=${p}=ALL-UNNAMED`);
+
+export const HELP = `Usage: examples/flink-sidecar/run --input FILE... --out DIR [options]
+
+Runs the Flink job of this example over the input files and writes its final tables to --out as
+JSONL, the way \`lpa replay --out\` does. Builds the job (Maven) when its sources changed, starts
+a Kafka broker (lpa dev-kafka), the sidecar (lpa sidecar) and a local Flink MiniCluster, produces
+the input to a one-partition topic, runs the job until every record is consumed (then stops it
+with a draining savepoint: every operator flushes, the sinks commit), loads the job's output files
+(lpa load), stops everything and exits 0. Prints a JSON summary on stdout.
+
+Options:
+  --input FILE             input file (repeatable; read like lpa replay's inputs)
+  --out DIR                final tables, one JSONL file per table
+  --parallelism N          parallelism of the keyed stages (default 2)
+  --batch N                records per sidecar call (default 5000)
+  --now MS                 processing time given to the engine for every record (default: the
+                           wall clock); give the same --now to lpa replay to compare
+  --checkpoint-interval-ms N   (default 2000)
+  --preset NAME, --config FILE, --latency-semantics V
+                           engine configuration, passed to the sidecar (as lpa replay takes them)
+  --fail-after-inputs N    fault test: lifecycle subtask 0 fails once after N inputs and a
+                           completed checkpoint; Flink restarts from that checkpoint
+  --savepoint-at-records N rescaling test: stop with a savepoint once N records are routed,
+                           then resume from it at --restore-parallelism
+  --restore-parallelism N  (default: --parallelism)
+  --work DIR               working directory (broker data, checkpoints, job outputs; default a
+                           temporary directory, removed at the end unless --keep)
+  --keep                   keep the working directory
+  -h, --help               show this help
+`;
+
+/** Runs a command to completion; throws with its output when it fails. */
+function runSync(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...options });
+  if (r.error !== undefined && r.error.code === "ENOENT")
+    throw new Error(
+      `${cmd} was not found on PATH: the example needs Java 17+ and Maven 3.8+ (see README.md)`,
+    );
+  if (r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.join(" ")} exited ${r.status ?? r.signal}:\n${(r.stderr ?? "").slice(-4000)}${(r.stdout ?? "").slice(-2000)}`,
+    );
+  return r.stdout;
+}
+
+/** Newest modification time below a directory (ms). */
+function newestMtime(path) {
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
+  let newest = s.mtimeMs;
+  for (const e of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, e)));
+  return newest;
+}
+
+/** Builds the job with Maven unless the build is newer than its sources. */
+export function buildJob(log = () => {}) {
+  const sources = Math.max(newestMtime(join(HERE, "src")), statSync(join(HERE, "pom.xml")).mtimeMs);
+  if (existsSync(BUILT_MARKER) && statSync(BUILT_MARKER).mtimeMs >= sources && existsSync(JOB_JAR))
+    return { built: false };
+  const repo = join(defaultCacheDir(), "m2");
+  log(`building the Flink job (Maven, local repository ${repo})`);
+  const started = Date.now();
+  rmSync(JOB_LIB, { recursive: true, force: true });
+  runSync("mvn", ["-B", "-q", `-Dmaven.repo.local=${repo}`, "package"], { cwd: HERE });
+  writeFileSync(BUILT_MARKER, new Date().toISOString());
+  return { built: true, ms: Date.now() - started };
+}
+
+/** Starts a long-running child and resolves with it once a line of stdout matches `ready`. */
+function startChild(cmd, args, ready, label, log) {
+  return new Promise((resolveStart, rejectStart) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr = (stderr + d.toString()).slice(-8000);
+    });
+    const lines = createInterface({ input: child.stdout });
+    let done = false;
+    lines.on("line", (line) => {
+      if (!done && ready.test(line)) {
+        done = true;
+        resolveStart({ child, line, stderr: () => stderr });
+      } else log(`${label}: ${line}`);
+    });
+    child.on("exit", (code, signal) => {
+      if (!done) {
+        done = true;
+        rejectStart(new Error(`${label} exited ${code ?? signal} before it was ready:\n${stderr}`));
+      }
+    });
+  });
+}
+
+/** Waits for a child process to exit; resolves with its exit code. */
+function exited(child) {
+  return new Promise((r) =>
+    child.exitCode !== null ? r(child.exitCode) : child.on("exit", (code) => r(code ?? 1)),
+  );
+}
+
+/** Extra JVM options of the job from LPA_FLINK_JAVA_OPTS (e.g. "-Xmx4g"), split at spaces. */
+function javaOptions() {
+  const text = process.env.LPA_FLINK_JAVA_OPTS ?? "";
+  return text.split(/\s+/).filter((s) => s !== "");
+}
+
+/** Runs the job once (its whole log in `logFile`); resolves with its JSON summary. */
+async function runJob(args, logFile, log) {
+  const child = spawn(
+    "java",
+    [...ADD_OPENS, ...javaOptions(), "-cp", `${JOB_JAR}:${JOB_LIB}/*`, MAIN_CLASS, ...args],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const file = createWriteStream(logFile);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d.toString()));
+  const lines = createInterface({ input: child.stderr });
+  lines.on("line", (line) => {
+    file.write(line + "\n");
+    stderr = (stderr + line + "\n").slice(-20000);
+    if (line.startsWith("lpa-flink:") || / ERROR /.test(line)) log(`job: ${line}`);
+  });
+  const code = await exited(child);
+  await new Promise((r) => file.end(r));
+  if (code !== 0) throw new Error(`the Flink job exited ${code}:\n${stderr.slice(-6000)}`);
+  const last = stdout.trim().split("\n").pop() ?? "";
+  return { summary: JSON.parse(last), log: stderr };
+}
+
+/**
+ * Number of committed records in a topic, read with read_committed isolation by Kafka's Java
+ * client (the job's CountTopic; 0 when the topic does not exist).
+ */
+function countRecords(bootstrap, topic) {
+  const out = runSync("java", ["-cp", `${JOB_JAR}:${JOB_LIB}/*`, COUNT_CLASS, bootstrap, topic]);
+  return Number(out.trim().split("\n").pop());
+}
+
+/** Parses the options; returns null after printing help. */
+export function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      input: { type: "string", multiple: true },
+      out: { type: "string" },
+      parallelism: { type: "string", default: "2" },
+      batch: { type: "string", default: "5000" },
+      now: { type: "string" },
+      "checkpoint-interval-ms": { type: "string", default: "2000" },
+      preset: { type: "string" },
+      config: { type: "string" },
+      "latency-semantics": { type: "string" },
+      "fail-after-inputs": { type: "string" },
+      "savepoint-at-records": { type: "string" },
+      "restore-parallelism": { type: "string" },
+      work: { type: "string" },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return null;
+  if (values.input === undefined || values.input.length === 0)
+    throw new Error("--input FILE is required (repeatable)");
+  if (values.out === undefined) throw new Error("--out DIR is required");
+  const int = (name, min) => {
+    const v = values[name];
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v) || Number(v) < min)
+      throw new Error(`--${name} expects an integer ≥ ${min}`);
+    return Number(v);
+  };
+  return {
+    inputs: values.input.map((f) => resolve(f)),
+    out: resolve(values.out),
+    parallelism: int("parallelism", 1),
+    batch: int("batch", 1),
+    now: int("now", 0),
+    checkpointMs: int("checkpoint-interval-ms", 100),
+    engineFlags: [
+      ...(values.preset === undefined ? [] : ["--preset", values.preset]),
+      ...(values.config === undefined ? [] : ["--config", resolve(values.config)]),
+      ...(values["latency-semantics"] === undefined
+        ? []
+        : ["--latency-semantics", values["latency-semantics"]]),
+    ],
+    failAfterInputs: int("fail-after-inputs", 1),
+    savepointAt: int("savepoint-at-records", 1),
+    restoreParallelism: int("restore-parallelism", 1),
+    work: values.work === undefined ? null : resolve(values.work),
+    keep: values.keep,
+  };
+}
+
+/** Runs the whole example; resolves with its summary. */
+export async function runExample(options, log = (line) => process.stderr.write(`${line}\n`)) {
+  const work = options.work ?? mkdtempSync(join(tmpdir(), "lpa-flink-"));
+  mkdirSync(work, { recursive: true });
+  const kafkaDir = join(work, "kafka");
+  const outputs = join(work, "job-outputs");
+  const checkpoints = join(work, "checkpoints");
+  rmSync(outputs, { recursive: true, force: true });
+  rmSync(checkpoints, { recursive: true, force: true });
+  const started = Date.now();
+  const summary = { parallelism: options.parallelism, batch: options.batch, phases: [] };
+  let sidecar = null;
+  let kafkaStarted = false;
+  try {
+    const build = buildJob(log);
+    summary.build = build;
+    log("starting Kafka (lpa dev-kafka)");
+    const bootstrap = runSync(process.execPath, [LPA, "dev-kafka", "start", "--data", kafkaDir])
+      .trim()
+      .split("\n")
+      .pop();
+    kafkaStarted = true;
+    const topic = `lpa-flink-input-${Date.now()}`;
+    log(`producing ${options.inputs.length} input file(s) to ${topic}`);
+    const produced = runSync(process.execPath, [
+      LPA,
+      "produce",
+      "--brokers",
+      bootstrap,
+      "--topic",
+      topic,
+      "--partitions",
+      "1",
+      ...options.inputs,
+    ]);
+    const m = /produced (\d+) records/.exec(produced);
+    if (m === null) throw new Error(`lpa produce printed no count: ${produced}`);
+    const records = Number(m[1]);
+    summary.topic = topic;
+    summary.records = records;
+    log(`${records} records produced; starting the sidecar (lpa sidecar)`);
+    sidecar = await startChild(
+      process.execPath,
+      [
+        ...(process.env.LPA_SIDECAR_PROFILE
+          ? ["--cpu-prof", `--cpu-prof-dir=${process.env.LPA_SIDECAR_PROFILE}`]
+          : []),
+        LPA,
+        "sidecar",
+        "--port",
+        "0",
+        "--max-batch-records",
+        String(Math.max(10_000, options.batch * 4)),
+        "--max-body-bytes",
+        String(512 * 1024 * 1024),
+        // Each row once, when it can no longer change: what lpa replay writes.
+        "--emission",
+        "final",
+        ...options.engineFlags,
+      ],
+      /^http:\/\//,
+      "sidecar",
+      log,
+    );
+    const sidecarUrl = sidecar.line.trim();
+    const common = [
+      "--bootstrap",
+      bootstrap,
+      "--topic",
+      topic,
+      "--group-id",
+      `lpa-flink-${Date.now()}`,
+      "--dlq-topic",
+      `${topic}.dlq`,
+      "--quarantine-topic",
+      `${topic}.quarantine`,
+      "--sidecar",
+      sidecarUrl,
+      "--batch",
+      String(options.batch),
+      "--outputs",
+      outputs,
+      "--checkpoints",
+      checkpoints,
+      "--checkpoint-interval-ms",
+      String(options.checkpointMs),
+      ...(options.now === undefined ? [] : ["--now", String(options.now)]),
+    ];
+    const jobStarted = Date.now();
+    let from = null;
+    if (options.savepointAt !== undefined) {
+      log(
+        `job at parallelism ${options.parallelism} until a savepoint at record ${options.savepointAt}`,
+      );
+      const first = await runJob(
+        [
+          ...common,
+          "--parallelism",
+          String(options.parallelism),
+          "--savepoint-at-records",
+          String(options.savepointAt),
+        ],
+        join(work, "job-1.log"),
+        log,
+      );
+      summary.phases.push(first.summary);
+      from = first.summary.savepoint;
+      if (from === null) throw new Error("the job ended before the savepoint was taken");
+    }
+    const parallelism =
+      from === null ? options.parallelism : (options.restoreParallelism ?? options.parallelism);
+    log(
+      `job at parallelism ${parallelism}${from === null ? "" : ` from ${from}`} until record ${records}`,
+    );
+    const last = await runJob(
+      [
+        ...common,
+        "--parallelism",
+        String(parallelism),
+        "--until-records",
+        String(records),
+        ...(from === null ? [] : ["--from-savepoint", from]),
+        ...(options.failAfterInputs === undefined
+          ? []
+          : ["--fail-after-inputs", String(options.failAfterInputs)]),
+      ],
+      join(work, from === null ? "job.log" : "job-2.log"),
+      log,
+    );
+    summary.phases.push(last.summary);
+    summary.restored = (last.log.match(/lpa-flink: lifecycle subtask \d+ restored/g) ?? []).length;
+    summary.injectedFailures = (last.log.match(/injected failure/g) ?? []).length > 0 ? 1 : 0;
+    summary.jobMs = Date.now() - jobStarted;
+    summary.eventsPerSecond = Math.round(records / (summary.jobMs / 1000));
+    // What the exactly-once Kafka sink committed (read with read_committed isolation).
+    summary.rejectionTopics = {
+      dlq: countRecords(bootstrap, `${topic}.dlq`),
+      quarantine: countRecords(bootstrap, `${topic}.quarantine`),
+    };
+    log("loading the job's outputs (lpa load)");
+    runSync(process.execPath, [LPA, "load", "--out", options.out, outputs]);
+    summary.out = options.out;
+    summary.tables = Object.fromEntries(
+      readdirSync(options.out)
+        .filter((f) => f.endsWith(".jsonl"))
+        .sort()
+        .map((f) => [
+          f.slice(0, -".jsonl".length),
+          readFileSync(join(options.out, f), "utf8")
+            .split("\n")
+            .filter((l) => l !== "").length,
+        ]),
+    );
+    summary.ms = Date.now() - started;
+    return summary;
+  } finally {
+    if (sidecar !== null) {
+      sidecar.child.kill("SIGTERM");
+      await exited(sidecar.child);
+    }
+    if (kafkaStarted)
+      spawnSync(process.execPath, [LPA, "dev-kafka", "stop", "--data", kafkaDir], {
+        stdio: "ignore",
+      });
+    if (options.work === null && !options.keep) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    const options = parseOptions(process.argv.slice(2));
+    if (options === null) process.stdout.write(HELP);
+    else process.stdout.write(`${JSON.stringify(await runExample(options))}\n`);
+  } catch (error) {
+    process.stderr.write(`run: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,195 @@
+package io.livepeer.analytics.flink;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.livepeer.analytics.flink.Messages.LifecycleInput;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+
+/**
+ * Keyed by {@code workflow_session_id}: the lifecycle stage ({@code /v1/lifecycle}). Each
+ * session's slice lives in Flink keyed state; the shared state (capability index, watermarks) is
+ * the same on every subtask at the same point of the stream and is kept as union list state (on
+ * restore, at any parallelism, every subtask takes one copy). A batch with a broadcast item, a
+ * watermark or the flush carries every key this subtask holds state for; otherwise only the keys
+ * of its items. Subtask 0 is the primary (it emits what a broadcast makes once).
+ */
+public final class LifecycleOperator extends BatchingOperator<LifecycleInput, Void>
+    implements CheckpointListener {
+  private static final long serialVersionUID = 1L;
+
+  private static final String SLICE = "session-slice";
+
+  private final long failAfterInputs;
+  private final String failMarker;
+
+  private transient ValueState<String> slice;
+  private transient ListState<String> sharedState;
+  private transient String shared;
+  private transient long inputs;
+  private transient boolean checkpointed;
+
+  /**
+   * @param failAfterInputs fault injection for tests: subtask 0 fails once, after this many inputs
+   *     and a completed checkpoint, if {@code failMarker} does not exist yet (it is created first);
+   *     0 disables
+   */
+  public LifecycleOperator(SidecarClient sidecar, int batchSize, long failAfterInputs, String failMarker) {
+    super(sidecar, batchSize);
+    this.failAfterInputs = failAfterInputs;
+    this.failMarker = failMarker;
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    slice = context.getKeyedStateStore().getState(new ValueStateDescriptor<>(SLICE, String.class));
+    sharedState =
+        context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("shared", String.class));
+    shared = null;
+    for (String s : sharedState.get()) shared = s; // every copy is the same
+    if (context.isRestored())
+      System.err.println(
+          "lpa-flink: lifecycle subtask "
+              + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()
+              + " restored (shared state "
+              + (shared == null ? "empty" : shared.length() + " chars")
+              + ")");
+  }
+
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    sharedState.update(shared == null ? List.of() : List.of(shared));
+  }
+
+  @Override
+  public void notifyCheckpointComplete(long checkpointId) throws Exception {
+    super.notifyCheckpointComplete(checkpointId);
+    checkpointed = true;
+  }
+
+  @Override
+  protected void accept(LifecycleInput in) throws Exception {
+    inputs++;
+    if (failAfterInputs > 0
+        && inputs >= failAfterInputs
+        && checkpointed
+        && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0
+        && new File(failMarker).createNewFile())
+      throw new RuntimeException("lpa-flink: injected failure after " + inputs + " lifecycle inputs");
+  }
+
+  @Override
+  protected void handle(List<LifecycleInput> batch) throws Exception {
+    Set<String> keys = new LinkedHashSet<>();
+    boolean global = false;
+    for (LifecycleInput in : batch) {
+      if (in.kind == Messages.ITEM && in.sessionKey != null) keys.add(in.sessionKey);
+      else global = true;
+    }
+    if (global) {
+      // A broadcast, a watermark or the flush reaches every session this subtask holds.
+      List<String> held;
+      org.apache.flink.runtime.state.KeyedStateBackend<String> backend = getKeyedStateBackend();
+      try (Stream<String> all = backend.getKeys(SLICE, VoidNamespace.INSTANCE)) {
+        held = all.map(Object::toString).collect(Collectors.toList());
+      }
+      keys.addAll(held);
+    }
+    List<String> keyList = new ArrayList<>(keys);
+    List<String> slices = new ArrayList<>(keyList.size());
+    for (String key : keyList) {
+      setCurrentKey(key);
+      slices.add(slice.value());
+    }
+    boolean primary = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
+    byte[] body =
+        sidecar.body(
+            g -> {
+              if (shared == null) g.writeNullField("shared");
+              else {
+                g.writeFieldName("shared");
+                g.writeRawValue(shared);
+              }
+              g.writeBooleanField("primary", primary);
+              g.writeArrayFieldStart("items");
+              for (int k = 0; k < keyList.size(); k++) {
+                g.writeStartObject();
+                g.writeStringField("key", keyList.get(k));
+                if (slices.get(k) == null) g.writeNullField("slice");
+                else {
+                  g.writeFieldName("slice");
+                  g.writeRawValue(slices.get(k));
+                }
+                g.writeEndObject();
+              }
+              g.writeEndArray();
+              g.writeArrayFieldStart("inputs");
+              for (LifecycleInput in : batch) {
+                g.writeStartObject();
+                if (in.kind == Messages.ITEM) {
+                  g.writeFieldName("item");
+                  g.writeRawValue(in.item);
+                } else if (in.kind == Messages.ADVANCE) g.writeNumberField("advance", in.time);
+                else {
+                  g.writeObjectFieldStart("flush");
+                  if (in.time == null) g.writeNullField("newestEventTime");
+                  else g.writeNumberField("newestEventTime", in.time);
+                  g.writeEndObject();
+                }
+                g.writeEndObject();
+              }
+              g.writeEndArray();
+            });
+    byte[] response = sidecar.postRaw("/v1/lifecycle", body, SidecarClient.LIFECYCLE_MS);
+    // Streamed: the shared state, the slices and the outputs are copied from the response bytes.
+    try (JsonParser p = sidecar.parser(response)) {
+      RecordStageOperator.expect(p.nextToken(), JsonToken.START_OBJECT);
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (field) {
+          case "shared":
+            if (t != JsonToken.VALUE_NULL) shared = SidecarClient.raw(p, response);
+            break;
+          case "items":
+            RecordStageOperator.expect(t, JsonToken.START_ARRAY);
+            while (p.nextToken() == JsonToken.START_OBJECT) {
+              String key = null;
+              String value = null;
+              while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                p.nextToken();
+                if (f.equals("key")) key = p.getText();
+                else if (f.equals("slice")) value = SidecarClient.raw(p, response);
+                else p.skipChildren();
+              }
+              setCurrentKey(key);
+              if (value == null) slice.clear();
+              else slice.update(value);
+            }
+            break;
+          case "outputs":
+            emitOutputs(p, response);
+            break;
+          default:
+            p.skipChildren();
+        }
+      }
+    }
+  }
+}
