@@ -124,7 +124,7 @@ describe("examples/flink-sidecar", () => {
       const summary = runFlink(file, join(dir, "flink-50k"), ["--parallelism", "2"]);
       replay(file, join(dir, "replay-50k"));
       expect(summary.records).toBe(realEventLines().length + 50_000);
-      expect(summary.phases.map((p) => p.stop)).toEqual(["drained"]);
+      expect(summary.phases.map((p) => p.stop)).toEqual(["finished"]);
       expect(summary.restored).toBe(0);
       expect(summary.tables["fact_workflow_sessions"]).toBeGreaterThan(400);
       expect(summary.rejectionTopics.dlq).toBeGreaterThan(0);
@@ -143,6 +143,9 @@ describe("examples/flink-sidecar", () => {
         "2",
         "--checkpoint-interval-ms",
         "500",
+        // Small batches: the lifecycle inputs arrive over several checkpoints.
+        "--batch",
+        "1000",
         "--fail-after-inputs",
         "4000",
       ]);

@@ -261,7 +261,18 @@ export const PROTOCOL_SCHEMA: JsonSchema = {
         shared: ref("SharedState"),
         items: {
           type: "array",
-          items: obj({ key: { type: "string" }, slice: ref("SessionSlice") }, ["key", "slice"]),
+          items: obj(
+            {
+              key: { type: "string" },
+              slice: ref("SessionSlice"),
+              dueAt: {
+                type: ["number", "null"],
+                description:
+                  "The lowest watermark whose advance can change this slice: a later call carrying an advance to W ≥ dueAt must carry the slice. -9007199254740991 (Number.MIN_SAFE_INTEGER): the next advance. null: no advance alone (a broadcast item or the flush still needs every slice).",
+              },
+            },
+            ["key", "slice", "dueAt"],
+          ),
         },
         outputs: { type: "array", items: ref("EngineOutput") },
       },

@@ -191,6 +191,13 @@ const engineInput = (r: WireRecord) => ({
   ...(r.receivedAt === undefined ? {} : { receivedAt: r.receivedAt }),
 });
 
+/**
+ * A slice's due time on the wire: `-Infinity` (the next advance) as the smallest safe integer,
+ * which every watermark exceeds.
+ */
+const wireDueAt = (t: number | null): number | null =>
+  t === null ? null : t === -Infinity ? Number.MIN_SAFE_INTEGER : t;
+
 function batchLimit(count: number, max: number, what: string): void {
   if (count > max)
     throw new Problem(
@@ -336,6 +343,7 @@ function handlers(config: EngineConfigInput, maxBatch: number) {
         );
       }
     }
+    const due = p.dueTimes(state);
     const out = sliceStateInPlace(state);
     for (const k of Object.keys(out.sessions))
       if (!given.has(k))
@@ -349,6 +357,7 @@ function handlers(config: EngineConfigInput, maxBatch: number) {
         slice: Object.prototype.hasOwnProperty.call(out.sessions, it.key)
           ? out.sessions[it.key]!
           : null,
+        dueAt: wireDueAt(Object.prototype.hasOwnProperty.call(due, it.key) ? due[it.key]! : null),
       })),
       outputs,
     };

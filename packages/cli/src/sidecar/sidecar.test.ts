@@ -106,6 +106,8 @@ const partitionOf = (key: string, n: number): number => {
 interface Partition {
   readonly dedup: Map<string, number>;
   readonly sessions: Map<string, SessionSlice>;
+  /** Each session slice's due time (`dueAt` of the last response that held it). */
+  readonly due: Map<string, number | null>;
   shared: EngineState | null;
 }
 
@@ -118,6 +120,10 @@ type LifecycleInput =
 interface Stats {
   calls: number;
   bytes: number;
+  /** Session slices sent to /v1/lifecycle. */
+  slicesSent?: number;
+  /** Session slices the lifecycle stage deleted (a tombstone expired). */
+  deleted?: number;
   /** Round-trip ms by path (calls of one round run concurrently: the sum can exceed wall time). */
   readonly ms: Record<string, number>;
 }
@@ -131,6 +137,7 @@ async function throughSidecar(
   batch: number,
   stats: Stats = { calls: 0, bytes: 0, ms: {} },
   serverClock = false,
+  dueOnly = true,
 ): Promise<EngineOutput[]> {
   // The host's event clock (the one global watermark), kept client-side.
   const p = createPartitionedEngine(config);
@@ -138,6 +145,7 @@ async function throughSidecar(
   const parts: Partition[] = Array.from({ length: n }, () => ({
     dedup: new Map(),
     sessions: new Map(),
+    due: new Map(),
     shared: null,
   }));
   const out: EngineOutput[] = [];
@@ -152,9 +160,18 @@ async function throughSidecar(
     inputs: LifecycleInput[],
     keys: Set<string>,
   ) => {
-    const global = inputs.some((i) => !("item" in i) || p.routeItem(i.item).kind === "broadcast");
-    // A broadcast, an advance or a flush reaches every key the partition holds.
-    if (global) for (const k of part.sessions.keys()) keys.add(k);
+    // A broadcast or the flush reaches every key the partition holds; an advance to W only the
+    // keys due at W (`dueAt` ≤ W), unless the test asks for every key.
+    const global = inputs.some(
+      (i) => "flush" in i || ("item" in i && p.routeItem(i.item).kind === "broadcast"),
+    );
+    const advances = inputs.flatMap((i) => ("advance" in i ? [i.advance] : []));
+    if (global || (advances.length > 0 && !dueOnly))
+      for (const k of part.sessions.keys()) keys.add(k);
+    else if (advances.length > 0) {
+      const w = Math.max(...advances);
+      for (const [k, t] of part.due) if (t !== null && t <= w) keys.add(k);
+    }
     const res = await post("/v1/lifecycle", "Lifecycle", {
       protocol: 1,
       shared: part.shared,
@@ -163,9 +180,20 @@ async function throughSidecar(
       inputs,
     });
     if (res.shared !== null) part.shared = res.shared;
-    for (const { key, slice } of res.items as { key: string; slice: SessionSlice | null }[])
-      if (slice === null) part.sessions.delete(key);
-      else part.sessions.set(key, slice);
+    stats.slicesSent = (stats.slicesSent ?? 0) + keys.size;
+    for (const { key, slice, dueAt } of res.items as unknown as {
+      key: string;
+      slice: SessionSlice | null;
+      dueAt: number | null;
+    }[])
+      if (slice === null) {
+        if (part.sessions.has(key)) stats.deleted = (stats.deleted ?? 0) + 1;
+        part.sessions.delete(key);
+        part.due.delete(key);
+      } else {
+        part.sessions.set(key, slice);
+        part.due.set(key, dueAt);
+      }
     out.push(...(res.outputs as EngineOutput[]));
   };
 
@@ -377,6 +405,53 @@ describe("sidecar", () => {
       );
     }
   });
+
+  it(
+    "advances carry only the slices due: exact with evictions and tombstone expiry, in every emission mode",
+    { timeout: 300_000 },
+    async () => {
+      // Everything evicts within the file: sessions idle for a minute, tombstones after a minute.
+      const scaled = {
+        sessionStateTtlMs: 60_000,
+        tombstoneTtlMs: 60_000,
+        futureReachMs: 60_000,
+        dedupTtlMs: 60_000,
+      };
+      const records = wire([...realisticEventLines(6_000, 60, 5)]);
+      for (const emission of ["coalesced", "final", "every-change"] as const) {
+        const config = { ...scaled, emission };
+        const server = await startSidecar({ port: 0, config });
+        try {
+          const due: Stats = { calls: 0, bytes: 0, ms: {} };
+          const all: Stats = { calls: 0, bytes: 0, ms: {} };
+          const one = single(config, records);
+          const dueOnly = await throughSidecar(server.url, config, records, 2, 100, due);
+          const every = await throughSidecar(
+            server.url,
+            config,
+            records,
+            2,
+            100,
+            all,
+            false,
+            false,
+          );
+          expectSameFinalTables(dueOnly, one);
+          expectSameFinalTables(every, one);
+          // Sessions were evicted within the file and their tombstones expired (slices deleted).
+          expect(due.deleted ?? 0).toBeGreaterThan(10);
+          expect(due.deleted).toBe(all.deleted);
+          // The due times leave slices out of calls that carry advances.
+          expect(due.slicesSent!, emission).toBeLessThan(all.slicesSent!);
+          console.log(
+            `${emission}: slices sent with due times ${due.slicesSent}, with every slice ${all.slicesSent}`,
+          );
+        } finally {
+          await server.close();
+        }
+      }
+    },
+  );
 
   it("copies a record's Kafka coordinates into its rejection envelope, as the engine does", async () => {
     const record = {

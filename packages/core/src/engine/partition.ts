@@ -39,7 +39,11 @@ import {
   type EngineState,
 } from "./engine.js";
 import type { EngineConfig, EngineConfigInput } from "./config.js";
-import type { CorrectionSession, CorrectionState } from "../lifecycle/correction.js";
+import {
+  correctionSessionDueAt,
+  type CorrectionSession,
+  type CorrectionState,
+} from "../lifecycle/correction.js";
 import type { Tombstone } from "../lifecycle/fold.js";
 import type { LifecycleState, SessionBundle } from "../lifecycle/operator.js";
 import { getOwn, setOwn, unescapeKey } from "../internal/own.js";
@@ -164,6 +168,17 @@ export interface PartitionedEngine {
   /** End of input for one partition (`clock` is the host's clock, read only). */
   flushInPlace(state: EngineState, clock: Readonly<EventClock>): EngineOutput[];
   /**
+   * For each session key a partition state holds (its slices, as {@link sliceState} cuts them):
+   * the lowest watermark whose {@link PartitionedEngine.advanceInPlace} can change that slice, so
+   * that a host may hand an advance to `W` only the slices with a due time `≤ W` (and the slices
+   * of the items it carries) instead of every slice it holds. `-Infinity`: the next advance can
+   * (rows wait for it; every slice in `reference-compat` mode, whose operator has no due times);
+   * `null`: no advance alone can (a capability snapshot or the flush can: those still need every
+   * slice). A slice's due time only moves when a call that holds it changes it, so a host
+   * recomputes it from the state each call returns.
+   */
+  dueTimes(state: EngineState): Record<string, number | null>;
+  /**
    * End of input for the clock: the `event_time_outliers` counters the single engine's `flush`
    * emits for event times never confirmed by a quorum.
    */
@@ -281,6 +296,37 @@ export function createPartitionedEngine(
       if (clock.watermark === null || watermark > clock.watermark) clock.watermark = watermark;
     },
     advanceInPlace: (state, watermark) => engine.advanceInPlace(state, watermark),
+    dueTimes(state) {
+      const due: Record<string, number | null> = {};
+      const earliest = (key: string, time: number | null): void => {
+        const prev = getOwn(due, key);
+        if (prev === undefined || (time !== null && (prev === null || time < prev)))
+          setOwn(due, key, time);
+      };
+      const lc = state.lifecycle;
+      const compat = state.mode !== "correction";
+      for (const stored of Object.keys(lc.sessions))
+        earliest(
+          unescapeKey(stored),
+          compat
+            ? -Infinity
+            : correctionSessionDueAt((lc as CorrectionState).sessions[stored]!, resolved.lifecycle),
+        );
+      for (const stored of Object.keys(lc.tombstones))
+        earliest(
+          unescapeKey(stored),
+          compat ? -Infinity : lc.tombstones[stored]!.evictedAt + resolved.lifecycle.tombstoneTtlMs,
+        );
+      if ("pendingSessions" in lc)
+        for (const stored of Object.keys(lc.pendingSessions))
+          earliest(unescapeKey(stored), -Infinity);
+      // Rows held by coalesced emission go out at the next advance (final emission: at the flush).
+      for (const key of Object.keys(state.coalesced ?? {})) {
+        const id = String(state.coalesced![key]!.row["workflow_session_id"]);
+        earliest(id, resolved.emission === "coalesced" || compat ? -Infinity : null);
+      }
+      return due;
+    },
     flushInPlace(state, clock) {
       if (state.flushed) return [];
       // The engine's flush reads the newest event time (reference-compat releases pending samples

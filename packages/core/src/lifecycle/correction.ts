@@ -801,6 +801,41 @@ function idleEnd(cs: CorrectionSession): number | null {
     : null;
 }
 
+/**
+ * The lowest watermark whose `advance` can change a session of the correction operator: seal one
+ * of its signals (`time + futureReachMs < W`), first-emit a retained row (`W ≥ enqueuedAt +
+ * initialEmitDelayMs`; at once for attributed content), or evict it at a sweep (`W − end >
+ * sessionStateTtlMs`). `-Infinity` when the next advance can (its rows wait for it), `null` when
+ * no advance alone can. The same conditions as the operator's timers (`settleTimers`), for a host
+ * that hands `advance` only the sessions it can change (the partitioned engine's).
+ *
+ * @internal
+ */
+export function correctionSessionDueAt(
+  cs: CorrectionSession,
+  config: Pick<
+    CorrectionOperatorConfig,
+    "attribution" | "initialEmitDelayMs" | "sessionStateTtlMs"
+  >,
+): number | null {
+  if (cs.dirty === true) return -Infinity;
+  let due: number | null = null;
+  const at = (time: number | null): void => {
+    if (time !== null && (due === null || time < due)) due = time;
+  };
+  const head = headTime(cs);
+  if (head !== null) at(head + futureReachOf(config.attribution));
+  if (cs.pendingRows > 0)
+    for (const r of cs.retained) {
+      if (r.last !== null) continue;
+      if (isAttributedContent(r)) return -Infinity;
+      if (Number.isFinite(r.enqueuedAt)) at(r.enqueuedAt + config.initialEmitDelayMs);
+    }
+  const end = idleEnd(cs);
+  if (end !== null) at(end + config.sessionStateTtlMs);
+  return due;
+}
+
 /** Sets every timer of a session exactly (after a visit: its popped entries are consumed). */
 function settleTimers(t: CorrectionTimers, stored: string, cs: CorrectionSession): void {
   const due = dueOf(t, cs);

@@ -38,6 +38,7 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
   @Override
   public void open() throws Exception {
     super.open();
+    sidecar.bind(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
     buffer = new ArrayList<>(batchSize);
   }
 

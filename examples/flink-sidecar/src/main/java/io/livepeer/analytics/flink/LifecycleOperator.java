@@ -23,20 +23,25 @@ import org.apache.flink.runtime.state.VoidNamespace;
  * Keyed by {@code workflow_session_id}: the lifecycle stage ({@code /v1/lifecycle}). Each
  * session's slice lives in Flink keyed state; the shared state (capability index, watermarks) is
  * the same on every subtask at the same point of the stream and is kept as union list state (on
- * restore, at any parallelism, every subtask takes one copy). A batch with a broadcast item, a
- * watermark or the flush carries every key this subtask holds state for; otherwise only the keys
- * of its items. Subtask 0 is the primary (it emits what a broadcast makes once).
+ * restore, at any parallelism, every subtask takes one copy). A batch carries the keys of its
+ * items; with a broadcast item or the flush, every key this subtask holds state for; with
+ * watermarks up to W, the keys whose slice is due at W (the {@code dueAt} the sidecar returned
+ * with the slice, kept next to it). Subtask 0 is the primary (it emits what a broadcast makes
+ * once).
  */
 public final class LifecycleOperator extends BatchingOperator<LifecycleInput, Void>
     implements CheckpointListener {
   private static final long serialVersionUID = 1L;
 
   private static final String SLICE = "session-slice";
+  private static final String DUE = "session-due-at";
 
   private final long failAfterInputs;
   private final String failMarker;
 
   private transient ValueState<String> slice;
+  /** The slice's due time (dueAt): absent when no advance alone can change it. */
+  private transient ValueState<Long> dueAt;
   private transient ListState<String> sharedState;
   private transient String shared;
   private transient long inputs;
@@ -57,6 +62,7 @@ public final class LifecycleOperator extends BatchingOperator<LifecycleInput, Vo
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     slice = context.getKeyedStateStore().getState(new ValueStateDescriptor<>(SLICE, String.class));
+    dueAt = context.getKeyedStateStore().getState(new ValueStateDescriptor<>(DUE, Long.class));
     sharedState =
         context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("shared", String.class));
     shared = null;
@@ -80,11 +86,21 @@ public final class LifecycleOperator extends BatchingOperator<LifecycleInput, Vo
   public void notifyCheckpointComplete(long checkpointId) throws Exception {
     super.notifyCheckpointComplete(checkpointId);
     checkpointed = true;
+    maybeFail();
   }
 
   @Override
   protected void accept(LifecycleInput in) throws Exception {
     inputs++;
+    maybeFail();
+  }
+
+  /**
+   * The fault drill: fails subtask 0 once (the marker file makes it once per run, across
+   * restarts) at the first input or completed checkpoint after {@code failAfterInputs} inputs and
+   * a completed checkpoint, so that Flink restores it from that checkpoint.
+   */
+  private void maybeFail() throws Exception {
     if (failAfterInputs > 0
         && inputs >= failAfterInputs
         && checkpointed
@@ -97,18 +113,29 @@ public final class LifecycleOperator extends BatchingOperator<LifecycleInput, Vo
   protected void handle(List<LifecycleInput> batch) throws Exception {
     Set<String> keys = new LinkedHashSet<>();
     boolean global = false;
+    long advanceTo = Long.MIN_VALUE;
     for (LifecycleInput in : batch) {
       if (in.kind == Messages.ITEM && in.sessionKey != null) keys.add(in.sessionKey);
+      else if (in.kind == Messages.ADVANCE) advanceTo = Math.max(advanceTo, in.time);
       else global = true;
     }
+    org.apache.flink.runtime.state.KeyedStateBackend<String> backend = getKeyedStateBackend();
     if (global) {
-      // A broadcast, a watermark or the flush reaches every session this subtask holds.
-      List<String> held;
-      org.apache.flink.runtime.state.KeyedStateBackend<String> backend = getKeyedStateBackend();
+      // A broadcast item or the flush reaches every session this subtask holds.
       try (Stream<String> all = backend.getKeys(SLICE, VoidNamespace.INSTANCE)) {
-        held = all.map(Object::toString).collect(Collectors.toList());
+        keys.addAll(all.collect(Collectors.toList()));
       }
-      keys.addAll(held);
+    } else if (advanceTo != Long.MIN_VALUE) {
+      // An advance to W reaches the sessions due at W (the sidecar's dueAt of each slice).
+      List<String> withDue;
+      try (Stream<String> all = backend.getKeys(DUE, VoidNamespace.INSTANCE)) {
+        withDue = all.collect(Collectors.toList());
+      }
+      for (String key : withDue) {
+        setCurrentKey(key);
+        Long due = dueAt.value();
+        if (due != null && due <= advanceTo) keys.add(key);
+      }
     }
     List<String> keyList = new ArrayList<>(keys);
     List<String> slices = new ArrayList<>(keyList.size());
@@ -171,16 +198,20 @@ public final class LifecycleOperator extends BatchingOperator<LifecycleInput, Vo
             while (p.nextToken() == JsonToken.START_OBJECT) {
               String key = null;
               String value = null;
+              Long due = null;
               while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String f = p.currentName();
-                p.nextToken();
+                JsonToken ft = p.nextToken();
                 if (f.equals("key")) key = p.getText();
                 else if (f.equals("slice")) value = SidecarClient.raw(p, response);
+                else if (f.equals("dueAt")) due = ft == JsonToken.VALUE_NULL ? null : p.getLongValue();
                 else p.skipChildren();
               }
               setCurrentKey(key);
               if (value == null) slice.clear();
               else slice.update(value);
+              if (value == null || due == null) dueAt.clear();
+              else dueAt.update(due);
             }
             break;
           case "outputs":

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
+import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -22,16 +24,30 @@ import org.apache.flink.runtime.state.StateInitializationContext;
 public final class RecordStageOperator extends BatchingOperator<Routed, Result> {
   private static final long serialVersionUID = 1L;
 
+  private final long stateTtlMs;
   private transient ValueState<Long> slice;
 
-  public RecordStageOperator(SidecarClient sidecar, int batchSize) {
+  /**
+   * @param stateTtlMs how long a dedup slice is kept after it was written, processing time (Flink
+   *     state TTL): the bound of this stage's state. The job gives the record stage no watermark
+   *     (the event clock is downstream of it), so the engine's event-time dedup TTL does not expire
+   *     entries here; this TTL does, measured in processing time instead (see README.md).
+   */
+  public RecordStageOperator(SidecarClient sidecar, int batchSize, long stateTtlMs) {
     super(sidecar, batchSize);
+    this.stateTtlMs = stateTtlMs;
   }
 
   @Override
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
-    slice = context.getKeyedStateStore().getState(new ValueStateDescriptor<>("dedup-slice", Long.class));
+    ValueStateDescriptor<Long> descriptor = new ValueStateDescriptor<>("dedup-slice", Long.class);
+    descriptor.enableTimeToLive(
+        StateTtlConfig.newBuilder(Duration.ofMillis(stateTtlMs))
+            .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+            .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+            .build());
+    slice = context.getKeyedStateStore().getState(descriptor);
   }
 
   static void expect(JsonToken got, JsonToken want) {
@@ -96,9 +112,16 @@ public final class RecordStageOperator extends BatchingOperator<Routed, Result> 
                   throw new IllegalStateException("sidecar answered items out of order");
                 break;
               case "slice":
-                setCurrentKey(key);
-                if (t == JsonToken.VALUE_NULL) slice.clear();
-                else slice.update(p.getLongValue());
+                {
+                  // Written only when it changes: the state TTL counts from the first sighting.
+                  Long before = slices.get(k);
+                  Long after = t == JsonToken.VALUE_NULL ? null : p.getLongValue();
+                  if (!java.util.Objects.equals(before, after)) {
+                    setCurrentKey(key);
+                    if (after == null) slice.clear();
+                    else slice.update(after);
+                  }
+                }
                 break;
               case "results":
                 expect(t, JsonToken.START_ARRAY);

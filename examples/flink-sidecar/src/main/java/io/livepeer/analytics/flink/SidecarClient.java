@@ -43,7 +43,8 @@ public final class SidecarClient implements Serializable {
   /** Request bytes sent by this JVM. */
   public static final AtomicLong BYTES = new AtomicLong();
 
-  private final String baseUrl;
+  private final String[] urls;
+  private String baseUrl;
   private final long retryMs;
   private final long timeoutMs;
   private transient HttpClient http;
@@ -51,14 +52,25 @@ public final class SidecarClient implements Serializable {
   private transient JsonFactory factory;
 
   /**
-   * @param baseUrl the sidecar's address, e.g. {@code http://127.0.0.1:8787}
+   * @param urls the sidecars' addresses, comma-separated (e.g. {@code http://127.0.0.1:8787}); a
+   *     subtask calls the one of its index modulo their number ({@link #bind})
    * @param retryMs how long a failing call is retried before the task fails
    * @param timeoutMs response timeout of one attempt
    */
-  public SidecarClient(String baseUrl, long retryMs, long timeoutMs) {
-    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+  public SidecarClient(String urls, long retryMs, long timeoutMs) {
+    this.urls = urls.split(",");
+    for (int i = 0; i < this.urls.length; i++) {
+      String u = this.urls[i].trim();
+      this.urls[i] = u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+    }
+    this.baseUrl = this.urls[0];
     this.retryMs = retryMs;
     this.timeoutMs = timeoutMs;
+  }
+
+  /** Chooses the sidecar of a subtask: the one of its index modulo the number of sidecars. */
+  public void bind(int subtaskIndex) {
+    baseUrl = urls[subtaskIndex % urls.length];
   }
 
   private void init() {
