@@ -26,6 +26,11 @@ interface RunSummary {
   readonly phases: { readonly stop: string; readonly records: number }[];
   readonly rejectionTopics: { readonly dlq: number; readonly quarantine: number };
   readonly tables: Record<string, number>;
+  readonly clickhouse?: {
+    readonly inserted: number;
+    readonly assertionsPassed: number;
+    readonly assertionsFailed: string[];
+  };
 }
 
 let dir: string;
@@ -121,13 +126,24 @@ describe("examples/flink-sidecar", () => {
     () => {
       const file = input("events-50k.jsonl", 50_000);
       const startedAt = Date.now();
-      const summary = runFlink(file, join(dir, "flink-50k"), ["--parallelism", "2"]);
+      const summary = runFlink(file, join(dir, "flink-50k"), [
+        "--parallelism",
+        "2",
+        "--clickhouse",
+        `embedded:${join(dir, "clickhouse")}`,
+      ]);
       replay(file, join(dir, "replay-50k"));
       expect(summary.records).toBe(realEventLines().length + 50_000);
       expect(summary.phases.map((p) => p.stop)).toEqual(["finished"]);
       expect(summary.restored).toBe(0);
       expect(summary.tables["fact_workflow_sessions"]).toBeGreaterThan(400);
       expect(summary.rejectionTopics.dlq).toBeGreaterThan(0);
+      // The same rows went into embedded ClickHouse, and the SQL assertion suite passes on them.
+      expect(summary.clickhouse!.assertionsFailed).toEqual([]);
+      expect(summary.clickhouse!.assertionsPassed).toBeGreaterThan(50);
+      expect(summary.clickhouse!.inserted).toBe(
+        Object.values(summary.tables).reduce((a, b) => a + b, 0),
+      );
       expectReplayTables(join(dir, "flink-50k"), join(dir, "replay-50k"), summary, file, startedAt);
     },
   );

@@ -73,6 +73,8 @@ Options:
   --savepoint-at-records N rescaling test: stop with a savepoint once N records are routed,
                            then resume from it at --restore-parallelism
   --restore-parallelism N  (default: --parallelism)
+  --clickhouse TARGET      also load the tables into ClickHouse (lpa load --clickhouse: DDL,
+                           the rows, the SQL assertion suite): embedded, embedded:DIR or a URL
   --work DIR               working directory (broker data, checkpoints, job outputs; default a
                            temporary directory, removed at the end unless --keep)
   --keep                   keep the working directory
@@ -232,6 +234,7 @@ export function parseOptions(argv) {
       "savepoint-at-records": { type: "string" },
       "restore-parallelism": { type: "string" },
       work: { type: "string" },
+      clickhouse: { type: "string" },
       keep: { type: "boolean", default: false },
       "job-timeout-ms": { type: "string", default: "1800000" },
       help: { type: "boolean", short: "h", default: false },
@@ -267,6 +270,7 @@ export function parseOptions(argv) {
     savepointAt: int("savepoint-at-records", 1),
     restoreParallelism: int("restore-parallelism", 1),
     work: values.work === undefined ? null : resolve(values.work),
+    clickhouse: values.clickhouse ?? null,
     keep: values.keep,
     jobTimeoutMs: int("job-timeout-ms", 1000),
   };
@@ -415,8 +419,31 @@ export async function runExample(options, log = (line) => process.stderr.write(`
       dlq: countRecords(bootstrap, `${topic}.dlq`),
       quarantine: countRecords(bootstrap, `${topic}.quarantine`),
     };
-    log("loading the job's outputs (lpa load)");
-    runSync(process.execPath, [LPA, "load", "--out", options.out, outputs]);
+    log(
+      `loading the job's outputs (lpa load)${options.clickhouse === null ? "" : ` into ${options.clickhouse} too`}`,
+    );
+    const loaded = JSON.parse(
+      runSync(process.execPath, [
+        LPA,
+        "load",
+        "--out",
+        options.out,
+        ...(options.clickhouse === null
+          ? []
+          : ["--clickhouse", options.clickhouse, ...options.engineFlags]),
+        "--json",
+        outputs,
+      ]),
+    );
+    if (loaded.clickhouse !== null) {
+      const assertions = loaded.clickhouse.assertions ?? [];
+      summary.clickhouse = {
+        target: loaded.clickhouse.target,
+        inserted: Object.values(loaded.clickhouse.inserted).reduce((a, b) => a + b, 0),
+        assertionsPassed: assertions.filter((a) => a.passed).length,
+        assertionsFailed: assertions.filter((a) => !a.passed).map((a) => a.name),
+      };
+    }
     summary.out = options.out;
     summary.tables = Object.fromEntries(
       readdirSync(options.out)
