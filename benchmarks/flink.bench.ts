@@ -12,7 +12,7 @@
  *     --parallelism P --batch B`: the example's whole run (Maven build if needed, a Kafka broker,
  *     the sidecar, producing the file to a one-partition topic, the job on a local MiniCluster,
  *     loading its outputs). From its summary: the job's wall time from the MiniCluster's start to
- *     the drained end (`ms`), its processing time from the first routed record to the end
+ *     the end (`ms`), its processing time from the first routed record to the end
  *     (`processingMs`: without the MiniCluster's start), the JVM's CPU time, the sidecar's CPU
  *     time, and the time the job's threads spent in sidecar calls by path (summed over subtasks:
  *     calls of different stages and subtasks overlap). Ratios (b)/(a) in events/s, both ways.
@@ -84,7 +84,7 @@ try {
     `(a) lpa replay --now ${NOW} --out: ${fmt(aRate)} events/s (${s(a.wallMs)} s spawn to exit)`,
     `(b) Flink job, parallelism ${b.parallelism}, batch ${fmt(b.batch)} records per sidecar call:`,
     `    ${fmt(wholeRate)} events/s over the job's wall time (${s(job.ms)} s, MiniCluster start included)`,
-    `    ${fmt(processingRate)} events/s over its processing time (${s(job.processingMs)} s, first record routed → drained)`,
+    `    ${fmt(processingRate)} events/s over its processing time (${s(job.processingMs)} s, first record routed → end of the job)`,
     `    CPU: job JVM ${s(job.cpuMs)} s, sidecar ${b.sidecarCpuMs === null ? "?" : s(b.sidecarCpuMs)} s`,
     `    sidecar calls ${fmt(job.sidecarCalls)}, ${fmt(job.sidecarRequestBytes / 1048576)} MiB of requests; time in calls (summed over subtasks): ` +
       Object.entries(job.sidecarMs)

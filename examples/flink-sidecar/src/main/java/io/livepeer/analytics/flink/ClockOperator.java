@@ -97,22 +97,7 @@ public final class ClockOperator extends BatchingOperator<Result, LifecycleInput
 
   @Override
   protected void handle(List<Result> batch) throws Exception {
-    byte[] body =
-        sidecar.body(
-            g -> {
-              if (clock == null) g.writeNullField("clock");
-              else {
-                g.writeFieldName("clock");
-                g.writeRawValue(clock);
-              }
-              g.writeArrayFieldStart("eventTimes");
-              for (Result r : batch) {
-                if (r.eventTime == null) g.writeNull();
-                else g.writeNumber(r.eventTime);
-              }
-              g.writeEndArray();
-            });
-    JsonNode res = sidecar.post("/v1/clock", body, SidecarClient.CLOCK_MS);
+    JsonNode res = callClock(batch, false);
     clock = raw(res.get("clock"));
     JsonNode watermarks = res.get("watermarks");
     for (int i = 0; i < batch.size(); i++) {
@@ -138,19 +123,24 @@ public final class ClockOperator extends BatchingOperator<Result, LifecycleInput
       if (ts.size() > 0) newest = ts.get(0).asLong();
     }
     for (String k : subtaskKeys) send(k, Messages.FLUSH, null, null, newest);
+    emitOutputs(callClock(List.of(), true).get("outputs"));
+  }
+
+  /** {@code /v1/clock} with the event times of a batch of results (and the end of input). */
+  private JsonNode callClock(List<Result> batch, boolean flush) throws Exception {
     byte[] body =
         sidecar.body(
             g -> {
-              if (clock == null) g.writeNullField("clock");
-              else {
-                g.writeFieldName("clock");
-                g.writeRawValue(clock);
-              }
+              SidecarClient.writeRawField(g, "clock", clock);
               g.writeArrayFieldStart("eventTimes");
+              for (Result r : batch) {
+                if (r.eventTime == null) g.writeNull();
+                else g.writeNumber(r.eventTime);
+              }
               g.writeEndArray();
-              g.writeBooleanField("flush", true);
+              if (flush) g.writeBooleanField("flush", true);
             });
-    emitOutputs(sidecar.post("/v1/clock", body, SidecarClient.CLOCK_MS).get("outputs"));
+    return sidecar.post("/v1/clock", body, SidecarClient.CLOCK_MS);
   }
 
   private void send(String routeKey, int kind, String sessionKey, String item, Long time) {

@@ -147,21 +147,13 @@ public final class LifecycleOperator extends BatchingOperator<LifecycleInput, Vo
     byte[] body =
         sidecar.body(
             g -> {
-              if (shared == null) g.writeNullField("shared");
-              else {
-                g.writeFieldName("shared");
-                g.writeRawValue(shared);
-              }
+              SidecarClient.writeRawField(g, "shared", shared);
               g.writeBooleanField("primary", primary);
               g.writeArrayFieldStart("items");
               for (int k = 0; k < keyList.size(); k++) {
                 g.writeStartObject();
                 g.writeStringField("key", keyList.get(k));
-                if (slices.get(k) == null) g.writeNullField("slice");
-                else {
-                  g.writeFieldName("slice");
-                  g.writeRawValue(slices.get(k));
-                }
+                SidecarClient.writeRawField(g, "slice", slices.get(k));
                 g.writeEndObject();
               }
               g.writeEndArray();

@@ -133,6 +133,15 @@ public final class SidecarClient implements Serializable {
     g.writeNumberField("receivedAt", timestamp);
   }
 
+  /** Writes a field whose value is JSON text held as a string, or null. */
+  public static void writeRawField(JsonGenerator g, String name, String json) throws IOException {
+    if (json == null) g.writeNullField(name);
+    else {
+      g.writeFieldName(name);
+      g.writeRawValue(json);
+    }
+  }
+
   /** POSTs a body to a path and returns the parsed 200 response. */
   public JsonNode post(String path, byte[] body, AtomicLong timer) throws Exception {
     return mapper().readTree(postRaw(path, body, timer));
