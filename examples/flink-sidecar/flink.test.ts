@@ -5,7 +5,7 @@
 // jars are cached under the cache directory of `lpa dev-kafka`); runs the built CLI (`npm run
 // build` first).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,24 +39,34 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Writes the real fixture plus `generated` realistic events to one input file. */
+/** Writes the real fixture plus `generated` realistic events to one input file (once). */
 function input(name: string, generated: number): string {
   const file = join(dir, name);
+  if (existsSync(file)) return file;
   const lines = [...realEventLines(), ...realisticEventLines(generated, generated / 100, 13)];
   writeFileSync(file, lines.join("\n") + "\n");
   return file;
 }
 
+/** Time limit of one example run (the runner kills a job after its own, shorter limit). */
+const RUN_TIMEOUT_MS = 800_000;
+
 function runFlink(file: string, out: string, extra: string[] = []): RunSummary {
-  const r = spawnSync(RUN, ["--input", file, "--out", out, "--now", String(NOW), ...extra], {
+  const args = ["--input", file, "--out", out, "--now", String(NOW), "--job-timeout-ms", "360000"];
+  const r = spawnSync(RUN, [...args, ...extra], {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
+    // SIGTERM: the runner stops what it started before it exits.
+    timeout: RUN_TIMEOUT_MS,
+    killSignal: "SIGTERM",
   });
-  if (r.status !== 0) throw new Error(`run exited ${r.status}:\n${r.stderr}\n${r.stdout}`);
+  if (r.status !== 0)
+    throw new Error(`run exited ${r.status ?? r.signal}:\n${r.stderr}\n${r.stdout}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as RunSummary;
 }
 
 function replay(file: string, out: string): void {
+  if (existsSync(out)) return;
   const r = spawnSync(process.execPath, [LPA, "replay", file, "--now", String(NOW), "--out", out], {
     encoding: "utf8",
   });
@@ -182,7 +192,8 @@ describe("examples/flink-sidecar", () => {
     "a savepoint at parallelism 2 restored at parallelism 3: the same final tables",
     { timeout: 900_000 },
     () => {
-      const file = join(dir, "events-20k.jsonl");
+      const file = input("events-20k.jsonl", 20_000);
+      replay(file, join(dir, "replay-20k"));
       const startedAt = Date.now();
       const summary = runFlink(file, join(dir, "flink-rescale"), [
         "--parallelism",

@@ -21,7 +21,7 @@ import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
 import { fileURLToPath, URL } from "node:url";
 import { parseArgs } from "node:util";
-import { defaultCacheDir } from "@livepeer-analytics/kafka";
+import { createKafkaJsClient, defaultCacheDir } from "@livepeer-analytics/kafka";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const LPA = fileURLToPath(new URL("../../packages/cli/bin/lpa.js", import.meta.url));
@@ -63,8 +63,9 @@ Options:
   --batch N                records per sidecar call (default 5000)
   --sidecars N             sidecar processes to start (default 1); subtask i of each stage calls
                            sidecar i mod N
-  --now MS                 processing time given to the engine for every record (default: the
-                           wall clock); give the same --now to lpa replay to compare
+  --now MS                 processing time given to the engine for every record (default: each
+                           record's broker timestamp, as lpa run); give lpa replay the same --now
+                           to compare
   --checkpoint-interval-ms N   (default 2000)
   --preset NAME, --config FILE, --latency-semantics V
                            engine configuration, passed to the sidecar (as lpa replay takes them)
@@ -119,28 +120,63 @@ export function buildJob(log = () => {}) {
   return { built: true, ms: Date.now() - started };
 }
 
-/** Starts a long-running child and resolves with it once a line of stdout matches `ready`. */
-function startChild(cmd, args, ready, label, log) {
+/**
+ * What a run has started, for the cleanup at its end or on SIGINT/SIGTERM: child processes to
+ * kill, the broker's data directory to stop, the working directory to remove.
+ */
+const running = { children: new Set(), kafkaDir: null, removeWork: null };
+
+/** Stops everything the run started (synchronous: also used from signal handlers). */
+function stopEverything() {
+  for (const child of running.children) if (child.exitCode === null) child.kill("SIGKILL");
+  running.children.clear();
+  if (running.kafkaDir !== null)
+    spawnSync(process.execPath, [LPA, "dev-kafka", "stop", "--data", running.kafkaDir], {
+      stdio: "ignore",
+    });
+  running.kafkaDir = null;
+  if (running.removeWork !== null) rmSync(running.removeWork, { recursive: true, force: true });
+  running.removeWork = null;
+}
+
+/** Spawns a child that the run's cleanup kills; a failure to start becomes an error event. */
+function spawnTracked(cmd, args) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+  running.children.add(child);
+  child.on("exit", () => running.children.delete(child));
+  return child;
+}
+
+/**
+ * Starts a long-running child and resolves with it once a line of stdout matches `ready`
+ * (rejects when it exits, fails to start or is not ready within `timeoutMs`).
+ */
+function startChild(cmd, args, ready, label, log, timeoutMs = 120_000) {
   return new Promise((resolveStart, rejectStart) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnTracked(cmd, args);
     let stderr = "";
+    let done = false;
+    const fail = (message) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      rejectStart(new Error(`${label} ${message}:\n${stderr}`));
+    };
+    const timer = setTimeout(() => fail(`was not ready within ${timeoutMs} ms`), timeoutMs);
     child.stderr.on("data", (d) => {
       stderr = (stderr + d.toString()).slice(-8000);
     });
+    child.on("error", (error) => fail(`could not start (${error.message})`));
     const lines = createInterface({ input: child.stdout });
-    let done = false;
     lines.on("line", (line) => {
       if (!done && ready.test(line)) {
         done = true;
+        clearTimeout(timer);
         resolveStart({ child, line, stderr: () => stderr });
       } else log(`${label}: ${line}`);
     });
-    child.on("exit", (code, signal) => {
-      if (!done) {
-        done = true;
-        rejectStart(new Error(`${label} exited ${code ?? signal} before it was ready:\n${stderr}`));
-      }
-    });
+    child.on("exit", (code, signal) => fail(`exited ${code ?? signal} before it was ready`));
   });
 }
 
@@ -158,9 +194,13 @@ function cpuMs(pid) {
 
 /** Waits for a child process to exit; resolves with its exit code. */
 function exited(child) {
-  return new Promise((r) =>
-    child.exitCode !== null ? r(child.exitCode) : child.on("exit", (code) => r(code ?? 1)),
-  );
+  return new Promise((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) r(child.exitCode ?? 1);
+    else {
+      child.on("exit", (code) => r(code ?? 1));
+      child.on("error", () => r(1));
+    }
+  });
 }
 
 /** Extra JVM options of the job from LPA_FLINK_JAVA_OPTS (e.g. "-Xmx4g"), split at spaces. */
@@ -171,11 +211,16 @@ function javaOptions() {
 
 /** Runs the job once (its whole log in `logFile`); resolves with its JSON summary. */
 async function runJob(args, logFile, timeoutMs, log) {
-  const child = spawn(
-    "java",
-    [...ADD_OPENS, ...javaOptions(), "-cp", `${JOB_JAR}:${JOB_LIB}/*`, MAIN_CLASS, ...args],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawnTracked("java", [
+    ...ADD_OPENS,
+    ...javaOptions(),
+    "-cp",
+    `${JOB_JAR}:${JOB_LIB}/*`,
+    MAIN_CLASS,
+    ...args,
+  ]);
+  let spawnError = null;
+  child.on("error", (error) => (spawnError = error));
   const file = createWriteStream(logFile);
   let stdout = "";
   let stderr = "";
@@ -198,6 +243,10 @@ async function runJob(args, logFile, timeoutMs, log) {
   const code = await exited(child);
   clearTimeout(timer);
   await new Promise((r) => file.end(r));
+  if (spawnError !== null)
+    throw new Error(
+      `java could not be started (${spawnError.message}): the example needs Java 17+`,
+    );
   if (timedOut)
     throw new Error(`the Flink job did not end within ${timeoutMs} ms (its log: ${logFile})`);
   if (code !== 0) throw new Error(`the Flink job exited ${code}:\n${stderr.slice(-6000)}`);
@@ -212,6 +261,20 @@ async function runJob(args, logFile, timeoutMs, log) {
 function countRecords(bootstrap, topic) {
   const out = runSync("java", ["-cp", `${JOB_JAR}:${JOB_LIB}/*`, COUNT_CLASS, bootstrap, topic]);
   return Number(out.trim().split("\n").pop());
+}
+
+/** The end offset of partition 0 of a topic (its record count when nothing was deleted). */
+async function endOffset(bootstrap, topic) {
+  const admin = await createKafkaJsClient({
+    brokers: [bootstrap],
+    clientId: "lpa-flink-run",
+  }).admin();
+  try {
+    const partitions = await admin.offsets(topic);
+    return partitions.reduce((n, p) => n + p.high, 0);
+  } finally {
+    await admin.close();
+  }
 }
 
 /** Parses the options; returns null after printing help. */
@@ -288,16 +351,16 @@ export async function runExample(options, log = (line) => process.stderr.write(`
   const started = Date.now();
   const summary = { parallelism: options.parallelism, batch: options.batch, phases: [] };
   const sidecars = [];
-  let kafkaStarted = false;
+  if (options.work === null && !options.keep) running.removeWork = work;
   try {
     const build = buildJob(log);
     summary.build = build;
     log("starting Kafka (lpa dev-kafka)");
+    running.kafkaDir = kafkaDir; // stopped at the end even when the start fails half-way
     const bootstrap = runSync(process.execPath, [LPA, "dev-kafka", "start", "--data", kafkaDir])
       .trim()
       .split("\n")
       .pop();
-    kafkaStarted = true;
     const topic = `lpa-flink-input-${Date.now()}`;
     log(`producing ${options.inputs.length} input file(s) to ${topic}`);
     const produced = runSync(process.execPath, [
@@ -311,9 +374,19 @@ export async function runExample(options, log = (line) => process.stderr.write(`
       "1",
       ...options.inputs,
     ]);
-    const m = /produced (\d+) records/.exec(produced);
-    if (m === null) throw new Error(`lpa produce printed no count: ${produced}`);
-    const records = Number(m[1]);
+    // What the job must read: the topic's end offset (one partition, no transactions).
+    const records = await endOffset(bootstrap, topic);
+    const skipped = /; (\d+) records over/.exec(produced);
+    if (skipped !== null) {
+      summary.notProduced = Number(skipped[1]);
+      log(
+        `warning: ${skipped[1]} records over the broker's record size were not produced (lpa replay would put them in the DLQ)`,
+      );
+    }
+    if (options.savepointAt !== undefined && options.savepointAt + 2 * options.batch > records)
+      throw new Error(
+        `--savepoint-at-records ${options.savepointAt} must leave two batches (2 × --batch ${options.batch}) before the end of the input (${records} records)`,
+      );
     summary.topic = topic;
     summary.records = records;
     log(`${records} records produced; starting ${options.sidecars} sidecar(s) (lpa sidecar)`);
@@ -465,15 +538,20 @@ export async function runExample(options, log = (line) => process.stderr.write(`
     }
     for (const s of sidecars) s.child.kill("SIGTERM");
     for (const s of sidecars) await exited(s.child);
-    if (kafkaStarted)
-      spawnSync(process.execPath, [LPA, "dev-kafka", "stop", "--data", kafkaDir], {
-        stdio: "ignore",
-      });
-    if (options.work === null && !options.keep) rmSync(work, { recursive: true, force: true });
+    stopEverything();
   }
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ])
+    process.on(signal, () => {
+      process.stderr.write(`run: ${signal}: stopping what the run started\n`);
+      stopEverything();
+      process.exit(code);
+    });
   try {
     const options = parseOptions(process.argv.slice(2));
     if (options === null) process.stdout.write(HELP);

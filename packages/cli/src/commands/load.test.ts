@@ -230,6 +230,12 @@ describe("lpa load", () => {
     expect(reason('{"kind":"dlq","envelope":{"schemaVersion":"v1"}}')).toMatch(
       /^invalid dlq envelope: envelope\.source: /,
     );
+    expect(reason('{"kind":"row","table":"fact_workflow_sessions","row":{"x":1}}')).toBe(
+      'fact_workflow_sessions has no column "x"',
+    );
+    expect(
+      reason('{"kind":"row","table":"fact_workflow_sessions","row":{"workflow_session_id":"s"}}'),
+    ).toBe('a fact_workflow_sessions row needs a numeric "version"');
     expect(reason('{"kind":"watermark"}')).toMatch(/"kind" must be/);
     expect(reason("[1]")).toBe("not a JSON object");
   });

@@ -9,12 +9,13 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { parseArgs } from "node:util";
-import { TABLE_NAMES } from "@livepeer-analytics/clickhouse";
+import { getTable, TABLE_NAMES, type TableName } from "@livepeer-analytics/clickhouse";
 import {
   resolveEngineConfig,
   type EngineConfigInput,
   type EngineOutput,
 } from "@livepeer-analytics/core/engine";
+import { isVersionedTable, rowIdentity } from "@livepeer-analytics/core/lifecycle";
 import { COUNTER_NAMES, RejectedEventEnvelopeSchema } from "@livepeer-analytics/core/quality";
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineInputFromFlags } from "../engine-flags.js";
 import { inputBytes, UsageError, type InputSource } from "../io.js";
@@ -71,6 +72,13 @@ const ROW_TABLES: ReadonlySet<string> = new Set<string>(
   ),
 );
 const COUNTERS: ReadonlySet<string> = new Set<string>(COUNTER_NAMES);
+/** The column names of each table a row output may name. */
+const COLUMNS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  [...ROW_TABLES].map((t) => [
+    t,
+    new Set<string>(getTable(t as TableName).columns.map((c) => c.name)),
+  ]),
+);
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -98,7 +106,18 @@ export function parseEngineOutputLine(
       const table = value["table"];
       if (typeof table !== "string") return fail('a "row" output needs a string "table"');
       if (!ROW_TABLES.has(table)) return fail(`unknown table ${JSON.stringify(table)}`);
-      if (!isObject(value["row"])) return fail('a "row" output needs an object "row"');
+      const row = value["row"];
+      if (!isObject(row)) return fail('a "row" output needs an object "row"');
+      // The row's fields are columns of its table, and a versioned row has its identity and a
+      // numeric version (what the final tables and ClickHouse key it by).
+      const columns = COLUMNS.get(table)!;
+      for (const key of Object.keys(row))
+        if (!columns.has(key)) return fail(`${table} has no column ${JSON.stringify(key)}`);
+      if (isVersionedTable(table)) {
+        if (typeof row["version"] !== "number" || !Number.isFinite(row["version"]))
+          return fail(`a ${table} row needs a numeric "version"`);
+        if (rowIdentity(table, row) === null) return fail(`a ${table} row has no identity`);
+      }
       break;
     }
     case "dlq":

@@ -58,6 +58,11 @@ export const PROTOCOL_SCHEMA: JsonSchema = {
     Record: obj(
       {
         value: { type: ["string", "null"], description: "The record value (one JSON envelope)." },
+        valueBase64: {
+          type: "string",
+          description:
+            "The record value's bytes, base64, for a value that is not valid UTF-8 (then value is null): the engine decodes them as lpa run does and keeps them in the DLQ payload.",
+        },
         offset: { type: "integer", description: "Source offset, copied into DLQ envelopes." },
         topic: {
           type: ["string", "null"],
@@ -68,7 +73,7 @@ export const PROTOCOL_SCHEMA: JsonSchema = {
           description: "Source partition, copied into DLQ and quarantine envelopes.",
         },
         recordTimestamp: {
-          ...ms,
+          type: "integer",
           description:
             "Kafka record timestamp, epoch ms, copied into DLQ and quarantine envelopes.",
         },

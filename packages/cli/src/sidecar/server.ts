@@ -170,6 +170,7 @@ function parseRequest(text: string, def: string): Record<string, unknown> {
 /** A record of a request, as the schema checked it. */
 interface WireRecord {
   readonly value: string | null;
+  readonly valueBase64?: string;
   readonly offset?: number;
   readonly topic?: string | null;
   readonly partition?: number;
@@ -179,9 +180,16 @@ interface WireRecord {
   readonly watermark?: number | null;
 }
 
-const engineInput = (r: WireRecord) => ({
+const engineInput = (r: WireRecord) => {
+  if (r.valueBase64 !== undefined && r.value !== null)
+    throw badRequest("schema-violation", "a record with valueBase64 must have value null");
+  return engineInputOf(r);
+};
+
+const engineInputOf = (r: WireRecord) => ({
   record: {
-    value: r.value,
+    value:
+      r.valueBase64 === undefined ? r.value : new Uint8Array(Buffer.from(r.valueBase64, "base64")),
     ...(r.offset === undefined ? {} : { offset: r.offset }),
     ...(r.topic === undefined ? {} : { topic: r.topic }),
     ...(r.partition === undefined ? {} : { partition: r.partition }),

@@ -485,6 +485,23 @@ describe("sidecar", () => {
     expect(JSON.stringify(rejected)).toContain('"streaming_events"');
   });
 
+  it("takes a value that is not UTF-8 as bytes (valueBase64), as the engine does", async () => {
+    const bytes = new Uint8Array([0x7b, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x3a, 0x31, 0x7d]);
+    const record = { value: null, valueBase64: Buffer.from(bytes).toString("base64"), now: NOW };
+    const res = await ok(sidecar.url, "/v1/records", "Records", {
+      protocol: 1,
+      items: [{ key: "any-0", slice: null, records: [record] }],
+    });
+    const engine = createRunner(createEngine()).push({ record: { value: bytes }, now: NOW });
+    expect(res.items[0]!.results[0]!.outputs).toEqual(JSON.parse(JSON.stringify(engine)));
+    const bad = await call(sidecar.url, "/v1/route", {
+      protocol: 1,
+      records: [{ ...record, value: "{}" }],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body["detail"]).toMatch(/valueBase64 must have value null/);
+  });
+
   it("a misrouted record is a 400", async () => {
     const lines = realEventLines();
     const r = await call(sidecar.url, "/v1/records", {

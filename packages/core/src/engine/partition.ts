@@ -320,10 +320,10 @@ export function createPartitionedEngine(
       if ("pendingSessions" in lc)
         for (const stored of Object.keys(lc.pendingSessions))
           earliest(unescapeKey(stored), -Infinity);
-      // Rows held by coalesced emission go out at the next advance (final emission: at the flush).
+      // Held rows go out at the next advance, except with final emission (at the flush).
       for (const key of Object.keys(state.coalesced ?? {})) {
         const id = String(state.coalesced![key]!.row["workflow_session_id"]);
-        earliest(id, resolved.emission === "coalesced" || compat ? -Infinity : null);
+        earliest(id, resolved.emission !== "final" || compat ? -Infinity : null);
       }
       return due;
     },

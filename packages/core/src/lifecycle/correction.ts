@@ -820,8 +820,9 @@ export function correctionSessionDueAt(
 ): number | null {
   if (cs.dirty === true) return -Infinity;
   let due: number | null = null;
+  // A time that is not finite (no future reach: a signal never seals by time) is never due.
   const at = (time: number | null): void => {
-    if (time !== null && (due === null || time < due)) due = time;
+    if (time !== null && Number.isFinite(time) && (due === null || time < due)) due = time;
   };
   const head = headTime(cs);
   if (head !== null) at(head + futureReachOf(config.attribution));

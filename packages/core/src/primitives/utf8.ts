@@ -70,7 +70,8 @@ export function encodeUtf8(s: string): Uint8Array {
 
 /**
  * Decodes UTF-8 bytes; invalid input becomes U+FFFD, one per maximal invalid subpart (the WHATWG
- * "replacement" decoding, which is also what the JDK's decoder does with Kafka record values).
+ * "replacement" decoding; other decoders, the JDK's for one, replace some invalid sequences
+ * differently, which is why hosts hand the engine the bytes of a value that is not UTF-8).
  * A leading byte-order mark is kept as U+FEFF.
  *
  * @category Encoding

@@ -100,7 +100,8 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
       if (output.contains("\"dlq\"") || output.contains("\"quarantine\"")) {
         JsonNode o = sidecar.mapper().readTree(output);
         String kind = o.path("kind").asText();
-        if (kind.equals("dlq") || kind.equals("quarantine")) rejection(kind, o.get("envelope"));
+        if (kind.equals("dlq") || kind.equals("quarantine"))
+          rejection(kind, o.get("envelope"), sidecar.rawField(output, "envelope"));
       }
     }
     if (lines != null) {
@@ -109,29 +110,23 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
     }
   }
 
-  private void rejection(String kind, JsonNode envelope) throws Exception {
+  /** A rejection for its topic: the envelope's JSON text as the sidecar wrote it. */
+  private void rejection(String kind, JsonNode envelope, String text) throws Exception {
     Rejection r = new Rejection();
     r.kind = kind;
     r.key = rejectionKey(envelope);
-    r.envelope = sidecar.mapper().writeValueAsString(envelope);
+    r.envelope = text != null ? text : sidecar.mapper().writeValueAsString(envelope);
     output.collect(Messages.REJECTIONS, new StreamRecord<>(r));
   }
 
-  /**
-   * Sends engine outputs (a JSON array) to the file sink, one line each, and their DLQ and
-   * quarantine envelopes to the rejection topics.
-   */
+  /** {@link #emitOutputs(JsonParser, byte[])} for outputs already parsed (a JSON array). */
   protected void emitOutputs(JsonNode outputs) throws Exception {
     if (outputs == null || outputs.size() == 0) return;
-    StringBuilder lines = new StringBuilder();
-    for (JsonNode o : outputs) {
-      if (lines.length() > 0) lines.append('\n');
-      lines.append(sidecar.mapper().writeValueAsString(o));
-      String kind = o.path("kind").asText();
-      if (kind.equals("dlq") || kind.equals("quarantine")) rejection(kind, o.get("envelope"));
+    byte[] bytes = sidecar.mapper().writeValueAsBytes(outputs);
+    try (JsonParser p = sidecar.parser(bytes)) {
+      p.nextToken();
+      emitOutputs(p, bytes);
     }
-    if (outputsRecord == null) outputsRecord = new StreamRecord<>(null);
-    output.collect(Messages.OUTPUTS, outputsRecord.replace(lines.toString()));
   }
 
   /** The record key of a rejection envelope: its dedup key, else its event id, else none. */

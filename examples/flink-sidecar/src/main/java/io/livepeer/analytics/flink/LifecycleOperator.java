@@ -36,6 +36,8 @@ public final class LifecycleOperator extends BatchingOperator<LifecycleInput, Vo
   private static final String SLICE = "session-slice";
   private static final String DUE = "session-due-at";
 
+  private final int parallelism;
+  private final int maxParallelism;
   private final long failAfterInputs;
   private final String failMarker;
 
@@ -52,8 +54,16 @@ public final class LifecycleOperator extends BatchingOperator<LifecycleInput, Vo
    *     and a completed checkpoint, if {@code failMarker} does not exist yet (it is created first);
    *     0 disables
    */
-  public LifecycleOperator(SidecarClient sidecar, int batchSize, long failAfterInputs, String failMarker) {
+  public LifecycleOperator(
+      SidecarClient sidecar,
+      int batchSize,
+      int parallelism,
+      int maxParallelism,
+      long failAfterInputs,
+      String failMarker) {
     super(sidecar, batchSize);
+    this.parallelism = parallelism;
+    this.maxParallelism = maxParallelism;
     this.failAfterInputs = failAfterInputs;
     this.failMarker = failMarker;
   }
@@ -74,6 +84,25 @@ public final class LifecycleOperator extends BatchingOperator<LifecycleInput, Vo
               + " restored (shared state "
               + (shared == null ? "empty" : shared.length() + " chars")
               + ")");
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    // The event clock addresses each subtask by a key computed from these two numbers: a
+    // scheduler that runs this stage otherwise would lose or repeat broadcasts silently.
+    var info = getRuntimeContext().getTaskInfo();
+    if (info.getNumberOfParallelSubtasks() != parallelism
+        || info.getMaxNumberOfParallelSubtasks() != maxParallelism)
+      throw new IllegalStateException(
+          "lifecycle stage runs at parallelism "
+              + info.getNumberOfParallelSubtasks()
+              + " / max "
+              + info.getMaxNumberOfParallelSubtasks()
+              + ", the event clock addresses "
+              + parallelism
+              + " / "
+              + maxParallelism);
   }
 
   @Override

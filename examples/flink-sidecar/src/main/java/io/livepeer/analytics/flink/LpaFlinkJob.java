@@ -76,18 +76,23 @@ public final class LpaFlinkJob {
     }
   }
 
-  /** Decodes a record value as UTF-8; bytes that are not UTF-8 are replaced (U+FFFD), so the gate sees them. */
-  static String decode(byte[] value) {
-    if (value == null) return null;
+  /**
+   * A record value: its text when it is valid UTF-8, else null with the bytes base64 in {@code
+   * [1]} (the sidecar decodes them the way the engine does, and keeps them in the DLQ payload).
+   */
+  static String[] decode(byte[] value) {
+    if (value == null) return new String[] {null, null};
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(value))
-          .toString();
+      String text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(value))
+              .toString();
+      return new String[] {text, null};
     } catch (CharacterCodingException e) {
-      return new String(value, StandardCharsets.UTF_8);
+      return new String[] {null, java.util.Base64.getEncoder().encodeToString(value)};
     }
   }
 
@@ -174,9 +179,9 @@ public final class LpaFlinkJob {
                 new KafkaRecordDeserializationSchema<Incoming>() {
                   @Override
                   public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<Incoming> out) {
+                    String[] v = decode(r.value());
                     out.collect(
-                        new Incoming(
-                            decode(r.value()), r.topic(), r.partition(), r.offset(), r.timestamp()));
+                        new Incoming(v[0], v[1], r.topic(), r.partition(), r.offset(), r.timestamp()));
                   }
 
                   @Override
@@ -185,9 +190,10 @@ public final class LpaFlinkJob {
                   }
                 })
             ;
-    // Bounded: the input ends at the offsets that are the latest when the job first starts (they
-    // are kept in the source's state, so a restored job ends at the same place); then every
-    // operator flushes at its end of input and the sinks commit with the final checkpoint.
+    // Bounded: the input ends at the offsets that are the latest when the job starts; then every
+    // operator flushes at its end of input and the sinks commit with the final checkpoint. (A job
+    // restored from a checkpoint ends there too; one restored from a savepoint does not end with
+    // this connector version: the runner ends it with --until-records.)
     if (bounded) sourceBuilder.setBounded(OffsetsInitializer.latest());
     KafkaSource<Incoming> source = sourceBuilder.build();
 
@@ -219,7 +225,7 @@ public final class LpaFlinkJob {
     SingleOutputStreamOperator<Void> lifecycle =
         ordered
             .keyBy(i -> i.routeKey, Types.STRING)
-            .transform("lifecycle", Types.VOID, new LifecycleOperator(sidecar, batch, failAfter, failMarker))
+            .transform("lifecycle", Types.VOID, new LifecycleOperator(sidecar, batch, parallelism, maxParallelism, failAfter, failMarker))
             .uid("lifecycle");
 
     // One file sink per stage, at the stage's parallelism and chained to it: the outputs are
@@ -230,7 +236,11 @@ public final class LpaFlinkJob {
     outputSink(lifecycle.getSideOutput(Messages.OUTPUTS), outputs, "lifecycle", parallelism);
 
     DataStream<Rejection> rejections =
-        records.getSideOutput(Messages.REJECTIONS).union(lifecycle.getSideOutput(Messages.REJECTIONS));
+        records
+            .getSideOutput(Messages.REJECTIONS)
+            .union(
+                ordered.getSideOutput(Messages.REJECTIONS),
+                lifecycle.getSideOutput(Messages.REJECTIONS));
     Properties producer = new Properties();
     producer.setProperty("transaction.timeout.ms", "600000");
     rejections

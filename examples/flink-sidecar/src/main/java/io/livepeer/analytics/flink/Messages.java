@@ -14,8 +14,10 @@ public final class Messages {
 
   /** A Kafka record as the source reads it. */
   public static class Incoming {
-    /** The value as UTF-8 text, or null for a record without a value. */
+    /** The value as UTF-8 text, or null for a record without a value or one that is not UTF-8. */
     public String value;
+    /** The value's bytes, base64, when they are not valid UTF-8 (the engine decodes them). */
+    public String valueBase64;
     /** Source offset. */
     public long offset;
     /** Broker timestamp, epoch ms. */
@@ -27,8 +29,10 @@ public final class Messages {
 
     public Incoming() {}
 
-    public Incoming(String value, String topic, int partition, long offset, long timestamp) {
+    public Incoming(
+        String value, String valueBase64, String topic, int partition, long offset, long timestamp) {
       this.value = value;
+      this.valueBase64 = valueBase64;
       this.topic = topic;
       this.partition = partition;
       this.offset = offset;
@@ -44,6 +48,8 @@ public final class Messages {
     public String key;
     /** See {@link Incoming#value}. */
     public String value;
+    /** See {@link Incoming#valueBase64}. */
+    public String valueBase64;
     /** See {@link Incoming#offset}. */
     public long offset;
     /** See {@link Incoming#topic}. */

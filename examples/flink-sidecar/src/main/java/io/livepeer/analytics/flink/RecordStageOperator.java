@@ -77,7 +77,7 @@ public final class RecordStageOperator extends BatchingOperator<Routed, Result> 
                 for (Routed r : byKey.get(keys.get(k))) {
                   g.writeStartObject();
                   SidecarClient.writeRecord(
-                      g, r.value, r.topic, r.partition, r.offset, r.now, r.receivedAt);
+                      g, r.value, r.valueBase64, r.topic, r.partition, r.offset, r.now, r.receivedAt);
                   g.writeEndObject();
                 }
                 g.writeEndArray();

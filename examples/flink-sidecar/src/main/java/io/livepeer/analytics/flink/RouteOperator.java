@@ -30,11 +30,20 @@ public final class RouteOperator extends BatchingOperator<Incoming, Routed> {
 
   /**
    * @param fixedNow processing time given to the engine for every record (reproducible runs), or
-   *     null for the wall clock when the record is routed
+   *     null for each record's broker timestamp
    */
   public RouteOperator(SidecarClient sidecar, int batchSize, Long fixedNow) {
     super(sidecar, batchSize);
     this.fixedNow = fixedNow;
+  }
+
+  /**
+   * The processing time given to the engine for a record: {@code --now} when given, else the
+   * record's broker timestamp (as {@code lpa run} does), so that a record processed again after a
+   * restore gets the same outputs.
+   */
+  private long nowOf(Incoming r) {
+    return fixedNow != null ? fixedNow : r.timestamp;
   }
 
   @Override
@@ -58,14 +67,14 @@ public final class RouteOperator extends BatchingOperator<Incoming, Routed> {
   @Override
   protected void handle(List<Incoming> batch) throws Exception {
     FIRST_ROUTED_AT.compareAndSet(0, System.currentTimeMillis());
-    long now = fixedNow != null ? fixedNow : System.currentTimeMillis();
     byte[] body =
         sidecar.body(
             g -> {
               g.writeArrayFieldStart("records");
               for (Incoming r : batch) {
                 g.writeStartObject();
-                SidecarClient.writeRecord(g, r.value, r.topic, r.partition, r.offset, now, r.timestamp);
+                SidecarClient.writeRecord(
+                    g, r.value, r.valueBase64, r.topic, r.partition, r.offset, nowOf(r), r.timestamp);
                 g.writeEndObject();
               }
               g.writeEndArray();
@@ -82,10 +91,11 @@ public final class RouteOperator extends BatchingOperator<Incoming, Routed> {
               ? route.get("key").asText()
               : "any-" + (out.seq % 1024);
       out.value = r.value;
+      out.valueBase64 = r.valueBase64;
       out.offset = r.offset;
       out.topic = r.topic;
       out.partition = r.partition;
-      out.now = now;
+      out.now = nowOf(r);
       out.receivedAt = r.timestamp;
       emit(out);
     }

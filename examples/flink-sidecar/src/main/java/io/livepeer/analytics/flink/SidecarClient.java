@@ -118,6 +118,7 @@ public final class SidecarClient implements Serializable {
   public static void writeRecord(
       JsonGenerator g,
       String value,
+      String valueBase64,
       String topic,
       int partition,
       long offset,
@@ -125,6 +126,7 @@ public final class SidecarClient implements Serializable {
       long timestamp)
       throws IOException {
     g.writeStringField("value", value);
+    if (valueBase64 != null) g.writeStringField("valueBase64", valueBase64);
     g.writeStringField("topic", topic);
     g.writeNumberField("partition", partition);
     g.writeNumberField("offset", offset);
@@ -169,6 +171,29 @@ public final class SidecarClient implements Serializable {
     return new String(source, start, end - start, StandardCharsets.UTF_8);
   }
 
+  /**
+   * The JSON text of a top-level field's object value in an object's JSON text, copied as it is
+   * (not re-serialised), or null when the field is absent or not an object.
+   */
+  public String rawField(String json, String field) throws IOException {
+    init();
+    try (JsonParser p = factory.createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) return null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken t = p.nextToken();
+        if (name.equals(field) && t == JsonToken.START_OBJECT) {
+          int start = (int) p.currentTokenLocation().getCharOffset();
+          p.skipChildren();
+          int end = (int) p.currentLocation().getCharOffset();
+          return json.substring(start, end);
+        }
+        p.skipChildren();
+      }
+      return null;
+    }
+  }
+
   /** POSTs a body to a path and returns the 200 response's bytes. */
   public byte[] postRaw(String path, byte[] body, AtomicLong timer) throws Exception {
     init();
@@ -193,7 +218,9 @@ public final class SidecarClient implements Serializable {
           return response.body();
         }
         String text = new String(response.body(), StandardCharsets.UTF_8);
-        if (status >= 400 && status < 500 && status != 408 && status != 429)
+        // Retried: a timeout, too many requests, and a sidecar that is not there (a proxy's 502,
+        // 503, 504). Anything else (a 4xx, a 500 from the engine) would fail the same way again.
+        if (status != 408 && status != 429 && status != 502 && status != 503 && status != 504)
           throw new IllegalStateException(
               "sidecar " + path + " answered " + status + ": " + abbreviate(text));
         failure = status + " " + abbreviate(text);
