@@ -98,10 +98,9 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
       lines.append(output);
       // Most outputs are rows: only text that mentions a rejection kind is parsed to be sure.
       if (output.contains("\"dlq\"") || output.contains("\"quarantine\"")) {
-        JsonNode o = sidecar.mapper().readTree(output);
-        String kind = o.path("kind").asText();
+        String kind = sidecar.mapper().readTree(output).path("kind").asText();
         if (kind.equals("dlq") || kind.equals("quarantine"))
-          rejection(kind, o.get("envelope"), sidecar.rawField(output, "envelope"));
+          rejection(kind, sidecar.rawField(output, "envelope"));
       }
     }
     if (lines != null) {
@@ -111,11 +110,11 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
   }
 
   /** A rejection for its topic: the envelope's JSON text as the sidecar wrote it. */
-  private void rejection(String kind, JsonNode envelope, String text) throws Exception {
+  private void rejection(String kind, String envelope) throws Exception {
     Rejection r = new Rejection();
     r.kind = kind;
-    r.key = rejectionKey(envelope);
-    r.envelope = text != null ? text : sidecar.mapper().writeValueAsString(envelope);
+    r.key = rejectionKey(sidecar.mapper().readTree(envelope));
+    r.envelope = envelope;
     output.collect(Messages.REJECTIONS, new StreamRecord<>(r));
   }
 

@@ -301,32 +301,21 @@ public final class LpaFlinkJob {
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime()
             / 1_000_000;
-    System.out.println(
-        "{\"stop\":\""
-            + stop
-            + "\",\"records\":"
-            + RouteOperator.NEXT_SEQ.get()
-            + ",\"savepoint\":"
-            + (savepoint == null ? "null" : "\"" + savepoint.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")
-            + ",\"ms\":"
-            + ms
-            + ",\"processingMs\":"
-            + processingMs
-            + ",\"cpuMs\":"
-            + cpuMs
-            + ",\"sidecarCalls\":"
-            + SidecarClient.CALLS.get()
-            + ",\"sidecarRequestBytes\":"
-            + SidecarClient.BYTES.get()
-            + ",\"sidecarMs\":{\"route\":"
-            + SidecarClient.ROUTE_MS.get()
-            + ",\"records\":"
-            + SidecarClient.RECORDS_MS.get()
-            + ",\"clock\":"
-            + SidecarClient.CLOCK_MS.get()
-            + ",\"lifecycle\":"
-            + SidecarClient.LIFECYCLE_MS.get()
-            + "}}");
+    var summary = sidecar.mapper().createObjectNode();
+    summary.put("stop", stop);
+    summary.put("records", RouteOperator.NEXT_SEQ.get());
+    summary.put("savepoint", savepoint);
+    summary.put("ms", ms);
+    summary.put("processingMs", processingMs);
+    summary.put("cpuMs", cpuMs);
+    summary.put("sidecarCalls", SidecarClient.CALLS.get());
+    summary.put("sidecarRequestBytes", SidecarClient.BYTES.get());
+    var calls = summary.putObject("sidecarMs");
+    calls.put("route", SidecarClient.ROUTE_MS.get());
+    calls.put("records", SidecarClient.RECORDS_MS.get());
+    calls.put("clock", SidecarClient.CLOCK_MS.get());
+    calls.put("lifecycle", SidecarClient.LIFECYCLE_MS.get());
+    System.out.println(summary.toString());
     System.exit(0);
   }
 }
