@@ -6,6 +6,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import type { EmissionMode } from "@livepeer-analytics/core/engine";
 import { parseSupportedVersions } from "@livepeer-analytics/core/quality";
 import { parseMs, UsageError } from "./io.js";
 
@@ -95,4 +96,17 @@ export function engineInputFromFlags(values: EngineFlagValues): Record<string, u
     input["supportedVersions"] = [...parseSupportedVersions(values["supported-versions"])];
   if (values["serving-fact"] === true) input["emitServingFact"] = true;
   return input;
+}
+
+/** Values of `--emission` (the engine's `emission` modes). */
+const EMISSION_MODES: readonly EmissionMode[] = ["coalesced", "every-change", "final"];
+
+/** The value of `--emission`, checked (`undefined` when the flag is absent). */
+export function parseEmission(value: string | undefined): EmissionMode | undefined {
+  if (value === undefined) return undefined;
+  if (!(EMISSION_MODES as readonly string[]).includes(value))
+    throw new UsageError(
+      `--emission must be coalesced, every-change or final, got ${JSON.stringify(value)}`,
+    );
+  return value as EmissionMode;
 }

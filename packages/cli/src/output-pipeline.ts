@@ -270,17 +270,13 @@ export async function writeOutputs(run: OutputRun, source: OutputSource): Promis
   const rowsNote = (rows: number, what: string): string =>
     `${rows.toLocaleString("en-US")} ${what}`;
   summary.add({ kind: "counter", name: "out_of_range_values", delta: 0 }); // always reported
+  const add = (o: EngineOutput): void => {
+    writer.add(o);
+    summary.add(o);
+  };
   const sink: OutputSink = {
-    add: (o) => {
-      writer.add(o);
-      summary.add(o);
-    },
-    addAll: (outs) => {
-      for (const o of outs) {
-        writer.add(o);
-        summary.add(o);
-      }
-    },
+    add,
+    addAll: (outs) => outs.forEach(add),
     throttle: () => (writer.pendingCount >= MAX_PENDING ? writer.drain() : undefined),
   };
   try {

@@ -16,9 +16,10 @@ import {
   type EngineOutput,
 } from "@livepeer-analytics/core/engine";
 import { isVersionedTable, rowIdentity } from "@livepeer-analytics/core/lifecycle";
+import { compareStrings } from "@livepeer-analytics/core/primitives";
 import { COUNTER_NAMES, RejectedEventEnvelopeSchema } from "@livepeer-analytics/core/quality";
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineInputFromFlags } from "../engine-flags.js";
-import { inputBytes, UsageError, type InputSource } from "../io.js";
+import { inputBytes, totalInputBytes, UsageError, type InputSource } from "../io.js";
 import type { CliIo } from "../main.js";
 import { DLQ_TABLE, QUARANTINE_TABLE } from "../output.js";
 import {
@@ -154,7 +155,7 @@ function expandInputs(paths: readonly string[]): InputSource[] {
   const walk = (dir: string): void => {
     const entries = readdirSync(dir, { withFileTypes: true })
       .filter((e) => !e.name.startsWith("."))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort((a, b) => compareStrings(a.name, b.name));
     for (const e of entries) {
       const path = join(dir, e.name);
       if (e.isDirectory()) walk(path);
@@ -266,8 +267,7 @@ export async function loadCommand(argv: readonly string[], io: CliIo): Promise<n
       outputOf(source, line, lineNo);
     });
 
-  let totalBytes = 0;
-  for (const s of sources) totalBytes += s.size ?? 0;
+  const totalBytes = totalInputBytes(sources);
   return writeOutputs(
     {
       command: "load",

@@ -45,7 +45,12 @@ import {
   resolveClickHouseTarget,
 } from "../clickhouse.js";
 import { givenFlags, warnNoEffect } from "../args.js";
-import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineInputFromFlags } from "../engine-flags.js";
+import {
+  ENGINE_FLAG_OPTIONS,
+  ENGINE_FLAGS_HELP,
+  engineInputFromFlags,
+  parseEmission,
+} from "../engine-flags.js";
 import { checkBrokers, dropKafkaClientTimerWarning, resolveBrokers } from "../brokers.js";
 import { debugging, parseCount, parseMs, UsageError } from "../io.js";
 import type { CliIo } from "../main.js";
@@ -208,10 +213,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   if (settings.supportedVersions !== undefined)
     input["supportedVersions"] = [...parseSupportedVersions(settings.supportedVersions)];
   Object.assign(input, engineInputFromFlags(values));
-  const emission = values.emission ?? "coalesced";
-  if (emission !== "coalesced" && emission !== "every-change" && emission !== "final")
-    throw new UsageError("--emission must be coalesced, every-change or final");
-  input["emission"] = emission;
+  input["emission"] = parseEmission(values.emission) ?? "coalesced";
   const resolved = resolveEngineConfig(input as EngineConfigInput);
   if (!resolved.ok)
     throw new UsageError(`invalid configuration: ${resolved.error.issues.join("; ")}`);

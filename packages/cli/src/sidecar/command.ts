@@ -5,7 +5,12 @@
  */
 import { parseArgs } from "node:util";
 import type { CliIo } from "../main.js";
-import { engineInputFromFlags, ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP } from "../engine-flags.js";
+import {
+  engineInputFromFlags,
+  ENGINE_FLAG_OPTIONS,
+  ENGINE_FLAGS_HELP,
+  parseEmission,
+} from "../engine-flags.js";
 import { parseCount, UsageError } from "../io.js";
 import { DEFAULT_MAX_BATCH_RECORDS, DEFAULT_MAX_BODY_BYTES, startSidecar } from "./server.js";
 import type { EngineConfigInput } from "@livepeer-analytics/core/engine";
@@ -27,9 +32,6 @@ Options:
                              every-change
 ${ENGINE_FLAGS_HELP}  -h, --help                 show this help
 `;
-
-/** Values of `--emission` (the engine's `emission` modes). */
-const EMISSION_MODES: readonly string[] = ["coalesced", "final", "every-change"];
 
 /** Runs `lpa sidecar`; resolves with the exit code once a signal stopped the server. */
 export async function sidecarCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -60,13 +62,8 @@ export async function sidecarCommand(argv: readonly string[], io: CliIo): Promis
   if (maxBatch === 0 || maxBody === 0)
     throw new UsageError("--max-batch-records and --max-body-bytes must be positive");
   const config = engineInputFromFlags(values) as EngineConfigInput;
-  if (values.emission !== undefined) {
-    if (!EMISSION_MODES.includes(values.emission))
-      throw new UsageError(
-        `--emission must be ${EMISSION_MODES.join(", ")}, got "${values.emission}"`,
-      );
-    (config as { emission?: string }).emission = values.emission;
-  }
+  const emission = parseEmission(values.emission);
+  if (emission !== undefined) (config as { emission?: string }).emission = emission;
   const sidecar = await startSidecar({
     port,
     ...(values.host === undefined ? {} : { host: values.host }),

@@ -8,11 +8,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  assembleState,
   assembleStateInPlace,
   createPartitionedEngine,
   EngineUsageError,
-  sliceState,
   sliceStateInPlace,
   validateEngineStateShape,
   type EngineConfigInput,
@@ -220,7 +218,10 @@ function batchLimit(count: number, max: number, what: string): void {
 function handlers(config: EngineConfigInput, maxBatch: number) {
   const p = createPartitionedEngine(config);
   const ttl = p.engine.config.gate.dedupTtlMs;
-  const freshShared = sliceState(p.init()).shared;
+  /** The shared state of a fresh partition (a new object each call). */
+  const freshState = (): EngineState => sliceStateInPlace(p.init()).shared;
+  const freshShared = freshState();
+  const freshSharedText = JSON.stringify(freshShared);
   const mode = freshShared.mode;
   const quorum = p.engine.config.frontierQuorum;
 
@@ -243,8 +244,8 @@ function handlers(config: EngineConfigInput, maxBatch: number) {
     return {
       protocol: SIDECAR_PROTOCOL,
       items: items.map((it) => {
-        const state = assembleState(
-          freshShared,
+        const state = assembleStateInPlace(
+          freshState(),
           it.slice === null ? {} : { [it.key]: it.slice },
           {},
         );
@@ -301,17 +302,18 @@ function handlers(config: EngineConfigInput, maxBatch: number) {
     const slices = Object.fromEntries(
       items.flatMap((it) => (it.slice === null ? [] : [[it.key, it.slice] as const])),
     ) as Record<string, SessionSlice>;
-    const shared = sharedIn ?? freshShared;
-    if (shared.flushed && inputs.length > 0)
+    // The protocol's rule (docs/sidecar.md): a flushed partition takes no input, a repeated
+    // flush included (the engine's own flush is idempotent).
+    if ((sharedIn?.flushed ?? false) && inputs.length > 0)
       throw badRequest(
         "engine-usage",
         "step_after_flush: the partition was flushed (a flushed state takes no further input)",
       );
     // The request's states are this call's own (just parsed): assembled and sliced in place.
-    const sharedBefore = JSON.stringify(shared);
+    const sharedBefore = sharedIn === null ? freshSharedText : JSON.stringify(sharedIn);
     let state: EngineState;
     try {
-      state = assembleStateInPlace(sharedIn ?? structuredClone(freshShared), {}, slices);
+      state = assembleStateInPlace(sharedIn ?? freshState(), {}, slices);
     } catch (error) {
       throw badRequest("invalid-state", `items: ${(error as Error).message}`);
     }
@@ -323,7 +325,8 @@ function handlers(config: EngineConfigInput, maxBatch: number) {
       try {
         applyInput(input, i);
       } catch (error) {
-        if (error instanceof Problem) throw error;
+        // (An input after the flush is the engine's `step_after_flush`, answered as such.)
+        if (error instanceof Problem || error instanceof EngineUsageError) throw error;
         // A lifecycle item is checked only for its outer shape: one the engine cannot apply
         // (fields missing or of the wrong type) is the request's fault, not the server's.
         throw badRequest("invalid-input", `inputs/${i} could not be applied`);

@@ -375,7 +375,7 @@ describe("sidecar", () => {
     expect(f.dlq.length).toBeGreaterThan(0);
     expect(f.quarantine.length).toBeGreaterThan(0);
     console.log(
-      `sidecar: ${records.length} records, 2 partitions, batches of 500: ${Math.round(records.length / seconds)} records/s (${stats.calls} calls, ${(stats.bytes / 1e6).toFixed(1)} MB sent; round trips ${JSON.stringify(Object.fromEntries(Object.entries(stats.ms).map(([k, v]) => [k, Math.round(v)])))} ms); single engine ${Math.round(records.length / singleSeconds)} records/s`,
+      `sidecar through this test client (which checks every request and response against the schema): ${records.length} records, 2 partitions, batches of 500: ${Math.round(records.length / seconds)} records/s (${stats.calls} calls, ${(stats.bytes / 1e6).toFixed(1)} MB sent; round trips ${JSON.stringify(Object.fromEntries(Object.entries(stats.ms).map(([k, v]) => [k, Math.round(v)])))} ms); single engine ${Math.round(records.length / singleSeconds)} records/s`,
     );
   });
 

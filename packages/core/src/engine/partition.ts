@@ -46,7 +46,7 @@ import {
 } from "../lifecycle/correction.js";
 import type { Tombstone } from "../lifecycle/fold.js";
 import type { LifecycleState, SessionBundle } from "../lifecycle/operator.js";
-import { getOwn, setOwn, unescapeKey } from "../internal/own.js";
+import { cloneJson, getOwn, setOwn, unescapeKey } from "../internal/own.js";
 import { compareStrings } from "../primitives/strings.js";
 import type { CoalescedRow } from "./engine.js";
 
@@ -392,9 +392,6 @@ export interface StateSlices {
   readonly sessions: Record<string, SessionSlice>;
 }
 
-/** A deep copy of plain JSON data. */
-const cloneJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
-
 /** The session slice stored under `id` in `slices`, created when absent. */
 function sliceFor(slices: Record<string, SessionSlice>, id: string): Record<string, unknown> {
   let slice = getOwn(slices, id) as Record<string, unknown> | undefined;
@@ -607,7 +604,8 @@ export function splitState(
     const key = unescapeKey(stored);
     setOwn(sessions[partitionOf("session", key)]!, key, slices.sessions[stored]!);
   }
-  return dedup.map((d, i) => assembleState(slices.shared, d, sessions[i]!));
+  // The slices are this call's own copies: each partition takes its sessions and a shared copy.
+  return dedup.map((d, i) => assembleStateInPlace(cloneJson(slices.shared), d, sessions[i]!));
 }
 
 /**
@@ -655,7 +653,7 @@ export function mergeStates(
     throw new Error(
       "@livepeer-analytics/core: mergeStates: the clock is at another watermark or flush state than the partitions",
     );
-  const merged = assembleState(first, dedup, sessions) as {
+  const merged = assembleStateInPlace(first, dedup, sessions) as {
     -readonly [K in keyof EngineState]: EngineState[K];
   };
   merged.frontier = clock.frontier;

@@ -38,3 +38,21 @@ export function deleteOwn<V>(record: Record<string, V>, key: string): void {
   const k = escapeKey(key);
   if (hasOwn.call(record, k)) delete record[k];
 }
+
+/** Deep copy of plain JSON data (an own `__proto__` key stays an own key). */
+export function cloneJson<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(cloneJson) as unknown as T;
+  // A spread copies the source's shape at once (compact, fast-mode objects in V8); adding the
+  // keys one by one to `{}` left large accumulators with out-of-object property stores.
+  const out = { ...value } as Record<string, unknown>;
+  for (const k of Object.keys(out)) {
+    const v = out[k];
+    if (v === null || typeof v !== "object") continue;
+    // (An own `__proto__` key must not reach the prototype setter.)
+    if (k === "__proto__")
+      Object.defineProperty(out, k, { value: cloneJson(v), enumerable: true, writable: true });
+    else out[k] = cloneJson(v);
+  }
+  return out as T;
+}

@@ -22,7 +22,7 @@ import {
 import { futureReachOf, isEligibleSnapshot } from "../attribution/select.js";
 import type { Candidate, CapabilityIndex } from "../attribution/types.js";
 import type { CapabilitySnapshot } from "../events/network-capabilities.js";
-import { deleteOwn, escapeKey, getOwn, setOwn, unescapeKey } from "../internal/own.js";
+import { cloneJson, deleteOwn, escapeKey, getOwn, setOwn, unescapeKey } from "../internal/own.js";
 import { defineOperator, type Operator } from "../operator/operator.js";
 import { isJsonObject, type JsonNode } from "../primitives/json.js";
 import { base64Url128, sha256 } from "../primitives/sha256.js";
@@ -517,24 +517,6 @@ function latestFold(cs: CorrectionSession): FoldState {
   return cs.current ?? cs.checkpoint;
 }
 
-/** Deep copy of plain JSON data. */
-function cloneJson<T>(value: T): T {
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map(cloneJson) as unknown as T;
-  // A spread copies the source's shape at once (compact, fast-mode objects in V8); adding the
-  // keys one by one to `{}` left large accumulators with out-of-object property stores.
-  const out = { ...value } as Record<string, unknown>;
-  for (const k of Object.keys(out)) {
-    const v = out[k];
-    if (v === null || typeof v !== "object") continue;
-    // (An own `__proto__` key must not reach the prototype setter.)
-    if (k === "__proto__")
-      Object.defineProperty(out, k, { value: cloneJson(v), enumerable: true, writable: true });
-    else out[k] = cloneJson(v);
-  }
-  return out as T;
-}
-
 function initCorrectionSession(id: string, order: number): CorrectionSession {
   return {
     checkpoint: initFold(id),
@@ -824,33 +806,41 @@ export function correctionSessionDueAt(
   const at = (time: number | null): void => {
     if (time !== null && Number.isFinite(time) && (due === null || time < due)) due = time;
   };
+  const pending = pendingTime(cs);
+  if (pending === ATTRIBUTED_PENDING) return -Infinity;
   const head = headTime(cs);
   if (head !== null) at(head + futureReachOf(config.attribution));
-  if (cs.pendingRows > 0)
-    for (const r of cs.retained) {
-      if (r.last !== null) continue;
-      if (isAttributedContent(r)) return -Infinity;
-      if (Number.isFinite(r.enqueuedAt)) at(r.enqueuedAt + config.initialEmitDelayMs);
-    }
+  if (pending !== null) at(pending + config.initialEmitDelayMs);
   const end = idleEnd(cs);
   if (end !== null) at(end + config.sessionStateTtlMs);
   return due;
+}
+
+/** The pending time of never-emitted attributed content: due at once. */
+const ATTRIBUTED_PENDING = -Number.MAX_VALUE;
+
+/**
+ * The `pending` timer's time: the earliest `enqueuedAt` of a retained row never emitted
+ * ({@link ATTRIBUTED_PENDING} for attributed content), or `null`.
+ */
+function pendingTime(cs: CorrectionSession): number | null {
+  let pending: number | null = null;
+  if (cs.pendingRows > 0) {
+    for (const r of cs.retained) {
+      if (r.last !== null) continue;
+      // Never-emitted attributed content is due at once (the steps emit it, so this is a guard).
+      const at = isAttributedContent(r) ? ATTRIBUTED_PENDING : r.enqueuedAt;
+      if (Number.isFinite(at) && (pending === null || at < pending)) pending = at;
+    }
+  }
+  return pending;
 }
 
 /** Sets every timer of a session exactly (after a visit: its popped entries are consumed). */
 function settleTimers(t: CorrectionTimers, stored: string, cs: CorrectionSession): void {
   const due = dueOf(t, cs);
   setTimer(t, "seal", stored, due, headTime(cs));
-  let pending: number | null = null;
-  if (cs.pendingRows > 0) {
-    for (const r of cs.retained) {
-      if (r.last !== null) continue;
-      // Never-emitted attributed content is due at once (the steps emit it, so this is a guard).
-      const at = isAttributedContent(r) ? -Number.MAX_VALUE : r.enqueuedAt;
-      if (Number.isFinite(at) && (pending === null || at < pending)) pending = at;
-    }
-  }
-  setTimer(t, "pending", stored, due, pending);
+  setTimer(t, "pending", stored, due, pendingTime(cs));
   setTimer(t, "evict", stored, due, idleEnd(cs));
 }
 
